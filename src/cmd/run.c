@@ -1,0 +1,240 @@
+/* sandcage shell, sandcage AGENT: a container for the project, with a shell,
+ * a command, or an agent in it. */
+#include "../config/config.h"
+#include "../engine/engine.h"
+#include "../plan/container.h"
+#include "../session/session.h"
+#include "../util/log.h"
+#include "../workspace/workspace.h"
+#include "build.h"
+#include "cmd.h"
+
+#include <sys/random.h>
+#include <time.h>
+
+extern char **environ;
+extern const struct sc_command sc_cmd_shell;
+extern const struct sc_command sc_cmd_agent;
+
+static void random_suffix(char out[7])
+{
+	unsigned char rnd[3] = {0};
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
+		unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
+		memcpy(rnd, &v, sizeof(rnd));
+	}
+	snprintf(out, 7, "%02x%02x%02x", rnd[0], rnd[1], rnd[2]);
+}
+
+struct run_options {
+	const char *project;
+	const char *image; /* run this image as it is, no build */
+	bool shell;        /* agents: a shell in the agent's environment */
+	char **rest;       /* after `--` */
+};
+
+static int parse(const struct sc_command *cmd, int argc, char **argv, bool agent,
+                 struct run_options *o)
+{
+	static const struct option opts[] = {
+		{"project", required_argument, NULL, 'p'},
+		{"image", required_argument, NULL, 'i'},
+		{"shell", no_argument, NULL, 's'},
+		SC_CMD_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o->project = optarg;
+			break;
+		case 'i':
+			o->image = optarg;
+			break;
+		case 's':
+			if (!agent)
+				return sc_cmd_usage_error(cmd, "unknown option `--shell`");
+			o->shell = true;
+			break;
+		case 'h':
+			sc_cmd_print_help(cmd, stdout);
+			return -1;
+		case ':':
+			return sc_cmd_usage_error(cmd, "option `%s` needs a value", argv[optind - 1]);
+		case '?':
+			if (optopt)
+				return sc_cmd_usage_error(cmd, "unknown option `-%c`", optopt);
+			return sc_cmd_usage_error(cmd, "unknown option `%s`", argv[optind - 1]);
+		default:
+			sc_cmd_common_option(c);
+		}
+	}
+	if (optind < argc && !streq(argv[optind - 1], "--"))
+		return sc_cmd_usage_error(cmd, "unexpected argument `%s`: put %s after `--`",
+		                          argv[optind], agent ? "the agent's arguments" : "the command");
+	o->rest = argv + optind;
+	return 0;
+}
+
+static int run_session(const struct run_options *o, const char *agent_name, bool agent)
+{
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_workspace_ struct sc_workspace *ws = NULL;
+	_cleanup_config_ struct sc_config *cfg = NULL;
+	_cleanup_engine_ struct sc_engine *engine = NULL;
+	if (sc_cmd_open_project(o->project, NULL, &ws, &cfg, &engine, &err) < 0)
+		return sc_cmd_report(err);
+
+	const struct sc_service *svc = NULL;
+	if (agent) {
+		svc = sc_config_service(cfg, agent_name);
+		if (!svc) {
+			sc_log_error("unknown command `%s`: not a sandcage command, nor a service in the "
+			             "configuration",
+			             agent_name);
+			fprintf(stderr, "usage: sandcage [-v|-q] COMMAND [ARGS...]\n"
+			                "Try `sandcage --help` for more.\n");
+			return SC_EXIT_USAGE;
+		}
+		if (!svc->enabled.value) {
+			_cleanup_free_ char *where = sc_pos_format(svc->enabled.origin.pos);
+			if (*where)
+				sc_log_error("agent `%s` is disabled by %s (services.%s.enabled: false); "
+				             "enable it there or in .sandcage.local.yml",
+				             agent_name, where, agent_name);
+			else
+				sc_log_error("agent `%s` is disabled by default; enable it with "
+				             "`services.%s.enabled: true` in .sandcage.yml",
+				             agent_name, agent_name);
+			return SC_EXIT_FAILURE;
+		}
+	}
+
+	if (cfg->network.mode.value == SC_NETWORK_ALLOWLIST) {
+		/* Running it open would be a silent downgrade of what was asked. */
+		_cleanup_free_ char *where = sc_pos_format(cfg->network.mode.origin.pos);
+		sc_log_error("%s%s`network.mode: allowlist` is not supported by this version of "
+		             "sandcage; use `open` or `none`",
+		             where, *where ? ": " : "");
+		return SC_EXIT_FAILURE;
+	}
+
+	_cleanup_free_ char *image = NULL;
+	if (o->image && *o->image) {
+		image = xstrdup(o->image);
+	} else {
+		struct sc_build_request req = {0};
+		if (sc_build_ensure(engine, cfg, &req, &image, &err) < 0)
+			return sc_cmd_report(err);
+	}
+
+	char suffix[7];
+	random_suffix(suffix);
+	struct sc_container_input in = {
+		.cfg = cfg,
+		.ws = ws,
+		.image = image,
+		.service = svc,
+		.shell = o->shell,
+		.command = agent ? NULL : o->rest,
+		.args = agent ? o->rest : NULL,
+		.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
+		.host_env = environ,
+		.uid = (unsigned)getuid(),
+		.gid = (unsigned)getgid(),
+		.suffix = suffix,
+	};
+	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
+	sc_container_spec_init(&spec);
+	sc_container_plan(&in, &spec);
+
+	int code = 0;
+	if (sc_session_run(engine, &spec, &code, &err) < 0)
+		return sc_cmd_report(err);
+	return code;
+}
+
+static int cmd_shell(int argc, char **argv)
+{
+	struct run_options o = {.image = getenv("SANDCAGE_IMAGE")};
+	int r = parse(&sc_cmd_shell, argc, argv, false, &o);
+	if (r != 0)
+		return r < 0 ? SC_EXIT_OK : r;
+	return run_session(&o, NULL, false);
+}
+
+int sc_cmd_run_agent(int argc, char **argv)
+{
+	struct run_options o = {.image = getenv("SANDCAGE_IMAGE")};
+	const struct sc_command *cmd = sc_command_find(argv[0]);
+	int r = parse(cmd ? cmd : &sc_cmd_agent, argc, argv, true, &o);
+	if (r != 0)
+		return r < 0 ? SC_EXIT_OK : r;
+	return run_session(&o, argv[0], true);
+}
+
+const struct sc_command sc_cmd_shell = {
+	.name = "shell",
+	.summary = "Open a shell (or run a command) in a sandbox with the project mounted.",
+	.usage = "sandcage shell [-p PATH] [--image IMAGE] [-- CMD [ARGS...]]",
+	.help = "options:\n"
+	        "  -p, --project PATH   the project (default: the git root of the current directory)\n"
+	        "      --image IMAGE    run this image as it is instead of the configured one\n"
+	        "                       (default: $SANDCAGE_IMAGE, else the image `sandcage build`\n"
+	        "                       makes, built first when missing or stale)\n"
+	        "\n"
+	        "The project is mounted read-write at its own absolute path and is the working\n"
+	        "directory; the command runs as your user ID and group ID. With `-- CMD` the\n"
+	        "command runs instead of a login shell, and its exit code is sandcage's.\n",
+	.run = cmd_shell,
+};
+
+const struct sc_command sc_cmd_agent = {
+	.name = "AGENT",
+	.summary = "Run an agent (claude, codex, gemini, or a service from the configuration).",
+	.usage = "sandcage AGENT [-p PATH] [--shell] [--image IMAGE] [-- ARGS...]",
+	.help = "options:\n"
+	        "  -p, --project PATH   the project (default: the git root of the current directory)\n"
+	        "      --shell          a shell in the agent's environment instead of the agent\n"
+	        "      --image IMAGE    run this image as it is instead of the configured one\n"
+	        "\n"
+	        "Arguments after `--` go to the agent.\n",
+	.run = sc_cmd_run_agent,
+	.hidden = true,
+};
+
+#define AGENT_HELP                                                                                 \
+	"options:\n"                                                                               \
+	"  -p, --project PATH   the project (default: the git root of the current directory)\n"   \
+	"      --shell          a shell in the agent's environment instead of the agent\n"        \
+	"      --image IMAGE    run this image as it is instead of the configured one\n"          \
+	"\n"                                                                                       \
+	"Arguments after `--` go to the agent. Any service in the configuration is a\n"           \
+	"command too (`sandcage NAME`).\n"
+
+const struct sc_command sc_cmd_claude = {
+	.name = "claude",
+	.summary = "Run Claude Code in a sandbox.",
+	.usage = "sandcage claude [-p PATH] [--shell] [-- ARGS...]",
+	.help = AGENT_HELP,
+	.run = sc_cmd_run_agent,
+};
+
+const struct sc_command sc_cmd_codex = {
+	.name = "codex",
+	.summary = "Run Codex in a sandbox.",
+	.usage = "sandcage codex [-p PATH] [--shell] [-- ARGS...]",
+	.help = AGENT_HELP,
+	.run = sc_cmd_run_agent,
+};
+
+const struct sc_command sc_cmd_gemini = {
+	.name = "gemini",
+	.summary = "Run Gemini CLI in a sandbox.",
+	.usage = "sandcage gemini [-p PATH] [--shell] [-- ARGS...]",
+	.help = AGENT_HELP,
+	.run = sc_cmd_run_agent,
+};

@@ -1,0 +1,147 @@
+/* The docker CLI backend (also podman, whose CLI takes the same arguments). */
+#include "engine.h"
+#include "../util/log.h"
+#include "../util/proc.h"
+#include "../util/strbuf.h"
+
+/* The value of --mount is CSV: a field with a comma or a quote is quoted,
+ * quotes doubled. */
+static char *mount_field(const char *key, const char *value)
+{
+	if (!strpbrk(value, ",\""))
+		return xasprintf("%s=%s", key, value);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "\"%s=", key);
+	for (const char *p = value; *p; p++) {
+		if (*p == '"')
+			strbuf_addc(&sb, '"');
+		strbuf_addc(&sb, *p);
+	}
+	strbuf_addc(&sb, '"');
+	return strbuf_steal(&sb);
+}
+
+static void docker_run_argv(const struct sc_engine *e, const struct sc_container_spec *spec,
+                            struct strv *argv)
+{
+	strv_push(argv, e->program);
+	strv_push(argv, "run");
+	/* A missing image is an error to report, not something to fetch from a
+	 * registry behind the user's back. */
+	strv_push(argv, "--pull=never");
+	if (spec->remove)
+		strv_push(argv, "--rm");
+	if (spec->init)
+		strv_push(argv, "--init");
+	if (spec->interactive)
+		strv_push(argv, "--interactive");
+	if (spec->tty)
+		strv_push(argv, "--tty");
+	if (spec->name)
+		strv_pushf(argv, "--name=%s", spec->name);
+	for (size_t i = 0; i < spec->labels.len; i++)
+		strv_pushf(argv, "--label=%s", spec->labels.v[i]);
+	if (spec->user)
+		strv_pushf(argv, "--user=%s", spec->user);
+	if (spec->cap_drop_all)
+		strv_push(argv, "--cap-drop=ALL");
+	for (size_t i = 0; i < spec->cap_add.len; i++)
+		strv_pushf(argv, "--cap-add=%s", spec->cap_add.v[i]);
+	if (spec->no_new_privileges)
+		strv_push(argv, "--security-opt=no-new-privileges");
+	if (spec->pids_limit > 0)
+		strv_pushf(argv, "--pids-limit=%lld", spec->pids_limit);
+	if (spec->memory_bytes > 0)
+		strv_pushf(argv, "--memory=%lld", spec->memory_bytes);
+	if (spec->cpus > 0)
+		strv_pushf(argv, "--cpus=%g", spec->cpus);
+	if (spec->network)
+		strv_pushf(argv, "--network=%s", spec->network);
+	for (size_t i = 0; i < spec->mounts.len; i++) {
+		const struct sc_spec_mount *m = spec->mounts.items[i];
+		/* --mount rather than -v: it never creates a missing host path
+		 * and takes paths with colons. */
+		_cleanup_free_ char *src = mount_field("source", m->source);
+		_cleanup_free_ char *dst = mount_field("target", m->target);
+		strv_pushf(argv, "--mount=type=%s,%s,%s%s", m->volume ? "volume" : "bind", src, dst,
+		           m->readonly ? ",readonly" : "");
+	}
+	if (spec->workdir)
+		strv_pushf(argv, "--workdir=%s", spec->workdir);
+	for (size_t i = 0; i < spec->env.len; i++)
+		strv_pushf(argv, "--env=%s", spec->env.v[i]);
+	strv_push(argv, "--");
+	strv_push(argv, spec->image);
+	for (size_t i = 0; i < spec->command.len; i++)
+		strv_push(argv, spec->command.v[i]);
+}
+
+static int docker_image_exists(const struct sc_engine *e, const char *image, bool *exists,
+                               struct sc_error **err)
+{
+	char *const argv[] = {e->program, "image", "inspect", "--format={{.Id}}", (char *)image,
+	                      NULL};
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status == 0) {
+		*exists = true;
+		return 0;
+	}
+	if (strstr(errout, "No such image") || strstr(errout, "no such image") ||
+	    strstr(errout, "image not known")) {
+		*exists = false;
+		return 0;
+	}
+	errout[strcspn(errout, "\n")] = '\0';
+	return sc_error_setx(err, 0, "%s image inspect %s: %s", e->kind, image, errout);
+}
+
+static int docker_remove(const struct sc_engine *e, const char *name, struct sc_error **err)
+{
+	char *const argv[] = {e->program, "rm", "--force", "--volumes", (char *)name, NULL};
+	_cleanup_free_ char *errout = NULL;
+	int status;
+	if (proc_run_capture(argv, NULL, &errout, &status, err) < 0)
+		return -1;
+	/* Absent, or already being removed (by --rm): both mean it is going. */
+	if (status != 0 && !strstr(errout, "No such container") &&
+	    !strstr(errout, "no such container") && !strstr(errout, "already in progress")) {
+		errout[strcspn(errout, "\n")] = '\0';
+		return sc_error_setx(err, 0, "remove container %s: %s", name, errout);
+	}
+	sc_log_debug("removed container %s", name);
+	return 0;
+}
+
+static int docker_build(const struct sc_engine *e, const struct sc_build_options *opts,
+                        int *status, struct sc_error **err)
+{
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	strv_push(&argv, e->program);
+	strv_push(&argv, "build");
+	strv_pushf(&argv, "--tag=%s", opts->tag);
+	if (opts->dockerfile)
+		strv_pushf(&argv, "--file=%s", opts->dockerfile);
+	if (opts->network && *opts->network && !streq(opts->network, "default"))
+		strv_pushf(&argv, "--network=%s", opts->network);
+	if (opts->no_cache)
+		strv_push(&argv, "--no-cache");
+	for (size_t i = 0; i < opts->labels.len; i++)
+		strv_pushf(&argv, "--label=%s", opts->labels.v[i]);
+	strv_push(&argv, "--");
+	strv_push(&argv, opts->context_dir);
+
+	/* The classic builder prints one "Step N/M" line per instruction, which
+	 * the progress display follows; Debian's docker has no buildx anyway. */
+	char *const env[] = {"DOCKER_BUILDKIT=0", NULL};
+	return proc_run_lines(argv.v, env, opts->on_line, opts->ctx, status, err);
+}
+
+const struct sc_engine_ops sc_docker_cli_ops = {
+	.build = docker_build,
+	.run_argv = docker_run_argv,
+	.image_exists = docker_image_exists,
+	.remove = docker_remove,
+};

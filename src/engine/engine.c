@@ -1,0 +1,91 @@
+#include "engine.h"
+#include "../util/path.h"
+#include "../util/proc.h"
+
+static void mount_free(void *p)
+{
+	struct sc_spec_mount *m = p;
+	free(m->source);
+	free(m->target);
+	free(m);
+}
+
+void sc_container_spec_init(struct sc_container_spec *spec)
+{
+	*spec = (struct sc_container_spec){0};
+	spec->mounts.free_item = mount_free;
+}
+
+void sc_container_spec_release(struct sc_container_spec *spec)
+{
+	free(spec->image);
+	free(spec->name);
+	free(spec->user);
+	free(spec->workdir);
+	vec_release(&spec->mounts);
+	strv_release(&spec->env);
+	strv_release(&spec->labels);
+	strv_release(&spec->command);
+	strv_release(&spec->cap_add);
+	free(spec->network);
+}
+
+void sc_container_spec_add_mount(struct sc_container_spec *spec, const char *source,
+                                 const char *target, bool readonly, bool volume)
+{
+	struct sc_spec_mount *m = xcalloc(1, sizeof(*m));
+	m->source = xstrdup(source);
+	m->target = xstrdup(target);
+	m->readonly = readonly;
+	m->volume = volume;
+	vec_push(&spec->mounts, m);
+}
+
+void sc_engine_free(struct sc_engine *e)
+{
+	if (!e)
+		return;
+	free(e->kind);
+	free(e->program);
+	free(e);
+}
+
+static struct sc_engine *engine_new(const char *kind, char *program)
+{
+	struct sc_engine *e = xcalloc(1, sizeof(*e));
+	e->ops = &sc_docker_cli_ops; /* podman's CLI accepts the same argv */
+	e->kind = xstrdup(kind);
+	e->program = program;
+	return e;
+}
+
+int sc_engine_open(const char *preference, struct sc_engine **out, struct sc_error **err)
+{
+	const char *pref = preference && *preference ? preference : getenv("SANDCAGE_ENGINE");
+	if (pref && *pref) {
+		const char *base = path_basename(pref);
+		const char *kind = str_has_prefix(base, "podman") ? "podman" : "docker";
+		if (!str_has_prefix(base, "docker") && !str_has_prefix(base, "podman"))
+			return sc_error_setx(err, 0,
+			                     "unknown container engine `%s`: use docker or podman", pref);
+		char *program = proc_find_program(pref);
+		if (!program)
+			return sc_error_setx(err, 0,
+			                     "container engine `%s` not found in PATH: install it or "
+			                     "change SANDCAGE_ENGINE / `engine` in the configuration",
+			                     pref);
+		*out = engine_new(kind, program);
+		return 0;
+	}
+	static const char *const candidates[] = {"docker", "podman"};
+	for (size_t i = 0; i < N_ELEMENTS(candidates); i++) {
+		char *program = proc_find_program(candidates[i]);
+		if (program) {
+			*out = engine_new(candidates[i], program);
+			return 0;
+		}
+	}
+	return sc_error_setx(err, 0,
+	                     "no container engine found: install docker (or podman) and make "
+	                     "sure it is in PATH");
+}

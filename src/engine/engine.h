@@ -1,0 +1,93 @@
+/* The container engine interface. The first backend drives the `docker` (or
+ * `podman`) command line with an argv built from a container spec, never a
+ * shell string. */
+#pragma once
+
+#include "../util/error.h"
+#include "../util/vec.h"
+
+#define SC_LABEL_MANAGED "io.sandcage.managed"
+#define SC_LABEL_PROJECT "io.sandcage.project"
+#define SC_LABEL_AGENT "io.sandcage.agent"
+#define SC_LABEL_VERSION "io.sandcage.version"
+
+struct sc_spec_mount {
+	char *source; /* host path, or a volume name when `volume` */
+	char *target;
+	bool readonly;
+	bool volume;
+};
+
+/* Everything that defines a container: a plain struct the plan builds. */
+struct sc_container_spec {
+	char *image;
+	char *name;
+	char *user;    /* "UID:GID" */
+	char *workdir;
+	struct vec mounts;    /* struct sc_spec_mount * */
+	struct strv env;      /* "NAME=value" */
+	struct strv labels;   /* "key=value" */
+	struct strv command;  /* empty: the image's default */
+	/* Hardening and limits. */
+	bool cap_drop_all;
+	struct strv cap_add;
+	bool no_new_privileges;
+	long long pids_limit;   /* 0: none */
+	long long memory_bytes; /* 0: none */
+	double cpus;            /* 0: none */
+	char *network;          /* NULL: the engine's default; "none" */
+	bool interactive;     /* keep stdin open */
+	bool tty;
+	bool init;
+	bool remove;
+};
+
+void sc_container_spec_init(struct sc_container_spec *spec);
+void sc_container_spec_release(struct sc_container_spec *spec);
+void sc_container_spec_add_mount(struct sc_container_spec *spec, const char *source,
+                                 const char *target, bool readonly, bool volume);
+
+struct sc_engine;
+
+struct sc_build_options {
+	const char *context_dir; /* holds the Dockerfile */
+	const char *dockerfile;  /* path; NULL: context_dir/Dockerfile */
+	const char *tag;
+	const char *network;     /* NULL or "default": the engine's default */
+	bool no_cache;
+	struct strv labels;      /* "key=value" */
+	/* Called with each line of the build output (without newline). */
+	void (*on_line)(void *ctx, const char *line);
+	void *ctx;
+};
+
+struct sc_engine_ops {
+	/* The argv that runs the container in the foreground. */
+	void (*run_argv)(const struct sc_engine *e, const struct sc_container_spec *spec,
+	                 struct strv *argv);
+	int (*image_exists)(const struct sc_engine *e, const char *image, bool *exists,
+	                    struct sc_error **err);
+	/* Builds an image; *status is the build's exit status (0 on success). */
+	int (*build)(const struct sc_engine *e, const struct sc_build_options *opts, int *status,
+	             struct sc_error **err);
+	/* Stops and removes a container; absent is not an error. */
+	int (*remove)(const struct sc_engine *e, const char *name, struct sc_error **err);
+};
+
+struct sc_engine {
+	const struct sc_engine_ops *ops;
+	char *kind;    /* "docker" or "podman" */
+	char *program; /* absolute path of the CLI */
+};
+
+/* `preference`: "docker", "podman", a path to either, or NULL/"" for
+ * $SANDCAGE_ENGINE, else docker, else podman (the first found in PATH). */
+int sc_engine_open(const char *preference, struct sc_engine **out, struct sc_error **err);
+void sc_engine_free(struct sc_engine *e);
+static inline void cleanup_enginep(struct sc_engine **e)
+{
+	sc_engine_free(*e);
+}
+#define _cleanup_engine_ _cleanup_(cleanup_enginep)
+
+extern const struct sc_engine_ops sc_docker_cli_ops;

@@ -1,0 +1,141 @@
+/* What a session's container looks like. The promise is "your machine stays
+ * yours": the project and nothing else of the host file system, only the
+ * environment the configuration names, every capability dropped, no new
+ * privileges, limits on processes, memory and CPU. */
+#include "container.h"
+#include "../util/path.h"
+#include "image.h"
+#include "sc-config.h"
+
+const char *const sc_terminal_env[] = {"TERM", "COLORTERM", "LANG", "LC_ALL", NULL};
+
+char *sc_container_name(const char *project, const char *agent, const char *suffix)
+{
+	char clean[33];
+	size_t n = 0;
+	for (const char *p = project; *p && n < sizeof(clean) - 1; p++) {
+		char c = *p;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		          c == '-';
+		clean[n++] = ok ? c : '-';
+	}
+	clean[n] = '\0';
+	/* A name must start with a letter or digit. */
+	const char *start = clean + strspn(clean, "_.-");
+	return xasprintf("sandcage-%s%s%s-%s", start, *start ? "-" : "", agent, suffix);
+}
+
+static const char *host_get(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+	for (; env && *env; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+static void env_set(struct strv *env, const char *name, const char *value)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < env->len; i++) {
+		if (strncmp(env->v[i], name, n) == 0 && env->v[i][n] == '=') {
+			free(env->v[i]);
+			env->v[i] = xasprintf("%s=%s", name, value);
+			return;
+		}
+	}
+	strv_pushf(env, "%s=%s", name, value);
+}
+
+static void pass(struct strv *env, char *const *host, const char *name)
+{
+	const char *v = host_get(host, name);
+	if (v)
+		env_set(env, name, v);
+}
+
+void sc_container_plan(const struct sc_container_input *in, struct sc_container_spec *spec)
+{
+	const struct sc_config *cfg = in->cfg;
+	const struct sc_workspace *ws = in->ws;
+	const char *agent = in->service ? in->service->name : "shell";
+
+	spec->image = xstrdup(in->image);
+	spec->name = sc_container_name(ws->name, agent, in->suffix);
+	spec->user = xasprintf("%u:%u", in->uid, in->gid);
+	spec->workdir = xstrdup(ws->root);
+	spec->remove = true;
+	spec->init = true;
+	spec->interactive = true;
+	spec->tty = in->tty;
+
+	spec->cap_drop_all = true;
+	spec->no_new_privileges = true;
+	spec->pids_limit = cfg->resources.pids.value;
+	spec->memory_bytes = cfg->resources.memory_bytes;
+	spec->cpus = cfg->resources.cpus.value;
+	if (cfg->network.mode.value == SC_NETWORK_NONE)
+		spec->network = xstrdup("none");
+
+	strv_pushf(&spec->labels, "%s=true", SC_LABEL_MANAGED);
+	strv_pushf(&spec->labels, "%s=%s", SC_LABEL_PROJECT, ws->root);
+	strv_pushf(&spec->labels, "%s=%s", SC_LABEL_AGENT, agent);
+	strv_pushf(&spec->labels, "%s=%s", SC_LABEL_VERSION, SC_VERSION);
+
+	/* The project at its own path; git directories outside it (worktrees,
+	 * submodules) too, or git fails inside. */
+	sc_container_spec_add_mount(spec, ws->root, ws->root, false, false);
+	if (ws->in_git) {
+		bool common_outside = !path_is_within(ws->common_dir, ws->root);
+		if (common_outside)
+			sc_container_spec_add_mount(spec, ws->common_dir, ws->common_dir, false, false);
+		if (!path_is_within(ws->git_dir, ws->root) &&
+		    !(common_outside && path_is_within(ws->git_dir, ws->common_dir)))
+			sc_container_spec_add_mount(spec, ws->git_dir, ws->git_dir, false, false);
+	}
+	sc_container_spec_add_mount(spec, cfg->home.volume.value, SC_IMAGE_HOME, false, true);
+	for (size_t i = 0; i < cfg->mounts.len; i++) {
+		const struct sc_cfg_mount *m = &cfg->mounts.items[i];
+		sc_container_spec_add_mount(spec, m->source.value, m->target.value,
+		                            m->readonly.value, false);
+	}
+
+	/* Only what the configuration names reaches the container. */
+	env_set(&spec->env, "HOME", SC_IMAGE_HOME);
+	if (in->tty)
+		for (const char *const *t = sc_terminal_env; *t; t++)
+			pass(&spec->env, in->host_env, *t);
+	else
+		pass(&spec->env, in->host_env, "LANG");
+	for (size_t i = 0; i < cfg->env_passthrough.len; i++)
+		pass(&spec->env, in->host_env, cfg->env_passthrough.items[i].value);
+	for (size_t s = 0; s < cfg->services.len; s++) {
+		const struct sc_service *svc = &cfg->services.items[s];
+		/* A shell sees every enabled agent's variables: it is where one
+		 * logs in and debugs them. */
+		if (!svc->enabled.value || (in->service && svc != in->service))
+			continue;
+		for (size_t i = 0; i < svc->env.len; i++)
+			pass(&spec->env, in->host_env, svc->env.items[i].value);
+	}
+	for (size_t i = 0; i < cfg->env.len; i++)
+		env_set(&spec->env, cfg->env.items[i].key, cfg->env.items[i].value.value);
+
+	if (in->command && in->command[0]) {
+		strv_extend(&spec->command, in->command);
+	} else if (in->service && !in->shell) {
+		for (size_t i = 0; i < in->service->command.len; i++)
+			strv_push(&spec->command, in->service->command.items[i].value);
+		for (size_t i = 0; i < in->service->args.len; i++)
+			strv_push(&spec->command, in->service->args.items[i].value);
+		strv_extend(&spec->command, in->args);
+	} else {
+		/* The image decides which shell it has; this runs inside it. */
+		strv_push(&spec->command, "/bin/sh");
+		strv_push(&spec->command, "-c");
+		strv_push(&spec->command, "if command -v bash >/dev/null 2>&1; then exec bash -l; "
+		                          "else exec sh -l; fi");
+	}
+}

@@ -1,0 +1,35 @@
+/* The container plan: from the configuration, the workspace and what the
+ * user asked for to a container spec. Pure: the environment of the host and
+ * the random part of the name come in as arguments. */
+#pragma once
+
+#include "../config/schema.h"
+#include "../engine/engine.h"
+#include "../workspace/workspace.h"
+
+struct sc_container_input {
+	const struct sc_config *cfg;
+	const struct sc_workspace *ws;
+	const char *image;
+	/* The agent (a service) to run, or NULL for a shell. */
+	const struct sc_service *service;
+	/* With a service: a shell in its environment instead of the agent. */
+	bool shell;
+	/* A command to run instead of the default one (shell only), or NULL. */
+	char *const *command;
+	/* Arguments after `--` for the agent. */
+	char *const *args;
+	bool tty;
+	char *const *host_env; /* "NAME=value", NULL-terminated (environ) */
+	unsigned uid;
+	unsigned gid;
+	const char *suffix; /* random hex for the container name */
+};
+
+/* Host variables passed for the terminal, whatever the configuration says. */
+extern const char *const sc_terminal_env[];
+
+void sc_container_plan(const struct sc_container_input *in, struct sc_container_spec *spec);
+
+/* "sandcage-PROJECT-AGENT-SUFFIX" with the characters a name may have. */
+char *sc_container_name(const char *project, const char *agent, const char *suffix);

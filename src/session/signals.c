@@ -1,0 +1,176 @@
+#include "session.h"
+#include "../util/fs.h"
+#include "../util/log.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+/* The reaper outlives sandcage when sandcage is killed (SIGKILL included):
+ * it sits in its own session, away from the terminal's and the caller's
+ * signals, and waits for the end of a pipe only sandcage holds. A byte means
+ * "done, the container is gone"; end-of-file without it means sandcage died,
+ * so the reaper removes the container. Its stdio is /dev/null so that nobody
+ * waiting for sandcage's output waits for the reaper. */
+static int start_reaper(const struct sc_engine *engine, const char *name, int *notify_fd)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		setsid();
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		char c;
+		ssize_t n;
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1)
+			_exit(0);
+		engine->ops->remove(engine, name, NULL);
+		_exit(0);
+	}
+	close(p[0]);
+	*notify_fd = p[1];
+	return 0;
+}
+
+static void reaper_done(int fd)
+{
+	if (fd < 0)
+		return;
+	char c = 'd';
+	fs_write_all(fd, &c, 1);
+	close(fd);
+}
+
+int sc_session_run(const struct sc_engine *engine, const struct sc_container_spec *spec,
+                   int *exit_code, struct sc_error **err)
+{
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	engine->ops->run_argv(engine, spec, &argv);
+	if (sc_log_verbosity > 0) {
+		for (size_t i = 0; i < argv.len; i++)
+			fprintf(stderr, "%s%s", i ? " " : "sandcage: debug: exec: ", argv.v[i]);
+		fputc('\n', stderr);
+	}
+
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return sc_error_set(err, e, "signalfd");
+	}
+
+	int reaper_fd = -1;
+	if (start_reaper(engine, spec->name, &reaper_fd) < 0)
+		sc_log_warn("could not start the cleanup process; a killed sandcage may leave "
+		            "container %s behind",
+		            spec->name);
+
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	sigset_t deflt;
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGINT);
+	sigaddset(&deflt, SIGTERM);
+	sigaddset(&deflt, SIGHUP);
+	sigaddset(&deflt, SIGQUIT);
+	sigaddset(&deflt, SIGPIPE);
+	posix_spawnattr_setsigmask(&attr, &old);
+	posix_spawnattr_setsigdefault(&attr, &deflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	pid_t child;
+	int r = posix_spawn(&child, argv.v[0], NULL, &attr, argv.v, environ);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0) {
+		reaper_done(reaper_fd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return sc_error_set(err, r, "run `%s`", argv.v[0]);
+	}
+
+	int terminating = 0;
+	int status = 0;
+	bool exited = false;
+	unsigned ticks = 0;
+	while (!exited) {
+		struct pollfd pfd = {sfd, POLLIN, 0};
+		int pr = poll(&pfd, 1, terminating ? 200 : -1);
+		if (pr < 0 && errno != EINTR)
+			break;
+		struct signalfd_siginfo si;
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			int sig = (int)si.ssi_signo;
+			if (sig == SIGCHLD)
+				continue;
+			if (sig == SIGINT && si.ssi_code == SI_KERNEL)
+				continue; /* from the terminal: the engine CLI got it too */
+			if (sig == SIGINT) {
+				kill(child, SIGINT);
+				continue;
+			}
+			if (!terminating) {
+				terminating = sig;
+				sc_log_debug("signal %d: removing container %s", sig, spec->name);
+				engine->ops->remove(engine, spec->name, NULL);
+			}
+		}
+		pid_t w = waitpid(child, &status, WNOHANG);
+		if (w == child) {
+			exited = true;
+			break;
+		}
+		if (terminating && ++ticks % 10 == 0) {
+			/* The container may have been created after the first removal. */
+			engine->ops->remove(engine, spec->name, NULL);
+			if (ticks >= 50)
+				kill(child, SIGKILL);
+		}
+	}
+	if (terminating)
+		engine->ops->remove(engine, spec->name, NULL);
+	reaper_done(reaper_fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	if (terminating)
+		*exit_code = 128 + terminating;
+	else if (WIFEXITED(status))
+		*exit_code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		*exit_code = 128 + WTERMSIG(status);
+	else
+		*exit_code = 1;
+	return 0;
+}

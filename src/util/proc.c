@@ -1,0 +1,196 @@
+#include "proc.h"
+#include "fs.h"
+#include "path.h"
+#include "strbuf.h"
+#include "vec.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+char *proc_find_program(const char *name)
+{
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *full = path_join(*dir ? dir : ".", name);
+		struct stat st;
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+			return steal_pointer(&full);
+	}
+	return NULL;
+}
+
+static int status_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+int proc_wait(pid_t pid)
+{
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return 127;
+	}
+	return status_code(status);
+}
+
+static void cleanup_actions(posix_spawn_file_actions_t *fa)
+{
+	posix_spawn_file_actions_destroy(fa);
+}
+
+int proc_spawn(char *const argv[], pid_t *pid, struct sc_error **err)
+{
+	int r = posix_spawnp(pid, argv[0], NULL, NULL, argv, environ);
+	if (r != 0)
+		return sc_error_set(err, r, "run `%s`", argv[0]);
+	return 0;
+}
+
+static void drain(int fd, struct strbuf *sb, bool *open_)
+{
+	char buf[8192];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	if (n > 0)
+		strbuf_add(sb, buf, (size_t)n);
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		*open_ = false;
+}
+
+int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
+                     struct sc_error **err)
+{
+	int opipe[2] = {-1, -1}, epipe[2] = {-1, -1};
+	if (out && pipe2(opipe, O_CLOEXEC) < 0)
+		return sc_error_set(err, errno, "pipe");
+	_cleanup_close_ int oread = opipe[0];
+	_cleanup_close_ int owrite = opipe[1];
+	if (errout && pipe2(epipe, O_CLOEXEC) < 0)
+		return sc_error_set(err, errno, "pipe");
+	_cleanup_close_ int eread = epipe[0];
+	_cleanup_close_ int ewrite = epipe[1];
+
+	_cleanup_(cleanup_actions) posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (out)
+		posix_spawn_file_actions_adddup2(&fa, owrite, STDOUT_FILENO);
+	if (errout)
+		posix_spawn_file_actions_adddup2(&fa, ewrite, STDERR_FILENO);
+
+	pid_t pid;
+	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	if (r != 0)
+		return sc_error_set(err, r, "run `%s`", argv[0]);
+	if (owrite >= 0)
+		close(steal_fd(&owrite));
+	if (ewrite >= 0)
+		close(steal_fd(&ewrite));
+
+	struct strbuf osb = STRBUF_INIT, esb = STRBUF_INIT;
+	bool oopen = oread >= 0, eopen = eread >= 0;
+	while (oopen || eopen) {
+		struct pollfd p[2] = {{oopen ? oread : -1, POLLIN, 0}, {eopen ? eread : -1, POLLIN, 0}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents)
+			drain(oread, &osb, &oopen);
+		if (p[1].revents)
+			drain(eread, &esb, &eopen);
+	}
+	int code = proc_wait(pid);
+	if (status)
+		*status = code;
+	if (out)
+		*out = strbuf_steal(&osb);
+	else
+		strbuf_release(&osb);
+	if (errout)
+		*errout = strbuf_steal(&esb);
+	else
+		strbuf_release(&esb);
+	return 0;
+}
+
+static char **env_with(char *const add[])
+{
+	struct strv sv = STRV_INIT;
+	for (char **e = environ; *e; e++) {
+		bool replaced = false;
+		for (char *const *a = add; a && *a; a++) {
+			size_t n = strcspn(*a, "=");
+			if (strncmp(*e, *a, n + 1) == 0)
+				replaced = true;
+		}
+		if (!replaced)
+			strv_push(&sv, *e);
+	}
+	strv_extend(&sv, add);
+	return strv_steal(&sv);
+}
+
+int proc_run_lines(char *const argv[], char *const env_add[],
+                   void (*on_line)(void *ctx, const char *line), void *ctx, int *status,
+                   struct sc_error **err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sc_error_set(err, errno, "pipe");
+	_cleanup_close_ int rd = p[0];
+	_cleanup_close_ int wr = p[1];
+	_cleanup_(cleanup_actions) posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, wr, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, wr, STDERR_FILENO);
+	_cleanup_strv_ char **env = env_with(env_add);
+	pid_t pid;
+	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
+	if (r != 0)
+		return sc_error_set(err, r, "run `%s`", argv[0]);
+	close(steal_fd(&wr));
+
+	struct strbuf line = STRBUF_INIT;
+	char buf[8192];
+	for (;;) {
+		ssize_t n = read(rd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n') {
+				if (on_line)
+					on_line(ctx, strbuf_str(&line));
+				strbuf_reset(&line);
+			} else if (buf[i] != '\r') {
+				strbuf_addc(&line, buf[i]);
+			}
+		}
+	}
+	if (line.len && on_line)
+		on_line(ctx, strbuf_str(&line));
+	strbuf_release(&line);
+	int code = proc_wait(pid);
+	if (status)
+		*status = code;
+	return 0;
+}

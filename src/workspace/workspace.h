@@ -1,0 +1,26 @@
+/* The project an agent works on: the git root of a path (or the path itself
+ * outside git), and for git worktrees the common git directory that must be
+ * mounted too for git to work inside the container. */
+#pragma once
+
+#include "../util/error.h"
+
+struct sc_workspace {
+	char *root;       /* absolute, symlinks resolved: the git top level, or the directory */
+	char *git_dir;    /* the repository's .git directory (for a worktree: .git/worktrees/NAME);
+	                     NULL outside git */
+	char *common_dir; /* the common git directory; NULL outside git */
+	bool in_git;
+	bool is_worktree; /* `.git` in root is a file */
+	char *name;       /* basename of root, for container names */
+};
+
+/* `path` NULL means the current directory. Does not run git: it reads `.git`
+ * directories and files the way git does (gitdir: and commondir). */
+int sc_workspace_resolve(const char *path, struct sc_workspace **out, struct sc_error **err);
+void sc_workspace_free(struct sc_workspace *ws);
+static inline void cleanup_workspacep(struct sc_workspace **ws)
+{
+	sc_workspace_free(*ws);
+}
+#define _cleanup_workspace_ _cleanup_(cleanup_workspacep)

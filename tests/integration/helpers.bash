@@ -1,0 +1,56 @@
+# Shared setup for the integration tests. They run sandcage against a real
+# Docker daemon; with SANDCAGE_MUST_WORK=1 (set by .ci/run) a missing daemon
+# is a failure, never a skip.
+
+SANDCAGE=${SANDCAGE:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/sandcage}
+BASE_IMAGE=${SANDCAGE_TEST_BASE:-sandcage-test/base:bookworm}
+TOOLS_IMAGE=${SANDCAGE_TEST_TOOLS:-sandcage-test/tools:bookworm}
+export SANDCAGE BASE_IMAGE TOOLS_IMAGE
+
+require_docker() {
+	if ! docker info >/dev/null 2>&1; then
+		if [ "${SANDCAGE_MUST_WORK:-0}" = 1 ]; then
+			echo "no Docker daemon answers and SANDCAGE_MUST_WORK=1" >&2
+			return 1
+		fi
+		skip "no Docker daemon"
+	fi
+	docker image inspect "$1" >/dev/null 2>&1 || {
+		echo "image $1 is missing: run .ci/provision and tests/run" >&2
+		return 1
+	}
+}
+
+# A fresh git repository with one commit, in a directory the test owns.
+make_repo() {
+	local dir=$1
+	mkdir -p "$dir"
+	git -C "$dir" init -q -b main
+	git -C "$dir" -c user.name=t -c user.email=t@example.invalid commit -q --allow-empty -m init
+}
+
+# Containers sandcage made for this project (running or not).
+containers_of() {
+	docker ps -aq --filter "label=io.sandcage.project=$1"
+}
+
+# Waits up to $2 seconds for the project's containers to disappear.
+wait_no_containers() {
+	local project=$1 limit=${2:-10} i
+	for ((i = 0; i < limit * 10; i++)); do
+		[ -z "$(containers_of "$project")" ] && return 0
+		sleep 0.1
+	done
+	echo "containers left for $project: $(containers_of "$project")" >&2
+	return 1
+}
+
+# Waits up to $2 seconds for a running container of the project.
+wait_running() {
+	local project=$1 limit=${2:-20} i
+	for ((i = 0; i < limit * 10; i++)); do
+		[ -n "$(docker ps -q --filter "label=io.sandcage.project=$project")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -1,0 +1,238 @@
+/* Unit tests for src/plan: the generated Dockerfile (against golden files in
+ * tests/golden/plan/, rewritten with SC_UPDATE_GOLDEN=1), its content hash,
+ * and the container spec. No daemon: the plan is pure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "plan/container.h"
+#include "plan/image.h"
+#include "util/fs.h"
+#include "util/path.h"
+#include "workspace/workspace.h"
+
+static struct sc_config *load_yaml(const char *yaml)
+{
+	char dir[] = "/tmp/sc-plan-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *file = path_join(dir, ".sandcage.yml");
+	_cleanup_error_ struct sc_error *err = NULL;
+	assert_int_equal(fs_write_atomic(file, yaml, strlen(yaml), 0644, &err), 0);
+	struct sc_config_paths paths = {NULL, file, NULL};
+	struct sc_config *cfg = NULL;
+	if (sc_config_load_paths(&paths, NULL, &cfg, &err) < 0)
+		fail_msg("config: %s", err->msg);
+	unlink(file);
+	rmdir(dir);
+	return cfg;
+}
+
+static struct sc_image_plan *plan_of(const struct sc_config *cfg, unsigned uid)
+{
+	static const struct sc_context_file cert = {"ca.pem",
+	                                            "-----BEGIN CERTIFICATE-----\nAAA\n"
+	                                            "-----END CERTIFICATE-----\n"
+	                                            "-----BEGIN CERTIFICATE-----\nBBB\n"
+	                                            "-----END CERTIFICATE-----\n",
+	                                            0};
+	struct sc_context_file c = cert;
+	c.len = strlen(c.data);
+	struct sc_image_input in = {
+		.cfg = cfg,
+		.uid = uid,
+		.gid = uid,
+		.user_name = "dev",
+		.ca_certs = &c,
+		.n_ca_certs = cfg->image.ca_certificates.len,
+	};
+	struct sc_image_plan *plan = NULL;
+	_cleanup_error_ struct sc_error *err = NULL;
+	if (sc_image_plan(&in, &plan, &err) < 0)
+		fail_msg("plan: %s", err->msg);
+	return plan;
+}
+
+static void check_golden(const char *name, const char *text)
+{
+	_cleanup_free_ char *path = xasprintf("%s/tests/golden/plan/%s", SC_SOURCE_DIR, name);
+	_cleanup_error_ struct sc_error *err = NULL;
+	const char *update = getenv("SC_UPDATE_GOLDEN");
+	if (update && *update == '1') {
+		assert_int_equal(fs_write_atomic(path, text, strlen(text), 0644, &err), 0);
+		return;
+	}
+	_cleanup_free_ char *want = NULL;
+	if (fs_read_file(path, &want, NULL, &err) < 0)
+		fail_msg("%s (run with SC_UPDATE_GOLDEN=1 to create it)", err->msg);
+	assert_string_equal(text, want);
+}
+
+static void test_default_dockerfile(void **state)
+{
+	_cleanup_config_ struct sc_config *cfg = load_yaml("{}\n");
+	_cleanup_image_plan_ struct sc_image_plan *plan = plan_of(cfg, 1000);
+	check_golden("default.Dockerfile", plan->dockerfile);
+	assert_int_equal(strlen(plan->hash), 64);
+	assert_true(str_has_prefix(plan->tag, "sandcage:"));
+	assert_int_equal(strlen(plan->tag), strlen("sandcage:") + 16);
+	assert_string_equal(plan->home, "/home/sandcage");
+	assert_string_equal(plan->user, "dev");
+}
+
+static void test_full_dockerfile(void **state)
+{
+	_cleanup_config_ struct sc_config *cfg = load_yaml(
+		"image:\n  base: example/base:1\n  ca_certificates: [/etc/hostname]\n"
+		"packages: [ripgrep, build-essential]\n"
+		"toolchains:\n  node: \"20\"\n  python: \"3.11\"\n"
+		"services:\n  codex:\n    enabled: false\n"
+		"  aider:\n    command: [aider]\n    install: [\"pip install aider-chat\"]\n");
+	_cleanup_image_plan_ struct sc_image_plan *plan = plan_of(cfg, 1000);
+	check_golden("full.Dockerfile", plan->dockerfile);
+	/* The CA bundle is split into one file per certificate. */
+	assert_int_equal(plan->n_files, 2);
+	assert_string_equal(plan->files[1].data, "-----BEGIN CERTIFICATE-----\nBBB\n"
+	                                         "-----END CERTIFICATE-----\n");
+	assert_null(strstr(plan->dockerfile, "@openai/codex"));
+}
+
+/* Layer order: base, user, toolchains; the npm agents in stages of their own
+ * FROM that runtime, so a change of packages leaves them to the cache. */
+static void test_layer_order_and_cache(void **state)
+{
+	_cleanup_config_ struct sc_config *a = load_yaml("packages: [ripgrep]\n");
+	_cleanup_config_ struct sc_config *b = load_yaml("packages: [ripgrep, jq]\n");
+	_cleanup_image_plan_ struct sc_image_plan *pa = plan_of(a, 1000);
+	_cleanup_image_plan_ struct sc_image_plan *pb = plan_of(b, 1000);
+	assert_string_not_equal(pa->hash, pb->hash);
+	const char *d = pa->dockerfile;
+	const char *user = strstr(d, "# step: user");
+	const char *node = strstr(d, "# step: toolchain node");
+	const char *agent = strstr(d, "FROM runtime AS agent-claude");
+	const char *pkgs = strstr(d, "# step: packages");
+	assert_non_null(user);
+	assert_non_null(node);
+	assert_non_null(agent);
+	assert_non_null(pkgs);
+	assert_true(user < node && node < agent && agent < pkgs);
+	/* Everything up to the package step is the same text in both: the
+	 * builder reuses those layers, agent stages included. */
+	size_t prefix = (size_t)(pkgs - d);
+	assert_int_equal(strncmp(pa->dockerfile, pb->dockerfile, prefix), 0);
+}
+
+static void test_hash_is_stable_and_sensitive(void **state)
+{
+	_cleanup_config_ struct sc_config *a = load_yaml("toolchains: {node: \"20\"}\n");
+	_cleanup_config_ struct sc_config *b = load_yaml("toolchains: {node: \"20\"}\n");
+	_cleanup_config_ struct sc_config *c = load_yaml("toolchains: {node: \"22\"}\n");
+	_cleanup_image_plan_ struct sc_image_plan *pa = plan_of(a, 1000);
+	_cleanup_image_plan_ struct sc_image_plan *pb = plan_of(b, 1000);
+	_cleanup_image_plan_ struct sc_image_plan *pc = plan_of(c, 1000);
+	_cleanup_image_plan_ struct sc_image_plan *pd = plan_of(a, 1001);
+	assert_string_equal(pa->hash, pb->hash);
+	assert_string_not_equal(pa->hash, pc->hash);
+	assert_string_not_equal(pa->hash, pd->hash); /* the user is in the image */
+}
+
+static void test_unavailable_python(void **state)
+{
+	_cleanup_config_ struct sc_config *cfg = load_yaml("toolchains:\n  python: \"3.9\"\n");
+	struct sc_image_input in = {.cfg = cfg, .uid = 1, .gid = 1, .user_name = "x"};
+	struct sc_image_plan *plan = NULL;
+	_cleanup_error_ struct sc_error *err = NULL;
+	assert_true(sc_image_plan(&in, &plan, &err) < 0);
+	assert_null(plan);
+	assert_non_null(strstr(err->msg, ".sandcage.yml:2:11"));
+	assert_non_null(strstr(err->msg, "3.9"));
+}
+
+static void test_container_spec(void **state)
+{
+	_cleanup_config_ struct sc_config *cfg = load_yaml(
+		"env:\n  FOO: bar\nenv_passthrough: [KEEP]\nresources:\n  memory: 2g\n  pids: 100\n");
+	struct sc_workspace ws = {.root = "/src/My Project", .git_dir = "/src/main/.git/worktrees/x",
+	                          .common_dir = "/src/main/.git", .in_git = true,
+	                          .is_worktree = true, .name = "My Project"};
+	char *host_env[] = {"KEEP=1", "SECRET=2", "ANTHROPIC_API_KEY=k", "OPENAI_API_KEY=o",
+	                    "TERM=xterm", NULL};
+	char *args[] = {"--resume", NULL};
+	const struct sc_service *claude = sc_config_service(cfg, "claude");
+	assert_non_null(claude);
+	struct sc_container_input in = {.cfg = cfg, .ws = &ws, .image = "img", .service = claude,
+	                                .args = args, .tty = false, .host_env = host_env,
+	                                .uid = 1000, .gid = 100, .suffix = "abcdef"};
+	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
+	sc_container_spec_init(&spec);
+	sc_container_plan(&in, &spec);
+	assert_string_equal(spec.name, "sandcage-my-project-claude-abcdef");
+	assert_string_equal(spec.user, "1000:100");
+	assert_string_equal(spec.workdir, "/src/My Project");
+	assert_true(spec.cap_drop_all);
+	assert_true(spec.no_new_privileges);
+	assert_int_equal(spec.pids_limit, 100);
+	assert_int_equal(spec.memory_bytes, 2LL << 30);
+	assert_true(strv_contains(spec.env.v, "FOO=bar"));
+	assert_true(strv_contains(spec.env.v, "KEEP=1"));
+	assert_true(strv_contains(spec.env.v, "ANTHROPIC_API_KEY=k"));
+	assert_true(strv_contains(spec.env.v, "HOME=/home/sandcage"));
+	assert_false(strv_contains(spec.env.v, "SECRET=2"));
+	assert_false(strv_contains(spec.env.v, "OPENAI_API_KEY=o")); /* codex's, not claude's */
+	assert_false(strv_contains(spec.env.v, "TERM=xterm"));       /* no TTY */
+	assert_string_equal(spec.command.v[0], "claude");
+	assert_string_equal(spec.command.v[spec.command.len - 1], "--resume");
+	/* project, the worktree's common git dir, the home volume */
+	assert_int_equal(spec.mounts.len, 3);
+	const struct sc_spec_mount *m1 = spec.mounts.items[1];
+	assert_string_equal(m1->source, "/src/main/.git");
+	const struct sc_spec_mount *m2 = spec.mounts.items[2];
+	assert_true(m2->volume);
+	assert_string_equal(m2->source, "sandcage-home");
+	assert_string_equal(m2->target, "/home/sandcage");
+}
+
+static void test_docker_argv(void **state)
+{
+	struct sc_engine e = {.ops = &sc_docker_cli_ops, .kind = "docker", .program = "/usr/bin/docker"};
+	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
+	sc_container_spec_init(&spec);
+	spec.image = xstrdup("img");
+	spec.name = xstrdup("n");
+	spec.remove = spec.init = spec.interactive = true;
+	spec.cap_drop_all = spec.no_new_privileges = true;
+	spec.pids_limit = 10;
+	sc_container_spec_add_mount(&spec, "/a,b", "/a,b", true, false);
+	strv_push(&spec.command, "--not-an-option");
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	e.ops->run_argv(&e, &spec, &argv);
+	assert_string_equal(argv.v[0], "/usr/bin/docker");
+	assert_string_equal(argv.v[1], "run");
+	assert_true(strv_contains(argv.v, "--pull=never"));
+	assert_true(strv_contains(argv.v, "--cap-drop=ALL"));
+	assert_true(strv_contains(argv.v, "--security-opt=no-new-privileges"));
+	assert_true(strv_contains(argv.v, "--pids-limit=10"));
+	assert_true(strv_contains(argv.v, "--mount=type=bind,\"source=/a,b\",\"target=/a,b\",readonly"));
+	assert_false(strv_contains(argv.v, "--privileged"));
+	/* The image comes after `--`, so a command can never be read as an option. */
+	assert_string_equal(argv.v[argv.len - 3], "--");
+	assert_string_equal(argv.v[argv.len - 2], "img");
+	assert_string_equal(argv.v[argv.len - 1], "--not-an-option");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_dockerfile),
+		cmocka_unit_test(test_full_dockerfile),
+		cmocka_unit_test(test_layer_order_and_cache),
+		cmocka_unit_test(test_hash_is_stable_and_sensitive),
+		cmocka_unit_test(test_unavailable_python),
+		cmocka_unit_test(test_container_spec),
+		cmocka_unit_test(test_docker_argv),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
