@@ -35,6 +35,7 @@ struct progress {
 	size_t n_steps;
 	const char *current;
 	size_t current_index;
+	bool current_cached;
 	double start;
 	double step_start;
 	bool tty;
@@ -91,8 +92,11 @@ static void progress_status(struct progress *p, bool final)
 		return;
 	double t = now_seconds() - p->step_start;
 	if (p->tty && !p->verbose)
-		fprintf(stderr, "\r\033[K[%zu/%zu] %s  %.1fs%s", p->current_index, p->n_steps,
-		        p->current, t, final ? "\n" : "");
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s  %s%.1fs%s", p->current_index, p->n_steps,
+		        p->current, p->current_cached ? "cached " : "", t, final ? "\n" : "");
+	else if (final && sc_log_verbosity >= 0 && p->current_cached)
+		fprintf(stderr, "sandcage: [%zu/%zu] %s: cached\n", p->current_index, p->n_steps,
+		        p->current);
 	else if (final && sc_log_verbosity >= 0)
 		fprintf(stderr, "sandcage: [%zu/%zu] %s done in %.1fs\n", p->current_index,
 		        p->n_steps, p->current, t);
@@ -116,11 +120,14 @@ static void on_build_line(void *ctx, const char *line)
 			return;
 		progress_status(p, true);
 		p->current = title;
+		p->current_cached = false;
 		p->current_index++;
 		p->step_start = now_seconds();
 		if (!p->tty && !p->verbose && sc_log_verbosity >= 0)
 			fprintf(stderr, "sandcage: [%zu/%zu] %s\n", p->current_index, p->n_steps, title);
 	}
+	if (p->current && strstr(line, "---> Using cache"))
+		p->current_cached = true;
 	if (p->tty && !p->verbose)
 		progress_status(p, false);
 }

@@ -822,9 +822,10 @@ static bool table_ok(struct dec *d, const struct sc_value *v)
 	return expect(d, v, SC_VALUE_TABLE);
 }
 
+/* An empty table's items may be NULL, and NULL + 0 is undefined in C. */
 #define FOREACH_MEMBER(m, t)                                                                       \
 	for (const struct sc_member *m = (t)->u.table.items;                                       \
-	     m < (t)->u.table.items + (t)->u.table.len; m++)
+	     m && m < (t)->u.table.items + (t)->u.table.len; m++)
 
 static void decode_image(struct dec *d, const struct sc_value *t, struct sc_config *cfg)
 {

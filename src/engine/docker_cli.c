@@ -101,9 +101,9 @@ static int docker_image_exists(const struct sc_engine *e, const char *image, boo
 static int docker_remove(const struct sc_engine *e, const char *name, struct sc_error **err)
 {
 	char *const argv[] = {e->program, "rm", "--force", "--volumes", (char *)name, NULL};
-	_cleanup_free_ char *errout = NULL;
+	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv, NULL, &errout, &status, err) < 0)
+	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
 		return -1;
 	/* Absent, or already being removed (by --rm): both mean it is going. */
 	if (status != 0 && !strstr(errout, "No such container") &&
@@ -139,7 +139,59 @@ static int docker_build(const struct sc_engine *e, const struct sc_build_options
 	return proc_run_lines(argv.v, env, opts->on_line, opts->ctx, status, err);
 }
 
+static int docker_list(const struct sc_engine *e, const char *project, struct vec *out,
+                       struct sc_error **err)
+{
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	strv_push(&argv, e->program);
+	strv_push(&argv, "ps");
+	strv_push(&argv, "--no-trunc");
+	strv_pushf(&argv, "--filter=label=%s=true", SC_LABEL_MANAGED);
+	if (project)
+		strv_pushf(&argv, "--filter=label=%s=%s", SC_LABEL_PROJECT, project);
+	/* One field per line, a record separator between containers: names
+	 * and paths cannot contain newlines here (the project path could,
+	 * in theory; such a container is listed with a truncated path). */
+	strv_pushf(&argv, "--format={{.ID}}\n{{.Names}}\n{{.Label \"%s\"}}\n{{.Label \"%s\"}}"
+	                  "\n{{.Status}}\n{{.RunningFor}}\n{{.Image}}\n--",
+	           SC_LABEL_PROJECT, SC_LABEL_AGENT);
+	_cleanup_free_ char *stdout_ = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv.v, &stdout_, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0) {
+		errout[strcspn(errout, "\n")] = '\0';
+		return sc_error_setx(err, 0, "%s ps: %s", e->kind, errout);
+	}
+	char *fields[7];
+	size_t nf = 0;
+	for (char *line = stdout_, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (streq(line, "--")) {
+			if (nf == 7) {
+				struct sc_container_info *c = xcalloc(1, sizeof(*c));
+				c->id = xstrndup(fields[0], 12);
+				c->name = xstrdup(fields[1]);
+				c->project = xstrdup(fields[2]);
+				c->agent = xstrdup(fields[3]);
+				c->status = xstrdup(fields[4]);
+				c->created = xstrdup(fields[5]);
+				c->image = xstrdup(fields[6]);
+				vec_push(out, c);
+			}
+			nf = 0;
+			continue;
+		}
+		if (nf < 7)
+			fields[nf++] = line;
+	}
+	return 0;
+}
+
 const struct sc_engine_ops sc_docker_cli_ops = {
+	.list = docker_list,
 	.build = docker_build,
 	.run_argv = docker_run_argv,
 	.image_exists = docker_image_exists,

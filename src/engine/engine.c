@@ -89,3 +89,18 @@ int sc_engine_open(const char *preference, struct sc_engine **out, struct sc_err
 	                     "no container engine found: install docker (or podman) and make "
 	                     "sure it is in PATH");
 }
+
+void sc_container_info_free(void *p)
+{
+	struct sc_container_info *c = p;
+	if (!c)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->project);
+	free(c->agent);
+	free(c->status);
+	free(c->created);
+	free(c->image);
+	free(c);
+}

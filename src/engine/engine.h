@@ -61,6 +61,19 @@ struct sc_build_options {
 	void *ctx;
 };
 
+/* A container sandcage made, as the engine lists it. */
+struct sc_container_info {
+	char *id;
+	char *name;
+	char *project;
+	char *agent;
+	char *status;  /* "Up 3 minutes" */
+	char *created; /* as the engine prints it */
+	char *image;
+};
+
+void sc_container_info_free(void *info);
+
 struct sc_engine_ops {
 	/* The argv that runs the container in the foreground. */
 	void (*run_argv)(const struct sc_engine *e, const struct sc_container_spec *spec,
@@ -70,6 +83,11 @@ struct sc_engine_ops {
 	/* Builds an image; *status is the build's exit status (0 on success). */
 	int (*build)(const struct sc_engine *e, const struct sc_build_options *opts, int *status,
 	             struct sc_error **err);
+	/* The running containers with label io.sandcage.managed=true, and, when
+	 * `project` is not NULL, io.sandcage.project=project. Fills `out` with
+	 * struct sc_container_info *. */
+	int (*list)(const struct sc_engine *e, const char *project, struct vec *out,
+	            struct sc_error **err);
 	/* Stops and removes a container; absent is not an error. */
 	int (*remove)(const struct sc_engine *e, const char *name, struct sc_error **err);
 };

@@ -56,6 +56,33 @@ static void pass(struct strv *env, char *const *host, const char *name)
 		env_set(env, name, v);
 }
 
+/* The agents' own sandboxes need kernel features a hardened container does
+ * not give (Codex's landlock/seccomp helper), and the container already is
+ * the sandbox: they are turned off, so that the agent does not fail. */
+static const struct {
+	const char *service;
+	const char *const *args; /* put before the user's arguments */
+	const char *skip_if;     /* ...unless the user chose a mode */
+	const char *env;         /* "NAME=value" */
+} inner_sandbox_off[] = {
+	{"codex", (const char *const[]){"--sandbox", "danger-full-access", NULL}, "-s", NULL},
+	{"gemini", NULL, NULL, "GEMINI_SANDBOX=false"},
+};
+
+static bool user_chose(const struct sc_service *svc, char *const *args, const char *opt)
+{
+	for (size_t i = 0; i < svc->args.len; i++)
+		if (str_has_prefix(svc->args.items[i].value, opt) ||
+		    str_has_prefix(svc->args.items[i].value, "--sandbox") ||
+		    str_has_prefix(svc->args.items[i].value, "--dangerously"))
+			return true;
+	for (; args && *args; args++)
+		if (str_has_prefix(*args, opt) || str_has_prefix(*args, "--sandbox") ||
+		    str_has_prefix(*args, "--dangerously"))
+			return true;
+	return false;
+}
+
 void sc_container_plan(const struct sc_container_input *in, struct sc_container_spec *spec)
 {
 	const struct sc_config *cfg = in->cfg;
@@ -120,6 +147,14 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 		for (size_t i = 0; i < svc->env.len; i++)
 			pass(&spec->env, in->host_env, svc->env.items[i].value);
 	}
+	for (size_t i = 0; i < N_ELEMENTS(inner_sandbox_off); i++) {
+		const char *e = inner_sandbox_off[i].env;
+		if (!e || !in->service || !in->service->builtin ||
+		    !streq(in->service->name, inner_sandbox_off[i].service))
+			continue;
+		_cleanup_free_ char *name = xstrndup(e, strcspn(e, "="));
+		env_set(&spec->env, name, e + strlen(name) + 1);
+	}
 	for (size_t i = 0; i < cfg->env.len; i++)
 		env_set(&spec->env, cfg->env.items[i].key, cfg->env.items[i].value.value);
 
@@ -128,6 +163,14 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 	} else if (in->service && !in->shell) {
 		for (size_t i = 0; i < in->service->command.len; i++)
 			strv_push(&spec->command, in->service->command.items[i].value);
+		for (size_t i = 0; i < N_ELEMENTS(inner_sandbox_off); i++) {
+			if (!in->service->builtin || !streq(in->service->name, inner_sandbox_off[i].service) ||
+			    !inner_sandbox_off[i].args ||
+			    user_chose(in->service, in->args, inner_sandbox_off[i].skip_if))
+				continue;
+			for (const char *const *a = inner_sandbox_off[i].args; *a; a++)
+				strv_push(&spec->command, *a);
+		}
 		for (size_t i = 0; i < in->service->args.len; i++)
 			strv_push(&spec->command, in->service->args.items[i].value);
 		strv_extend(&spec->command, in->args);

@@ -72,13 +72,18 @@ static int toolchain_step(struct builder *b, const char *name, const char *versi
 	bool system = streq(version, "system");
 	if (streq(name, "node")) {
 		/* Debian's node is old; the npm registry's `node` package carries
-		 * real node binaries for any version, installed with Debian's npm. */
+		 * real node binaries for any version. Debian's npm installs it and a
+		 * current npm, then goes (with its hundreds of dependencies) in the
+		 * same layer, so that the image keeps only /usr/local. */
 		_cleanup_free_ char *run =
 			system ? xasprintf("%s nodejs npm%s", apt_prefix, apt_suffix)
-			       : xasprintf("%s nodejs npm%s \\\n && npm install -g --no-fund "
-			                   "--no-audit node@%s \\\n && npm cache clean --force \\\n"
-			                   " && hash -r && node --version",
-			                   apt_prefix, apt_suffix, version);
+			       : xasprintf("%s nodejs npm \\\n"
+			                   " && npm install -g --no-fund --no-audit node@%s npm@10 \\\n"
+			                   " && apt-get purge -y -qq --auto-remove npm nodejs >/dev/null"
+			                   "%s \\\n"
+			                   " && hash -r && npm cache clean --force \\\n"
+			                   " && node --version && npm --version",
+			                   apt_prefix, version, apt_suffix);
 		step(b, title, run);
 	} else if (streq(name, "python")) {
 		/* Debian bookworm's python3 is 3.11; other versions would need a
@@ -300,7 +305,13 @@ int sc_image_plan(const struct sc_image_input *in, struct sc_image_plan **out,
 		for (size_t i = 0; i < in->n_ca_certs; i++)
 			add_certificates(&files, &n_files, i, &in->ca_certs[i]);
 		strbuf_adds(&df, "\nCOPY ca-certificates/ /usr/local/share/ca-certificates/sandcage/\n");
-		step(&b, "ca certificates", "update-ca-certificates");
+		/* A custom base may lack the trust store's tools. */
+		step(&b, "ca certificates",
+		     in->custom_base ? "(command -v update-ca-certificates >/dev/null || (apt-get update "
+		                       "-qq && apt-get install -y -qq --no-install-recommends "
+		                       "ca-certificates && rm -rf /var/lib/apt/lists/*)) \\\n"
+		                       " && update-ca-certificates"
+		                     : "update-ca-certificates");
 		strbuf_adds(&df, "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \\\n"
 		                   "    NPM_CONFIG_CAFILE=/etc/ssl/certs/ca-certificates.crt \\\n"
 		                   "    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \\\n"
@@ -332,6 +343,10 @@ int sc_image_plan(const struct sc_image_input *in, struct sc_image_plan **out,
 	if (!in->custom_base && add_software(&b, in, err) < 0)
 		goto fail;
 
+	/* Login shells (sandcage shell, --shell) reset PATH in /etc/profile;
+	 * profile.d puts back the image's, with the agents and toolchains. */
+	strbuf_adds(&df, "\nRUN printf 'PATH=\"%s\"\\nexport PATH\\n' \"$PATH\" "
+	                 "> /etc/profile.d/sandcage-path.sh\n");
 	strbuf_addf(&df, "\nUSER %u:%u\nENV HOME=%s\nWORKDIR %s\n", in->uid, in->gid,
 	            SC_IMAGE_HOME, SC_IMAGE_HOME);
 

@@ -1,4 +1,5 @@
 #include "session.h"
+#include "reaper.h"
 #include "../util/fs.h"
 #include "../util/log.h"
 
@@ -10,63 +11,6 @@
 #include <sys/wait.h>
 
 extern char **environ;
-
-/* The reaper outlives sandcage when sandcage is killed (SIGKILL included):
- * it sits in its own session, away from the terminal's and the caller's
- * signals, and waits for the end of a pipe only sandcage holds. A byte means
- * "done, the container is gone"; end-of-file without it means sandcage died,
- * so the reaper removes the container. Its stdio is /dev/null so that nobody
- * waiting for sandcage's output waits for the reaper. */
-static int start_reaper(const struct sc_engine *engine, const char *name, int *notify_fd)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		close(p[1]);
-		setsid();
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		signal(SIGTERM, SIG_IGN);
-		char c;
-		ssize_t n;
-		do
-			n = read(p[0], &c, 1);
-		while (n < 0 && errno == EINTR);
-		if (n == 1)
-			_exit(0);
-		engine->ops->remove(engine, name, NULL);
-		_exit(0);
-	}
-	close(p[0]);
-	*notify_fd = p[1];
-	return 0;
-}
-
-static void reaper_done(int fd)
-{
-	if (fd < 0)
-		return;
-	char c = 'd';
-	fs_write_all(fd, &c, 1);
-	close(fd);
-}
 
 int sc_session_run(const struct sc_engine *engine, const struct sc_container_spec *spec,
                    int *exit_code, struct sc_error **err)
@@ -95,7 +39,7 @@ int sc_session_run(const struct sc_engine *engine, const struct sc_container_spe
 	}
 
 	int reaper_fd = -1;
-	if (start_reaper(engine, spec->name, &reaper_fd) < 0)
+	if (sc_reaper_start(engine, spec->name, &reaper_fd) < 0)
 		sc_log_warn("could not start the cleanup process; a killed sandcage may leave "
 		            "container %s behind",
 		            spec->name);
@@ -116,7 +60,7 @@ int sc_session_run(const struct sc_engine *engine, const struct sc_container_spe
 	int r = posix_spawn(&child, argv.v[0], NULL, &attr, argv.v, environ);
 	posix_spawnattr_destroy(&attr);
 	if (r != 0) {
-		reaper_done(reaper_fd);
+		sc_reaper_done(reaper_fd);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return sc_error_set(err, r, "run `%s`", argv.v[0]);
 	}
@@ -161,7 +105,7 @@ int sc_session_run(const struct sc_engine *engine, const struct sc_container_spe
 	}
 	if (terminating)
 		engine->ops->remove(engine, spec->name, NULL);
-	reaper_done(reaper_fd);
+	sc_reaper_done(reaper_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	if (terminating)

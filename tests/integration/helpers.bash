@@ -54,3 +54,21 @@ wait_running() {
 	done
 	return 1
 }
+
+# A global sandcage directory for the test, whose config.toml points the image
+# at the local base image and gives the build this machine's CA bundle (npm in
+# a container needs it here, as behind a TLS-inspecting proxy). Every test
+# that uses it builds the same image, so the build cache serves them all.
+use_test_home() {
+	export SANDCAGE_HOME=$BATS_TEST_TMPDIR/sandcage-home
+	mkdir -p "$SANDCAGE_HOME"
+	cat >"$SANDCAGE_HOME/config.toml" <<TOML
+[image]
+base = "$BASE_IMAGE"
+ca_certificates = ["/etc/ssl/certs/ca-certificates.crt"]
+
+[home]
+volume = "sandcage-test-home"
+TOML
+	unset SANDCAGE_IMAGE
+}

@@ -15,7 +15,7 @@ setup() {
 teardown() {
 	if [ -n "${REPO:-}" ]; then
 		ids=$(containers_of "$REPO")
-		[ -z "$ids" ] || docker rm -f $ids >/dev/null
+		[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
 	fi
 	[ -z "${WORK:-}" ] || rm -rf "$WORK"
 }

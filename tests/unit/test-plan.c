@@ -195,6 +195,40 @@ static void test_container_spec(void **state)
 	assert_string_equal(m2->target, "/home/sandcage");
 }
 
+/* The agents' own sandboxes are off inside the container, unless the user
+ * chose a sandbox mode. */
+static void test_inner_sandboxes_off(void **state)
+{
+	_cleanup_config_ struct sc_config *cfg = load_yaml("{}\n");
+	struct sc_workspace ws = {.root = "/p", .name = "p"};
+	char *none[] = {NULL};
+	char *chosen[] = {"-s", "read-only", NULL};
+	struct sc_container_input in = {.cfg = cfg, .ws = &ws, .image = "img",
+	                                .service = sc_config_service(cfg, "codex"), .args = none,
+	                                .host_env = none, .suffix = "x"};
+	_cleanup_(sc_container_spec_release) struct sc_container_spec a;
+	sc_container_spec_init(&a);
+	sc_container_plan(&in, &a);
+	assert_int_equal(a.command.len, 3);
+	assert_string_equal(a.command.v[1], "--sandbox");
+	assert_string_equal(a.command.v[2], "danger-full-access");
+
+	in.args = chosen;
+	_cleanup_(sc_container_spec_release) struct sc_container_spec b;
+	sc_container_spec_init(&b);
+	sc_container_plan(&in, &b);
+	assert_int_equal(b.command.len, 3);
+	assert_string_equal(b.command.v[1], "-s");
+
+	in.args = none;
+	in.service = sc_config_service(cfg, "gemini");
+	_cleanup_(sc_container_spec_release) struct sc_container_spec c;
+	sc_container_spec_init(&c);
+	sc_container_plan(&in, &c);
+	assert_true(strv_contains(c.env.v, "GEMINI_SANDBOX=false"));
+	assert_int_equal(c.command.len, 1);
+}
+
 static void test_docker_argv(void **state)
 {
 	struct sc_engine e = {.ops = &sc_docker_cli_ops, .kind = "docker", .program = "/usr/bin/docker"};
@@ -232,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_hash_is_stable_and_sensitive),
 		cmocka_unit_test(test_unavailable_python),
 		cmocka_unit_test(test_container_spec),
+		cmocka_unit_test(test_inner_sandboxes_off),
 		cmocka_unit_test(test_docker_argv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,10 +23,11 @@ RUN set -eu; \
 # step: toolchain node 22
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends nodejs npm \
+ && npm install -g --no-fund --no-audit node@22 npm@10 \
+ && apt-get purge -y -qq --auto-remove npm nodejs >/dev/null \
  && rm -rf /var/lib/apt/lists/* \
- && npm install -g --no-fund --no-audit node@22 \
- && npm cache clean --force \
- && hash -r && node --version
+ && hash -r && npm cache clean --force \
+ && node --version && npm --version
 
 FROM runtime AS agent-claude
 ENV NPM_CONFIG_PREFIX=/opt/sandcage/agents/claude
@@ -53,7 +54,9 @@ COPY --from=agent-codex /opt/sandcage/agents/codex /opt/sandcage/agents/codex
 COPY --from=agent-gemini /opt/sandcage/agents/gemini /opt/sandcage/agents/gemini
 ENV PATH=/opt/sandcage/agents/claude/bin:/opt/sandcage/agents/codex/bin:/opt/sandcage/agents/gemini/bin:$PATH
 
+RUN printf 'PATH="%s"\nexport PATH\n' "$PATH" > /etc/profile.d/sandcage-path.sh
+
 USER 1000:1000
 ENV HOME=/home/sandcage
 WORKDIR /home/sandcage
-LABEL io.sandcage.hash=bb4addb7c1bb13a99ce1ac9a43ce4c293fd960c6cff4345efb5b5958bcab5ce6
+LABEL io.sandcage.hash=720a6a5d5cdd46023cfd367bab812da30ce6257a90bf309c29f4c247af4903fe

@@ -32,10 +32,11 @@ RUN set -eu; \
 # step: toolchain node 20
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends nodejs npm \
+ && npm install -g --no-fund --no-audit node@20 npm@10 \
+ && apt-get purge -y -qq --auto-remove npm nodejs >/dev/null \
  && rm -rf /var/lib/apt/lists/* \
- && npm install -g --no-fund --no-audit node@20 \
- && npm cache clean --force \
- && hash -r && node --version
+ && hash -r && npm cache clean --force \
+ && node --version && npm --version
 
 # step: toolchain python 3.11
 RUN apt-get update -qq \
@@ -68,7 +69,9 @@ ENV PATH=/opt/sandcage/agents/claude/bin:/opt/sandcage/agents/gemini/bin:$PATH
 # step: agent aider
 RUN (pip install aider-chat)
 
+RUN printf 'PATH="%s"\nexport PATH\n' "$PATH" > /etc/profile.d/sandcage-path.sh
+
 USER 1000:1000
 ENV HOME=/home/sandcage
 WORKDIR /home/sandcage
-LABEL io.sandcage.hash=e4e068c1163ecda036b8b5800928325a14a2bb5c605d22afb4af4e5a7b8f61f5
+LABEL io.sandcage.hash=b4d6d296e3cd165cc9d09d8653375216e6347f23dc68409ac8e9a75a574588a1

@@ -3,5 +3,5 @@
 ARG BASE=sandcage-test/base:bookworm
 FROM ${BASE}
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git procps \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends git procps openssh-client \
  && rm -rf /var/lib/apt/lists/*

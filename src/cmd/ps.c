@@ -1,0 +1,200 @@
+/* sandcage ps and sandcage stop: the sandcage containers that run now. */
+#include "../engine/engine.h"
+#include "../util/log.h"
+#include "../util/path.h"
+#include "../workspace/workspace.h"
+#include "cmd.h"
+
+#include <jansson.h>
+
+extern const struct sc_command sc_cmd_ps;
+extern const struct sc_command sc_cmd_stop;
+
+static int list(const char *project, struct vec *out, struct sc_engine **engine,
+                struct sc_error **err)
+{
+	if (sc_engine_open(NULL, engine, err) < 0)
+		return -1;
+	_cleanup_workspace_ struct sc_workspace *ws = NULL;
+	if (project && sc_workspace_resolve(project, &ws, err) < 0)
+		return -1;
+	return (*engine)->ops->list(*engine, ws ? ws->root : NULL, out, err);
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"project", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 'j'},
+		SC_CMD_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	const char *project = NULL;
+	bool json = false;
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			project = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			sc_cmd_print_help(&sc_cmd_ps, stdout);
+			return SC_EXIT_OK;
+		case ':':
+			return sc_cmd_usage_error(&sc_cmd_ps, "option `%s` needs a value", argv[optind - 1]);
+		case '?':
+			return sc_cmd_usage_error(&sc_cmd_ps, "unknown option `%s`", argv[optind - 1]);
+		default:
+			sc_cmd_common_option(c);
+		}
+	}
+	if (optind < argc)
+		return sc_cmd_usage_error(&sc_cmd_ps, "unexpected argument `%s`", argv[optind]);
+
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_engine_ struct sc_engine *engine = NULL;
+	_cleanup_vec_ struct vec v = VEC_INIT(sc_container_info_free);
+	if (list(project, &v, &engine, &err) < 0)
+		return sc_cmd_report(err);
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < v.len; i++) {
+			const struct sc_container_info *ci = v.items[i];
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+			                                     ci->id, "name", ci->name, "project",
+			                                     ci->project, "agent", ci->agent, "status",
+			                                     ci->status, "created", ci->created, "image",
+			                                     ci->image));
+		}
+		char *text = json_dumps(arr, JSON_INDENT(2));
+		printf("%s\n", text);
+		free(text);
+		json_decref(arr);
+		return SC_EXIT_OK;
+	}
+	if (v.len == 0) {
+		sc_log_notice("no sandcage containers are running");
+		return SC_EXIT_OK;
+	}
+	size_t wname = 4, wagent = 5;
+	for (size_t i = 0; i < v.len; i++) {
+		const struct sc_container_info *ci = v.items[i];
+		wname = strlen(ci->name) > wname ? strlen(ci->name) : wname;
+		wagent = strlen(ci->agent) > wagent ? strlen(ci->agent) : wagent;
+	}
+	printf("%-*s  %-*s  %-20s  %s\n", (int)wname, "NAME", (int)wagent, "AGENT", "STATUS",
+	       "PROJECT");
+	for (size_t i = 0; i < v.len; i++) {
+		const struct sc_container_info *ci = v.items[i];
+		printf("%-*s  %-*s  %-20s  %s\n", (int)wname, ci->name, (int)wagent, ci->agent,
+		       ci->status, ci->project);
+	}
+	return SC_EXIT_OK;
+}
+
+const struct sc_command sc_cmd_ps = {
+	.name = "ps",
+	.summary = "List the sandcage containers that are running.",
+	.usage = "sandcage ps [-p PATH] [--json]",
+	.help = "options:\n"
+	        "  -p, --project PATH   only the containers of this project\n"
+	        "      --json           print a JSON array (id, name, project, agent, status,\n"
+	        "                       created, image)\n",
+	.run = cmd_ps,
+};
+
+static int cmd_stop(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"project", required_argument, NULL, 'p'},
+		{"all", no_argument, NULL, 'a'},
+		SC_CMD_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	const char *project = NULL;
+	bool all = false;
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:a" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			project = optarg;
+			break;
+		case 'a':
+			all = true;
+			break;
+		case 'h':
+			sc_cmd_print_help(&sc_cmd_stop, stdout);
+			return SC_EXIT_OK;
+		case ':':
+			return sc_cmd_usage_error(&sc_cmd_stop, "option `%s` needs a value",
+			                          argv[optind - 1]);
+		case '?':
+			return sc_cmd_usage_error(&sc_cmd_stop, "unknown option `%s`", argv[optind - 1]);
+		default:
+			sc_cmd_common_option(c);
+		}
+	}
+	char **names = argv + optind;
+	int n_names = argc - optind;
+	int modes = (n_names > 0) + all + (project != NULL);
+	if (modes != 1)
+		return sc_cmd_usage_error(&sc_cmd_stop,
+		                          "say which containers: NAME..., --all or -p PATH");
+
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_engine_ struct sc_engine *engine = NULL;
+	_cleanup_vec_ struct vec v = VEC_INIT(sc_container_info_free);
+	if (list(project, &v, &engine, &err) < 0)
+		return sc_cmd_report(err);
+	int rc = SC_EXIT_OK;
+	if (n_names > 0) {
+		/* Only sandcage's own containers: a name of any other container
+		 * is refused, so `stop` never touches what sandcage did not make. */
+		for (int i = 0; i < n_names; i++) {
+			const struct sc_container_info *found = NULL;
+			for (size_t j = 0; j < v.len && !found; j++) {
+				const struct sc_container_info *ci = v.items[j];
+				if (streq(ci->name, names[i]) || str_has_prefix(ci->id, names[i]))
+					found = ci;
+			}
+			if (!found) {
+				sc_log_error("no running sandcage container `%s` (see `sandcage ps`)",
+				             names[i]);
+				rc = SC_EXIT_FAILURE;
+				continue;
+			}
+			if (engine->ops->remove(engine, found->name, &err) < 0)
+				return sc_cmd_report(err);
+			printf("%s\n", found->name);
+		}
+		return rc;
+	}
+	for (size_t j = 0; j < v.len; j++) {
+		const struct sc_container_info *ci = v.items[j];
+		if (engine->ops->remove(engine, ci->name, &err) < 0)
+			return sc_cmd_report(err);
+		printf("%s\n", ci->name);
+	}
+	if (v.len == 0)
+		sc_log_notice("no sandcage containers to stop");
+	return rc;
+}
+
+const struct sc_command sc_cmd_stop = {
+	.name = "stop",
+	.summary = "Stop and remove sandcage containers.",
+	.usage = "sandcage stop NAME... | --all | -p PATH",
+	.help = "options:\n"
+	        "  -p, --project PATH   the containers of this project\n"
+	        "  -a, --all            every sandcage container\n"
+	        "\n"
+	        "Only containers sandcage started are touched. Prints the names it stopped.\n",
+	.run = cmd_stop,
+};

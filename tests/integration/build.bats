@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# sandcage build and the image it makes, against a real daemon. The base
+# image is the local one (no registry here); npm gets this machine's CA
+# bundle through image.ca_certificates (see helpers.bash: use_test_home).
+
+load helpers
+
+setup() {
+	require_docker "$BASE_IMAGE"
+	use_test_home
+	WORK=$(mktemp -d)
+	REPO=$WORK/repo
+	make_repo "$REPO"
+	cd "$REPO"
+}
+
+teardown() {
+	[ -z "${WORK:-}" ] || rm -rf "$WORK"
+}
+
+# The tag `sandcage build` would use, from the Dockerfile it prints.
+planned_tag() {
+	local hash
+	hash=$("$SANDCAGE" -q build --print | sed -n 's/^LABEL io.sandcage.hash=//p')
+	echo "sandcage:${hash:0:16}"
+}
+
+no_agents='services:
+  claude: {enabled: false}
+  codex: {enabled: false}
+  gemini: {enabled: false}
+'
+
+@test "packages and the node toolchain are in the image" {
+	printf 'packages: [ripgrep]\ntoolchains:\n  node: "22"\n' >.sandcage.yml
+	run "$SANDCAGE" -q shell -- sh -c 'rg --version | head -1; node --version'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == ripgrep\ * ]]
+	[[ "${lines[1]}" == v22.* ]]
+}
+
+@test "the default agents answer --version inside the image" {
+	run "$SANDCAGE" -q shell -- sh -c 'claude --version; codex --version; gemini --version'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"Claude Code"* ]]
+	[[ "${lines[1]}" == codex-cli\ * ]]
+	[[ "${lines[2]}" =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]]
+}
+
+@test "the image user has the host UID and GID, a passwd entry and HOME" {
+	run "$SANDCAGE" -q shell -- sh -c 'id -u; id -g; echo "$HOME"; getent passwd "$(id -u)" | cut -d: -f6'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(id -u)" ]
+	[ "${lines[1]}" = "$(id -g)" ]
+	[ "${lines[2]}" = /home/sandcage ]
+	[ "${lines[3]}" = /home/sandcage ]
+}
+
+@test "a second build does not build" {
+	"$SANDCAGE" -q build >/dev/null
+	run "$SANDCAGE" -v build
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"is up to date"* ]]
+	[[ "$output" != *"building image"* ]]
+	[[ "$output" != *"Step "* ]]
+	[[ "${lines[-1]}" == sandcage:* ]]
+}
+
+@test "changing packages rebuilds, and the agents come from the cache" {
+	printf 'packages: [jq]\n' >.sandcage.yml
+	"$SANDCAGE" -q build >/dev/null
+	printf 'packages: [jq, tree]\n' >.sandcage.yml
+	run "$SANDCAGE" -v build
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"building image"* ]]
+	# Each agent's install step is followed by the builder's cache hit; the
+	# packages step runs.
+	for pkg in @anthropic-ai/claude-code @openai/codex @google/gemini-cli; do
+		grep -A2 -F "RUN (npm install -g $pkg)" <<<"$output" | grep -q -- '---> Using cache' ||
+			{ echo "agent $pkg was rebuilt"; return 1; }
+	done
+	grep -A2 -F 'install -y -qq --no-install-recommends jq tree' <<<"$output" | grep -q 'Running in'
+	run "$SANDCAGE" -q shell -- tree --version
+	[ "$status" -eq 0 ]
+}
+
+@test "a missing image is built before the shell starts" {
+	printf '%s' "$no_agents" >.sandcage.yml
+	printf 'packages: [file]\n' >>.sandcage.yml
+	tag=$(planned_tag)
+	docker rmi -f "$tag" >/dev/null 2>&1 || true
+	run "$SANDCAGE" shell -- file --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"building image $tag"* ]]
+	[[ "$output" == *"file-"* ]]
+	docker image inspect "$tag" >/dev/null
+}
+
+@test "a package that does not exist fails, naming the step" {
+	printf '%s' "$no_agents" >.sandcage.yml
+	printf 'packages: [sandcage-no-such-package]\n' >>.sandcage.yml
+	run "$SANDCAGE" build
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"failed in step \`packages\`"* ]]
+	[[ "$output" == *"sandcage-no-such-package"* ]]
+	# and no container starts with a broken image
+	run "$SANDCAGE" shell -- true
+	[ "$status" -ne 0 ]
+}
+
+@test "--print shows the Dockerfile without building; --force rebuilds" {
+	printf '%s' "$no_agents" >.sandcage.yml
+	run "$SANDCAGE" build --print
+	[ "$status" -eq 0 ]
+	[[ "${lines[2]}" == "FROM $BASE_IMAGE AS runtime" ]]
+	[[ "$output" == *"LABEL io.sandcage.hash="* ]]
+	"$SANDCAGE" -q build >/dev/null
+	run "$SANDCAGE" build --force
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"building image"* ]]
+	[[ "$output" == *"cached"* ]]
+}
+
+@test "a custom Dockerfile replaces the generated one; the user layer is added" {
+	mkdir docker
+	printf 'FROM %s\nRUN echo custom > /etc/custom-marker\n' "$BASE_IMAGE" >docker/Dockerfile
+	printf 'image:\n  dockerfile: docker/Dockerfile\n' >.sandcage.yml
+	run "$SANDCAGE" -q shell -- sh -c 'cat /etc/custom-marker; id -u; echo $HOME'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = custom ]
+	[ "${lines[1]}" = "$(id -u)" ]
+	[ "${lines[2]}" = /home/sandcage ]
+	# Unchanged: nothing to build. Changed: built again.
+	run "$SANDCAGE" -v build
+	[[ "$output" != *"building image"* ]]
+	printf 'FROM %s\nRUN echo changed > /etc/custom-marker\n' "$BASE_IMAGE" >docker/Dockerfile
+	run "$SANDCAGE" -q shell -- cat /etc/custom-marker
+	[ "$output" = changed ]
+}
