@@ -36,6 +36,7 @@ struct progress {
 	const char *current;
 	size_t current_index;
 	bool current_cached;
+	char *last_from; /* the image of the last FROM the builder started */
 	double start;
 	double step_start;
 	bool tty;
@@ -84,6 +85,7 @@ static void progress_release(struct progress *p)
 	free(p->instr_step);
 	for (size_t i = 0; i < TAIL_LINES; i++)
 		free(p->tail[i]);
+	free(p->last_from);
 }
 
 static void progress_status(struct progress *p, bool final)
@@ -115,6 +117,13 @@ static void on_build_line(void *ctx, const char *line)
 	unsigned n = 0, m = 0;
 	/* docker: "Step 3/9 : RUN ..."; podman: "STEP 3/9: RUN ..." */
 	if (sscanf(line, "Step %u/%u", &n, &m) == 2 || sscanf(line, "STEP %u/%u", &n, &m) == 2) {
+		const char *from = strstr(line, ": FROM ");
+		free(p->last_from);
+		p->last_from = NULL;
+		if (from) {
+			from += strlen(": FROM ");
+			p->last_from = xstrndup(from, strcspn(from, " "));
+		}
 		const char *title = n >= 1 && n <= p->n_instr ? p->instr_step[n - 1] : NULL;
 		if (!title)
 			return;
@@ -199,7 +208,13 @@ static int run_build(const struct sc_engine *engine, const char *context_dir,
 			fputc('\n', stderr);
 		if (!p.verbose)
 			print_tail(&p);
-		if (p.current)
+		if (p.last_from)
+			sc_error_setx(err, 0,
+			              "building the image failed at its base image `%s` (exit code %d): "
+			              "the engine does not have it and cannot pull it; set `image.base` "
+			              "to an image you have (`docker images` lists them)",
+			              p.last_from, status);
+		else if (p.current)
 			sc_error_setx(err, 0,
 			              "building the image failed in step `%s` (%zu/%zu) with exit code "
 			              "%d; the lines above show why%s",

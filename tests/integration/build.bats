@@ -140,3 +140,11 @@ no_agents='services:
 	run "$SANDCAGE" -q shell -- cat /etc/custom-marker
 	[ "$output" = changed ]
 }
+
+@test "a base image the engine cannot get is reported as such" {
+	printf 'image:\n  base: sandcage-test/no-such-base:1\n' >.sandcage.yml
+	run "$SANDCAGE" build
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"failed at its base image \`sandcage-test/no-such-base:1\`"* ]]
+	[[ "$output" == *"image.base"* ]]
+}

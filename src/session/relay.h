@@ -1,0 +1,89 @@
+/* The ACP relay: an editor speaks newline-delimited JSON-RPC on sandcage's
+ * stdin and stdout, the agent on the stdin and stdout of its container. The
+ * relay copies bytes both ways as they arrive, in order, nonblocking, so
+ * that neither side can stall the other. It reads JSON only to remove the
+ * host-side `terminal` capabilities from the editor's `initialize` request;
+ * everything else passes byte for byte. */
+#pragma once
+
+#include "../engine/engine.h"
+
+/* The longest line the relay takes apart (the editor's messages up to its
+ * `initialize` request). After that, and in the other direction, there is
+ * no limit at all. */
+#define SC_RELAY_MAX_LINE (64u << 20)
+
+struct sc_relay_config {
+	int client_in;  /* the editor's messages: read */
+	int client_out; /* to the editor: written */
+	int agent_in;   /* the agent's stdin: written; the relay closes it at the editor's EOF */
+	int agent_out;  /* the agent's stdout: read */
+	/* Remove clientCapabilities.terminal and clientCapabilities._meta
+	 * "terminal-auth" from the editor's initialize request. */
+	bool strip_terminal;
+	/* Every message with a timestamp and its direction; -1 for none. */
+	int trace_fd;
+};
+
+struct sc_relay_stats {
+	unsigned long long to_agent;  /* bytes */
+	unsigned long long to_client; /* bytes */
+	bool initialize_filtered;     /* something was removed from initialize */
+};
+
+struct sc_relay;
+
+/* Takes no ownership of the descriptors except agent_in, which the relay
+ * closes when the editor's input ends (so the agent sees EOF) or when freed.
+ * The four descriptors are made nonblocking; sc_relay_free() restores the
+ * flags of client_in and client_out. */
+struct sc_relay *sc_relay_new(const struct sc_relay_config *config);
+void sc_relay_free(struct sc_relay *r);
+static inline void cleanup_relayp(struct sc_relay **r)
+{
+	sc_relay_free(*r);
+}
+#define _cleanup_relay_ _cleanup_(cleanup_relayp)
+
+/* One round: waits up to timeout_ms (-1: no limit) until one of the relay's
+ * descriptors or `extra_fd` (-1: none) is ready, and moves what it can.
+ * *extra_ready tells whether extra_fd became readable. Returns <0 on an
+ * error that ends the relay (a line over the limit before initialize). */
+int sc_relay_step(struct sc_relay *r, int extra_fd, int timeout_ms, bool *extra_ready,
+                  struct sc_error **err);
+/* The agent's output ended and all of it reached the editor, or the editor's
+ * end can no longer be written. */
+bool sc_relay_done(const struct sc_relay *r);
+/* The editor's input ended and everything before it reached the agent. */
+bool sc_relay_client_closed(const struct sc_relay *r);
+/* Writing to the editor failed (it went away). */
+bool sc_relay_client_gone(const struct sc_relay *r);
+const struct sc_relay_stats *sc_relay_stats(const struct sc_relay *r);
+
+/* Runs the relay until sc_relay_done(), with no other descriptor to watch. */
+int sc_relay_run(const struct sc_relay_config *config, struct sc_relay_stats *stats,
+                 struct sc_error **err);
+
+/* Filters one line (without its terminator) of the editor's: when it is an
+ * `initialize` request, *is_initialize is set and, when something was
+ * removed, *out gets the new line (compact JSON, the other keys in their
+ * order). *out stays NULL when the line passes unchanged. Exposed for tests. */
+void sc_relay_filter_initialize(const char *line, size_t len, bool *is_initialize, char **out);
+
+struct sc_acp_session {
+	const struct sc_engine *engine;
+	const struct sc_container_spec *spec; /* interactive, no TTY, with a name */
+	bool strip_terminal;
+	int trace_fd; /* -1: none */
+	/* How long the agent may take to end by itself after the editor's
+	 * input ended, before its container is removed. */
+	int eof_grace_ms;
+};
+
+/* Runs the container of `s->spec` with its stdin and stdout relayed to
+ * sandcage's, its stderr on sandcage's. Signals (SIGTERM, SIGINT, SIGHUP,
+ * SIGQUIT), the editor's EOF and the editor going away remove the
+ * container; a reaper removes it even when sandcage is killed. *exit_code is
+ * the agent's exit status, 0 when the editor ended the session, or 128+N
+ * for signal N. Returns <0 only when the engine could not be started. */
+int sc_acp_session_run(const struct sc_acp_session *s, int *exit_code, struct sc_error **err);
