@@ -12,6 +12,8 @@ extern const struct sc_command sc_cmd_gemini;
 extern const struct sc_command sc_cmd_shell;
 extern const struct sc_command sc_cmd_build;
 extern const struct sc_command sc_cmd_config;
+extern const struct sc_command sc_cmd_init;
+extern const struct sc_command sc_cmd_setup;
 extern const struct sc_command sc_cmd_acp;
 extern const struct sc_command sc_cmd_ps;
 extern const struct sc_command sc_cmd_stop;
@@ -25,6 +27,8 @@ const struct sc_command *const sc_commands[] = {
 	&sc_cmd_shell,
 	&sc_cmd_build,
 	&sc_cmd_config,
+	&sc_cmd_init,
+	&sc_cmd_setup,
 	&sc_cmd_acp,
 	&sc_cmd_ps,
 	&sc_cmd_stop,

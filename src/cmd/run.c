@@ -3,6 +3,9 @@
 #include "../config/config.h"
 #include "../engine/engine.h"
 #include "../plan/container.h"
+#include "../plan/ssh.h"
+#include "../util/fs.h"
+#include "../util/path.h"
 #include "../session/session.h"
 #include "../util/log.h"
 #include "../workspace/workspace.h"
@@ -109,6 +112,19 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 				sc_log_error("agent `%s` is disabled by default; enable it with "
 				             "`services.%s.enabled: true` in .sandcage.yml",
 				             agent_name, agent_name);
+			return SC_EXIT_FAILURE;
+		}
+	}
+
+	if (cfg->ssh.enabled.value) {
+		_cleanup_free_ char *gdir = sc_config_global_dir();
+		_cleanup_free_ char *sdir = sc_ssh_host_dir(gdir);
+		_cleanup_free_ char *key = path_join(sdir, SC_SSH_KEY_NAME);
+		if (!fs_exists(key)) {
+			_cleanup_free_ char *where = sc_pos_format(cfg->ssh.enabled.origin.pos);
+			sc_log_error("%s%s`ssh.enabled` is true, but there is no key for containers "
+			             "(`%s`): run `sandcage setup ssh`",
+			             where, *where ? ": " : "", key);
 			return SC_EXIT_FAILURE;
 		}
 	}

@@ -1,5 +1,6 @@
 /* The docker CLI backend (also podman, whose CLI takes the same arguments). */
 #include "engine.h"
+#include "docker_api.h"
 #include "../util/log.h"
 #include "../util/proc.h"
 #include "../util/strbuf.h"
@@ -79,6 +80,14 @@ static void docker_run_argv(const struct sc_engine *e, const struct sc_container
 static int docker_image_exists(const struct sc_engine *e, const char *image, bool *exists,
                                struct sc_error **err)
 {
+	if (streq(e->kind, "docker")) {
+		_cleanup_free_ char *sock = sc_docker_api_socket();
+		int r = sc_docker_api_image_exists(sock, image);
+		if (r >= 0) {
+			*exists = r == 1;
+			return 0;
+		}
+	}
 	char *const argv[] = {e->program, "image", "inspect", "--format={{.Id}}", (char *)image,
 	                      NULL};
 	_cleanup_free_ char *out = NULL, *errout = NULL;

@@ -5,6 +5,7 @@
 #include "container.h"
 #include "../util/path.h"
 #include "image.h"
+#include "ssh.h"
 #include "sc-config.h"
 
 const char *const sc_terminal_env[] = {"TERM", "COLORTERM", "LANG", "LC_ALL", NULL};
@@ -181,4 +182,6 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 		strv_push(&spec->command, "if command -v bash >/dev/null 2>&1; then exec bash -l; "
 		                          "else exec sh -l; fi");
 	}
+
+	sc_ssh_mounts(cfg, NULL, spec);
 }

@@ -33,7 +33,7 @@ no_agents='services:
 
 @test "packages and the node toolchain are in the image" {
 	printf 'packages: [ripgrep]\ntoolchains:\n  node: "22"\n' >.sandcage.yml
-	run "$SANDCAGE" -q shell -- sh -c 'rg --version | head -1; node --version'
+	run "$SANDCAGE" -q shell -- sh -c 'rg --version | sed -n 1p; node --version'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == ripgrep\ * ]]
@@ -72,6 +72,9 @@ no_agents='services:
 	printf 'packages: [jq]\n' >.sandcage.yml
 	"$SANDCAGE" -q build >/dev/null
 	printf 'packages: [jq, tree]\n' >.sandcage.yml
+	# An image of this configuration from an earlier run would make the
+	# build a no-op: the test wants the rebuild.
+	docker rmi -f "$(planned_tag)" >/dev/null 2>&1 || true
 	run "$SANDCAGE" -v build
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"building image"* ]]

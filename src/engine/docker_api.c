@@ -1,0 +1,88 @@
+#include "docker_api.h"
+#include "../util/fs.h"
+#include "../util/path.h"
+#include "../util/strbuf.h"
+#include "sc-config.h"
+
+#include <sys/stat.h>
+
+#if SC_HAVE_CURL
+#include <curl/curl.h>
+#endif
+
+char *sc_docker_api_socket(void)
+{
+	const char *host = getenv("DOCKER_HOST");
+	const char *context = getenv("DOCKER_CONTEXT");
+	if (context && *context && !streq(context, "default"))
+		return NULL;
+	/* A current context other than the default names another endpoint. */
+	const char *cfgdir = getenv("DOCKER_CONFIG");
+	_cleanup_free_ char *cfg = cfgdir && *cfgdir ? path_join(cfgdir, "config.json")
+	                                             : path_join(path_home(), ".docker/config.json");
+	_cleanup_free_ char *json = NULL;
+	if (fs_read_file(cfg, &json, NULL, NULL) == 0 && strstr(json, "\"currentContext\"") &&
+	    !strstr(json, "\"currentContext\": \"default\"") &&
+	    !strstr(json, "\"currentContext\":\"default\""))
+		return NULL;
+	const char *path = "/var/run/docker.sock";
+	if (host && *host) {
+		if (!str_has_prefix(host, "unix://"))
+			return NULL;
+		path = host + strlen("unix://");
+	}
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || access(path, R_OK | W_OK) < 0)
+		return NULL;
+	return xstrdup(path);
+}
+
+#if SC_HAVE_CURL
+static size_t discard(char *data, size_t size, size_t n, void *ctx)
+{
+	(void)data;
+	(void)ctx;
+	return size * n;
+}
+
+int sc_docker_api_image_exists(const char *socket_path, const char *image)
+{
+	if (!socket_path)
+		return -1;
+	CURL *c = curl_easy_init();
+	if (!c)
+		return -1;
+	char *escaped = curl_easy_escape(c, image, 0);
+	if (!escaped) {
+		curl_easy_cleanup(c);
+		return -1;
+	}
+	/* No API version in the path: the engine answers with its own. */
+	_cleanup_free_ char *url = xasprintf("http://localhost/images/%s/json", escaped);
+	curl_free(escaped);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	CURLcode r = curl_easy_perform(c);
+	long code = 0;
+	if (r == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	if (r != CURLE_OK)
+		return -1;
+	if (code == 200)
+		return 1;
+	if (code == 404)
+		return 0;
+	return -1;
+}
+#else
+int sc_docker_api_image_exists(const char *socket_path, const char *image)
+{
+	(void)socket_path;
+	(void)image;
+	return -1;
+}
+#endif

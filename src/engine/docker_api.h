@@ -1,0 +1,14 @@
+/* The few Docker Engine API calls on the hot path, straight over the
+ * engine's Unix socket: a `docker image inspect` costs a process start of
+ * the CLI (tens of milliseconds), the API call about one. */
+#pragma once
+
+#include "../util/error.h"
+
+/* The socket the docker CLI would use, or NULL when that is not a local Unix
+ * socket we can be sure of (DOCKER_HOST over TCP or SSH, a docker context, a
+ * socket we may not open). */
+char *sc_docker_api_socket(void);
+
+/* 1: the image exists, 0: it does not, <0: ask the CLI instead. */
+int sc_docker_api_image_exists(const char *socket_path, const char *image);

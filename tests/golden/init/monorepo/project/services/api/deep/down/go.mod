@@ -1,0 +1,3 @@
+module example.com/too/deep
+
+go 1.23
