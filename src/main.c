@@ -17,6 +17,9 @@ extern const struct sc_command sc_cmd_setup;
 extern const struct sc_command sc_cmd_acp;
 extern const struct sc_command sc_cmd_ps;
 extern const struct sc_command sc_cmd_stop;
+extern const struct sc_command sc_cmd_logs;
+extern const struct sc_command sc_cmd_trust;
+extern const struct sc_command sc_cmd_doctor;
 extern const struct sc_command sc_cmd_help;
 extern const struct sc_command sc_cmd_version;
 
@@ -32,6 +35,9 @@ const struct sc_command *const sc_commands[] = {
 	&sc_cmd_acp,
 	&sc_cmd_ps,
 	&sc_cmd_stop,
+	&sc_cmd_logs,
+	&sc_cmd_trust,
+	&sc_cmd_doctor,
 	&sc_cmd_help,
 	&sc_cmd_version,
 	NULL,

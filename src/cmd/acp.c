@@ -12,6 +12,8 @@
 #include "../workspace/workspace.h"
 #include "build.h"
 #include "cmd.h"
+#include "network.h"
+#include "security.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -589,6 +591,11 @@ static int acp_run(int argc, char **argv)
 		}
 	}
 
+	/* Dangerous settings, and project files not trusted, start nothing. */
+	int gate = sc_cmd_security_gate(p.ws, p.cfg);
+	if (gate != SC_EXIT_OK)
+		return gate;
+
 	if (ensure_image(&o, &p, &err) < 0)
 		return sc_cmd_report(err);
 
@@ -615,6 +622,8 @@ static int acp_run(int argc, char **argv)
 	}
 	spec.tty = false;
 	spec.interactive = true;
+	if (sc_cmd_security_protect(p.cfg, p.ws, &spec, &err) < 0)
+		return sc_cmd_report(err);
 
 	struct sc_acp_session s = {
 	    .engine = p.engine,
@@ -623,8 +632,17 @@ static int acp_run(int argc, char **argv)
 	    .trace_fd = trace_fd,
 	    .eof_grace_ms = EOF_GRACE_MS,
 	};
+	/* allowlist: the project's internal network and proxy sidecar. */
+	struct sc_network_session *net = NULL;
+	if (p.cfg->network.mode.value == SC_NETWORK_ALLOWLIST &&
+	    sc_cmd_network_up(p.engine, p.cfg, p.ws, &spec, &net, &err) < 0) {
+		sc_cmd_network_down(net);
+		return sc_cmd_report(err);
+	}
 	int code = 0;
-	if (sc_acp_session_run(&s, &code, &err) < 0)
+	int rr = sc_acp_session_run(&s, &code, &err);
+	sc_cmd_network_down(net);
+	if (rr < 0)
 		return sc_cmd_report(err);
 	return code;
 }

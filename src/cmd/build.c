@@ -9,6 +9,7 @@
 #include "../util/strbuf.h"
 #include "../workspace/workspace.h"
 #include "cmd.h"
+#include "security.h"
 #include "sc-config.h"
 
 #include <ftw.h>
@@ -320,12 +321,21 @@ int sc_build_ensure(const struct sc_engine *engine, const struct sc_config *cfg,
 	_cleanup_image_plan_ struct sc_image_plan *plan = NULL;
 	if (plan_for(cfg, custom_base, &plan, err) < 0)
 		return -1;
+	if (sc_build_ensure_plan(engine, cfg, plan, req, err) < 0)
+		return -1;
+	*tag = xstrdup(plan->tag);
+	return 0;
+}
+
+int sc_build_ensure_plan(const struct sc_engine *engine, const struct sc_config *cfg,
+                         const struct sc_image_plan *plan, const struct sc_build_request *req,
+                         struct sc_error **err)
+{
 	bool exists = false;
 	if (!req->force && engine->ops->image_exists(engine, plan->tag, &exists, err) < 0)
 		return -1;
 	if (exists) {
 		sc_log_debug("image %s is up to date", plan->tag);
-		*tag = xstrdup(plan->tag);
 		return 0;
 	}
 	const char *tmpdir = getenv("TMPDIR");
@@ -337,10 +347,7 @@ int sc_build_ensure(const struct sc_engine *engine, const struct sc_config *cfg,
 	if (r == 0)
 		r = run_build(engine, dir, NULL, plan->dockerfile, plan->tag, plan->hash, cfg, req, err);
 	fs_remove_tree(dir, NULL);
-	if (r < 0)
-		return -1;
-	*tag = xstrdup(plan->tag);
-	return 0;
+	return r;
 }
 
 int sc_cmd_open_project(const char *project, const struct sc_value *flags,
@@ -424,6 +431,11 @@ static int cmd_build(int argc, char **argv)
 	}
 	if (sc_cmd_open_project(project, NULL, &ws, &cfg, &engine, &err) < 0)
 		return sc_cmd_report(err);
+	/* A build reads host files (a custom Dockerfile, CA certificates) and
+	 * runs install commands: the same gate as a session. */
+	int gate = sc_cmd_security_gate(ws, cfg);
+	if (gate != SC_EXIT_OK)
+		return gate;
 	_cleanup_free_ char *tag = NULL;
 	if (sc_build_ensure(engine, cfg, &req, &tag, &err) < 0)
 		return sc_cmd_report(err);

@@ -16,6 +16,13 @@ struct sc_build_request {
 int sc_build_ensure(const struct sc_engine *engine, const struct sc_config *cfg,
                     const struct sc_build_request *req, char **tag, struct sc_error **err);
 
+/* Builds the image of `plan` (its Dockerfile and context files) unless an
+ * image with its tag exists; the build network and progress as above. */
+struct sc_image_plan;
+int sc_build_ensure_plan(const struct sc_engine *engine, const struct sc_config *cfg,
+                         const struct sc_image_plan *plan, const struct sc_build_request *req,
+                         struct sc_error **err);
+
 /* Loads the configuration of `project` (NULL: the current directory) and
  * opens the engine it names. Prints the "not in a git repository" notice. */
 struct sc_workspace;

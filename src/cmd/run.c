@@ -11,6 +11,8 @@
 #include "../workspace/workspace.h"
 #include "build.h"
 #include "cmd.h"
+#include "network.h"
+#include "security.h"
 
 #include <sys/random.h>
 #include <time.h>
@@ -116,6 +118,11 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 		}
 	}
 
+	/* Dangerous settings, and project files not trusted, start nothing. */
+	int gate = sc_cmd_security_gate(ws, cfg);
+	if (gate != SC_EXIT_OK)
+		return gate;
+
 	if (cfg->ssh.enabled.value) {
 		_cleanup_free_ char *gdir = sc_config_global_dir();
 		_cleanup_free_ char *sdir = sc_ssh_host_dir(gdir);
@@ -127,15 +134,6 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 			             where, *where ? ": " : "", key);
 			return SC_EXIT_FAILURE;
 		}
-	}
-
-	if (cfg->network.mode.value == SC_NETWORK_ALLOWLIST) {
-		/* Running it open would be a silent downgrade of what was asked. */
-		_cleanup_free_ char *where = sc_pos_format(cfg->network.mode.origin.pos);
-		sc_log_error("%s%s`network.mode: allowlist` is not supported by this version of "
-		             "sandcage; use `open` or `none`",
-		             where, *where ? ": " : "");
-		return SC_EXIT_FAILURE;
 	}
 
 	_cleanup_free_ char *image = NULL;
@@ -166,9 +164,21 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
 	sc_container_spec_init(&spec);
 	sc_container_plan(&in, &spec);
+	if (sc_cmd_security_protect(cfg, ws, &spec, &err) < 0)
+		return sc_cmd_report(err);
+
+	/* allowlist: the project's internal network and proxy sidecar. */
+	struct sc_network_session *net = NULL;
+	if (cfg->network.mode.value == SC_NETWORK_ALLOWLIST &&
+	    sc_cmd_network_up(engine, cfg, ws, &spec, &net, &err) < 0) {
+		sc_cmd_network_down(net);
+		return sc_cmd_report(err);
+	}
 
 	int code = 0;
-	if (sc_session_run(engine, &spec, &code, &err) < 0)
+	int r = sc_session_run(engine, &spec, &code, &err);
+	sc_cmd_network_down(net);
+	if (r < 0)
 		return sc_cmd_report(err);
 	return code;
 }

@@ -318,6 +318,8 @@ char *sc_config_render_text(const struct sc_config *cfg)
 	add_origin(&sb, cfg->engine.origin);
 	line_str(&sb, "acp.registry_url", &cfg->acp.registry_url);
 	line_bool(&sb, "acp.strip_terminal", &cfg->acp.strip_terminal);
+	line_list(&sb, "security.protected_paths", &cfg->security.protected_paths);
+	line_list(&sb, "security.masked_files", &cfg->security.masked_files);
 	return strbuf_steal(&sb);
 }
 
@@ -446,6 +448,10 @@ json_t *sc_config_render_json(const struct sc_config *cfg)
 	json_object_set_new(acp, "registry_url", json_str(&cfg->acp.registry_url));
 	json_object_set_new(acp, "strip_terminal", json_bool(&cfg->acp.strip_terminal));
 	json_object_set_new(root, "acp", acp);
+	json_t *security = json_object();
+	json_object_set_new(security, "protected_paths", json_list(&cfg->security.protected_paths));
+	json_object_set_new(security, "masked_files", json_list(&cfg->security.masked_files));
+	json_object_set_new(root, "security", security);
 	return root;
 }
 

@@ -46,7 +46,7 @@ static void put_list(struct sc_value *t, const char *key, const char *const *ite
 
 static void put_service(struct sc_value *services, const char *name, bool enabled,
                         const char *const *command, const char *const *install,
-                        const char *const *env)
+                        const char *const *env, const char *const *domains)
 {
 	struct sc_value *s = put_table(services, name);
 	put(s, "enabled", sc_value_new_bool(enabled, no_pos));
@@ -54,7 +54,7 @@ static void put_service(struct sc_value *services, const char *name, bool enable
 	put_list(s, "install", install);
 	put_list(s, "env", env);
 	put_list(s, "args", NULL);
-	put_list(s, "domains", NULL);
+	put_list(s, "domains", domains);
 }
 
 struct sc_value *sc_config_defaults(void)
@@ -71,15 +71,25 @@ struct sc_value *sc_config_defaults(void)
 	put_list(root, "packages", NULL);
 
 	struct sc_value *services = put_table(root, "services");
+	/* `domains`: what each agent reaches under `network.mode: allowlist`,
+	 * its model's API and its login (and Claude Code's telemetry, without
+	 * which it logs errors). */
 	put_service(services, "claude", true, (const char *const[]){"claude", NULL},
 	            (const char *const[]){"npm install -g @anthropic-ai/claude-code", NULL},
-	            (const char *const[]){"ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", NULL});
-	put_service(services, "codex", true, (const char *const[]){"codex", NULL},
-	            (const char *const[]){"npm install -g @openai/codex", NULL},
-	            (const char *const[]){"OPENAI_API_KEY", NULL});
+	            (const char *const[]){"ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", NULL},
+	            (const char *const[]){"api.anthropic.com", "statsig.anthropic.com", "sentry.io",
+	                                  "claude.ai", "console.anthropic.com", NULL});
+	put_service(
+	    services, "codex", true, (const char *const[]){"codex", NULL},
+	    (const char *const[]){"npm install -g @openai/codex", NULL},
+	    (const char *const[]){"OPENAI_API_KEY", NULL},
+	    (const char *const[]){"api.openai.com", "auth.openai.com", "chatgpt.com", NULL});
 	put_service(services, "gemini", true, (const char *const[]){"gemini", NULL},
 	            (const char *const[]){"npm install -g @google/gemini-cli", NULL},
-	            (const char *const[]){"GEMINI_API_KEY", "GOOGLE_API_KEY", NULL});
+	            (const char *const[]){"GEMINI_API_KEY", "GOOGLE_API_KEY", NULL},
+	            (const char *const[]){"generativelanguage.googleapis.com",
+	                                  "oauth2.googleapis.com", "accounts.google.com",
+	                                  "cloudcode-pa.googleapis.com", NULL});
 
 	put_table(root, "env");
 	put_list(root, "env_passthrough", NULL);
@@ -106,6 +116,13 @@ struct sc_value *sc_config_defaults(void)
 	put_str(acp, "registry_url",
 	        "https://cdn.agentclientprotocol.com/registry/v1/latest/registry.json");
 	put(acp, "strip_terminal", sc_value_new_bool(true, no_pos));
+
+	struct sc_value *security = put_table(root, "security");
+	put_list(security, "protected_paths",
+	         (const char *const[]){".sandcage.yml", ".sandcage.local.yml", ".git/hooks/",
+	                               ".git/config", NULL});
+	put_list(security, "masked_files",
+	         (const char *const[]){".env", ".env.*", "!.env.example", NULL});
 	return root;
 }
 
@@ -175,6 +192,8 @@ void sc_config_free(struct sc_config *cfg)
 	str_release(&cfg->resources.memory);
 	str_release(&cfg->home.volume);
 	str_release(&cfg->acp.registry_url);
+	list_release(&cfg->security.protected_paths);
+	list_release(&cfg->security.masked_files);
 	free(cfg);
 }
 
@@ -638,8 +657,24 @@ static bool check_docker_name(struct dec *d, const struct sc_value *v, const cha
 
 static bool check_domain(struct dec *d, const struct sc_value *v, const char *s)
 {
-	const char *p = str_has_prefix(s, "*.") ? s + 2 : s;
-	bool ok = *p && strlen(s) <= 253;
+	/* An optional `:PORT` (443 when none). */
+	const char *colon = strchr(s, ':');
+	_cleanup_free_ char *host = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup(s);
+	if (colon) {
+		const char *port = colon + 1;
+		size_t n = strlen(port);
+		if (n == 0 || n > 5 || strspn(port, "0123456789") != n || atol(port) < 1 ||
+		    atol(port) > 65535) {
+			fail(
+			    d, v->pos,
+			    "invalid port in \"%s\" (expected HOST or HOST:PORT with a port from 1 "
+			    "to 65535)",
+			    s);
+			return false;
+		}
+	}
+	const char *p = str_has_prefix(host, "*.") ? host + 2 : host;
+	bool ok = *p && strlen(host) <= 253;
 	while (ok && *p) {
 		const char *end = strchrnul(p, '.');
 		size_t n = (size_t)(end - p);
@@ -653,8 +688,8 @@ static bool check_domain(struct dec *d, const struct sc_value *v, const char *s)
 	if (ok)
 		return true;
 	fail(d, v->pos,
-	     "invalid domain \"%s\" (expected a host name such as \"example.com\" or "
-	     "\"*.example.com\")",
+	     "invalid domain \"%s\" (expected a host name such as \"example.com\", "
+	     "\"*.example.com\" or \"example.com:8443\")",
 	     s);
 	return false;
 }
@@ -1275,6 +1310,59 @@ static void decode_acp(struct dec *d, const struct sc_value *t, struct sc_config
 	}
 }
 
+/* A path inside the project, as written: relative, without `..`. */
+static bool check_project_path(struct dec *d, const struct sc_value *v, const char *s)
+{
+	bool ok = *s && *s != '/' && !strchr(s, '\n') && !streq(s, ".") && !streq(s, "./");
+	for (const char *p = s; ok && *p; p = strchrnul(p, '/'), p += *p == '/')
+		ok = !(p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]));
+	if (ok)
+		return true;
+	fail(d, v->pos,
+	     "invalid path \"%s\" (expected a path relative to the project root, without "
+	     "`..`, such as \".git/hooks/\")",
+	     s);
+	return false;
+}
+
+/* A file name pattern (`*` and `?`), optionally `!` in front. */
+static bool check_name_pattern(struct dec *d, const struct sc_value *v, const char *s)
+{
+	const char *p = *s == '!' ? s + 1 : s;
+	if (*p && !strchr(p, '/') && !strchr(p, '\n') && !streq(p, ".") && !streq(p, ".."))
+		return true;
+	fail(d, v->pos,
+	     "invalid file name pattern \"%s\" (expected a name such as \".env\" or "
+	     "\".env.*\", or `!NAME` for an exception; no `/`)",
+	     s);
+	return false;
+}
+
+static void decode_security(struct dec *d, const struct sc_value *t, struct sc_config *cfg)
+{
+	static const struct keydef keys[] = {
+	    {"protected_paths", true},
+	    {"masked_files", true},
+	    {NULL, false},
+	};
+	if (!table_ok(d, t))
+		return;
+	FOREACH_MEMBER(m, t)
+	{
+		int k = key_index(d, m, keys);
+		if (k < 0)
+			continue;
+		size_t mark = push_key(d, keys[k].name);
+		if (k == 0)
+			get_list(d, m->value, &cfg->security.protected_paths, check_project_path,
+			         false);
+		else
+			get_list(d, m->value, &cfg->security.masked_files, check_name_pattern,
+			         false);
+		pop(d, mark);
+	}
+}
+
 static void decode_root(struct dec *d, const struct sc_value *root, struct sc_config *cfg)
 {
 	static const struct keydef keys[] = {
@@ -1282,7 +1370,7 @@ static void decode_root(struct dec *d, const struct sc_value *root, struct sc_co
 	    {"services", false}, {"env", false},        {"env_passthrough", true},
 	    {"mounts", true},    {"network", false},    {"resources", false},
 	    {"ssh", false},      {"home", false},       {"engine", false},
-	    {"acp", false},      {NULL, false},
+	    {"acp", false},      {"security", false},   {NULL, false},
 	};
 	static const char *const engines[] = {"", "docker", "podman", NULL};
 	if (!table_ok(d, root))
@@ -1338,6 +1426,9 @@ static void decode_root(struct dec *d, const struct sc_value *root, struct sc_co
 		}
 		case 12:
 			decode_acp(d, v, cfg);
+			break;
+		case 13:
+			decode_security(d, v, cfg);
 			break;
 		}
 		pop(d, mark);

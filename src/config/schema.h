@@ -127,6 +127,12 @@ struct sc_config {
 		struct sc_cfg_str registry_url;
 		struct sc_cfg_bool strip_terminal;
 	} acp;
+	/* Read from the global layer only (src/plan/security.c rejects them elsewhere). */
+	struct {
+		/* Relative to the project; a `/` at the end means a directory. */
+		struct sc_cfg_list protected_paths;
+		struct sc_cfg_list masked_files; /* file name patterns; `!PATTERN` excepts */
+	} security;
 };
 
 void sc_config_free(struct sc_config *cfg);

@@ -130,6 +130,8 @@ static int docker_build(const struct sc_engine *e, const struct sc_build_options
 	_cleanup_strvec_ struct strv argv = STRV_INIT;
 	strv_push(&argv, e->program);
 	strv_push(&argv, "build");
+	/* A failed step leaves its container behind unless told otherwise. */
+	strv_push(&argv, "--force-rm");
 	strv_pushf(&argv, "--tag=%s", opts->tag);
 	if (opts->dockerfile)
 		strv_pushf(&argv, "--file=%s", opts->dockerfile);
@@ -199,10 +201,230 @@ static int docker_list(const struct sc_engine *e, const char *project, struct ve
 	return 0;
 }
 
+/* The first line of a command's error output, for messages. */
+static const char *first_line(char *errout)
+{
+	if (!errout)
+		return "";
+	errout[strcspn(errout, "\n")] = '\0';
+	return errout;
+}
+
+static int docker_network_create(const struct sc_engine *e, const char *name, bool internal,
+                                 const struct strv *labels, struct sc_error **err)
+{
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	strv_push(&argv, e->program);
+	strv_push(&argv, "network");
+	strv_push(&argv, "create");
+	if (internal) {
+		strv_push(&argv, "--internal");
+		/* docker gives the host an address on every bridge, and from an
+		 * internal network the host's services answer on it: none. */
+		if (streq(e->kind, "docker"))
+			strv_push(&argv, "--opt=com.docker.network.bridge.inhibit_ipv4=true");
+	}
+	for (size_t i = 0; labels && i < labels->len; i++)
+		strv_pushf(&argv, "--label=%s", labels->v[i]);
+	strv_push(&argv, "--");
+	strv_push(&argv, name);
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv.v, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0 && !strstr(errout, "already exists"))
+		return sc_error_setx(err, 0, "create network %s: %s", name, first_line(errout));
+	return 0;
+}
+
+static int docker_network_remove(const struct sc_engine *e, const char *name, struct sc_error **err)
+{
+	char *const argv[] = {e->program, "network", "rm", (char *)name, NULL};
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0 && !strstr(errout, "not found") && !strstr(errout, "No such network") &&
+	    !strstr(errout, "no such network"))
+		return sc_error_setx(err, 0, "remove network %s: %s", name, first_line(errout));
+	return 0;
+}
+
+static int docker_network_connect(const struct sc_engine *e, const char *network,
+                                  const char *container, struct sc_error **err)
+{
+	char *const argv[] = {e->program,      "network",         "connect",
+	                      (char *)network, (char *)container, NULL};
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0 && !strstr(errout, "already exists") &&
+	    !strstr(errout, "already connected"))
+		return sc_error_setx(err, 0, "connect %s to network %s: %s", container, network,
+		                     first_line(errout));
+	return 0;
+}
+
+static int docker_network_subnets(const struct sc_engine *e, const char *name, struct strv *out,
+                                  struct sc_error **err)
+{
+	const char *format = streq(e->kind, "podman")
+	                         ? "--format={{range .Subnets}}{{.Subnet}}\n{{end}}"
+	                         : "--format={{range .IPAM.Config}}{{.Subnet}}\n{{end}}";
+	char *const argv[] = {e->program, "network", "inspect", (char *)format, (char *)name, NULL};
+	_cleanup_free_ char *text = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv, &text, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return sc_error_setx(err, 0, "inspect network %s: %s", name, first_line(errout));
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (*l)
+			strv_push(out, l);
+	return 0;
+}
+
+static int docker_network_members(const struct sc_engine *e, const char *network,
+                                  struct strv *agents, struct strv *proxies, struct sc_error **err)
+{
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	strv_push(&argv, e->program);
+	strv_push(&argv, "ps");
+	strv_push(&argv, "--all");
+	strv_pushf(&argv, "--filter=network=%s", network);
+	strv_pushf(&argv, "--filter=label=%s=true", SC_LABEL_MANAGED);
+	strv_push(&argv, "--format={{.Names}}\t{{.Label \"io.sandcage.role\"}}\t{{.State}}");
+	_cleanup_free_ char *text = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv.v, &text, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return sc_error_setx(err, 0, "%s ps: %s", e->kind, first_line(errout));
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *role = strchr(l, '\t');
+		if (!role)
+			continue;
+		*role++ = '\0';
+		char *state = strchr(role, '\t');
+		if (!state)
+			continue;
+		*state++ = '\0';
+		if (streq(role, "proxy"))
+			strv_push(proxies, l);
+		else if (streq(state, "running") || streq(state, "created") ||
+		         streq(state, "restarting") || streq(state, "paused"))
+			strv_push(agents, l);
+	}
+	return 0;
+}
+
+static int docker_create(const struct sc_engine *e, const struct sc_container_spec *spec,
+                         struct sc_error **err)
+{
+	struct sc_container_spec copy = *spec;
+	copy.interactive = false;
+	copy.tty = false;
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	docker_run_argv(e, &copy, &argv);
+	free(argv.v[1]);
+	argv.v[1] = xstrdup("create");
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv.v, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status == 0)
+		return 0;
+	if (strstr(errout, "already in use"))
+		return sc_error_setx(err, EEXIST, "container name %s is in use", spec->name);
+	return sc_error_setx(err, 0, "create container %s: %s", spec->name, first_line(errout));
+}
+
+static int docker_start(const struct sc_engine *e, const char *name, struct sc_error **err)
+{
+	char *const argv[] = {e->program, "start", (char *)name, NULL};
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return sc_error_setx(err, 0, "start container %s: %s", name, first_line(errout));
+	return 0;
+}
+
+static int docker_container_state(const struct sc_engine *e, const char *name, char **state,
+                                  struct sc_error **err)
+{
+	char *const argv[] = {e->program,   "container", "inspect", "--format={{.State.Status}}",
+	                      (char *)name, NULL};
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status;
+	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0) {
+		if (strstr(errout, "No such container") || strstr(errout, "no such container")) {
+			*state = xstrdup("");
+			return 0;
+		}
+		return sc_error_setx(err, 0, "inspect container %s: %s", name, first_line(errout));
+	}
+	out[strcspn(out, "\n")] = '\0';
+	*state = steal_pointer(&out);
+	return 0;
+}
+
+static int docker_exec_capture(const struct sc_engine *e, const char *name, char *const *cmd,
+                               char **out, char **errout, int *status, struct sc_error **err)
+{
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	strv_push(&argv, e->program);
+	strv_push(&argv, "exec");
+	strv_push(&argv, name);
+	strv_extend(&argv, cmd);
+	return proc_run_capture(argv.v, out, errout, status, err);
+}
+
+static int docker_logs(const struct sc_engine *e, const char *name, char **out, char **errout,
+                       struct sc_error **err)
+{
+	char *const argv[] = {e->program, "logs", (char *)name, NULL};
+	_cleanup_free_ char *text = NULL, *errtext = NULL;
+	int status;
+	if (proc_run_capture(argv, &text, &errtext, &status, err) < 0)
+		return -1;
+	if (status != 0) {
+		/* Absent, or being removed: it has no more to say. */
+		if (strstr(errtext, "No such container") || strstr(errtext, "no such container") ||
+		    strstr(errtext, "marked for removal")) {
+			*out = xstrdup("");
+			if (errout)
+				*errout = xstrdup("");
+			return 0;
+		}
+		return sc_error_setx(err, 0, "logs of container %s: %s", name, first_line(errtext));
+	}
+	*out = steal_pointer(&text);
+	if (errout)
+		*errout = steal_pointer(&errtext);
+	return 0;
+}
+
 const struct sc_engine_ops sc_docker_cli_ops = {
 	.list = docker_list,
 	.build = docker_build,
 	.run_argv = docker_run_argv,
 	.image_exists = docker_image_exists,
 	.remove = docker_remove,
+	.network_create = docker_network_create,
+	.network_remove = docker_network_remove,
+	.network_connect = docker_network_connect,
+	.network_subnets = docker_network_subnets,
+	.network_members = docker_network_members,
+	.create = docker_create,
+	.start = docker_start,
+	.container_state = docker_container_state,
+	.exec_capture = docker_exec_capture,
+	.logs = docker_logs,
 };

@@ -90,6 +90,44 @@ struct sc_engine_ops {
 	            struct sc_error **err);
 	/* Stops and removes a container; absent is not an error. */
 	int (*remove)(const struct sc_engine *e, const char *name, struct sc_error **err);
+
+	/* Networks and containers in the background, for the proxy sidecar of
+	 * `network.mode: allowlist`. */
+	/* Creates a network; one of that name that exists is fine. `internal`:
+	 * no route out, and no address of the host on it. */
+	int (*network_create)(const struct sc_engine *e, const char *name, bool internal,
+	                      const struct strv *labels, struct sc_error **err);
+	/* Removes a network; absent is not an error. */
+	int (*network_remove)(const struct sc_engine *e, const char *name, struct sc_error **err);
+	/* Connects a container to a network; already connected is fine. */
+	int (*network_connect)(const struct sc_engine *e, const char *network,
+	                       const char *container, struct sc_error **err);
+	/* Appends the network's subnets ("172.18.0.0/16") to `out`. */
+	int (*network_subnets)(const struct sc_engine *e, const char *name, struct strv *out,
+	                       struct sc_error **err);
+	/* The containers with label io.sandcage.managed=true on `network`: those
+	 * with io.sandcage.role=proxy (in any state) go to `proxies`, the others
+	 * that run or are about to go to `agents`. */
+	int (*network_members)(const struct sc_engine *e, const char *network, struct strv *agents,
+	                       struct strv *proxies, struct sc_error **err);
+	/* Creates the container without starting it (the spec's interactive and
+	 * tty are ignored). A name in use fails with -EEXIST (err->code EEXIST). */
+	int (*create)(const struct sc_engine *e, const struct sc_container_spec *spec,
+	              struct sc_error **err);
+	/* Starts a created container in the background. */
+	int (*start)(const struct sc_engine *e, const char *name, struct sc_error **err);
+	/* The container's state as the engine says it ("created", "running",
+	 * "exited" ...), or "" when there is no such container. */
+	int (*container_state)(const struct sc_engine *e, const char *name, char **state,
+	                       struct sc_error **err);
+	/* Runs argv in the running container, capturing its stdout and stderr;
+	 * *status is its exit status. */
+	int (*exec_capture)(const struct sc_engine *e, const char *name, char *const *argv,
+	                    char **out, char **errout, int *status, struct sc_error **err);
+	/* The container's standard output so far, and its standard error into
+	 * *errout when that is not NULL; an absent container has none. */
+	int (*logs)(const struct sc_engine *e, const char *name, char **out, char **errout,
+	            struct sc_error **err);
 };
 
 struct sc_engine {

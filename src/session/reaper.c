@@ -27,6 +27,12 @@ static void close_from(int first)
  * /dev/null so that nobody waiting for sandcage's output waits for it. */
 int sc_reaper_start(const struct sc_engine *engine, const char *name, int *notify_fd)
 {
+	return sc_reaper_start_with(engine, name, NULL, NULL, notify_fd);
+}
+
+int sc_reaper_start_with(const struct sc_engine *engine, const char *name, void (*fn)(void *ctx),
+                         void *ctx, int *notify_fd)
+{
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -65,20 +71,34 @@ int sc_reaper_start(const struct sc_engine *engine, const char *name, int *notif
 		do
 			n = read(rd, &c, 1);
 		while (n < 0 && errno == EINTR);
+		if (n == 1 && c == 'f' && fn)
+			fn(ctx);
 		if (n == 1)
 			_exit(0);
 		/* The engine may create the container just after sandcage died:
 		 * look again a little later. */
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; name && i < 3; i++) {
 			engine->ops->remove(engine, name, NULL);
 			nanosleep(&(struct timespec){1, 0}, NULL);
 		}
-		engine->ops->remove(engine, name, NULL);
+		if (name)
+			engine->ops->remove(engine, name, NULL);
+		if (fn)
+			fn(ctx);
 		_exit(0);
 	}
 	close(p[0]);
 	*notify_fd = p[1];
 	return 0;
+}
+
+void sc_reaper_finish(int fd)
+{
+	if (fd < 0)
+		return;
+	char c = 'f';
+	fs_write_all(fd, &c, 1);
+	close(fd);
 }
 
 void sc_reaper_done(int fd)

@@ -235,6 +235,7 @@ start_background() {
 
 @test "an agent that ignores the end of stdin is removed after a grace period" {
 	printf 'services:\n  sleeper:\n    command: [sleep, "600"]\n' >.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null
 	start_background sleeper
 	local t0=$SECONDS
 	kill "${BG_PIDS%% *}"
@@ -272,6 +273,7 @@ start_background() {
 	# A service whose command echoes: every byte goes to the agent and
 	# back while more is still being sent.
 	printf 'services:\n  echo:\n    command: [cat]\n' >.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null
 	node -e '
 		const fs = require("fs");
 		const out = fs.openSync(process.argv[1], "w");
@@ -294,6 +296,7 @@ services:
   args:
     command: [sh, -c, 'printf "%s\n" "$@"; echo "to stderr" >&2; exit 7', args]
 YAML
+	"$SANDCAGE" -q trust --yes >/dev/null
 	rc=0
 	"$SANDCAGE" -q acp run args -- one "two words" </dev/null >"$WORK/out" 2>"$WORK/err" || rc=$?
 	[ "$rc" -eq 7 ]

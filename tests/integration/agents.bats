@@ -43,6 +43,7 @@ services:
     command: [sh, -c, 'echo "hello $*"; exit 4', hello]
     args: [configured]
 YAML
+	"$SANDCAGE" -q trust --yes >/dev/null
 	run "$SANDCAGE" -q hello -- from-cli
 	[ "$status" -eq 4 ]
 	[ "$output" = "hello configured from-cli" ]
@@ -58,6 +59,7 @@ YAML
 
 @test "only configured host variables reach the container" {
 	printf 'env_passthrough: [SC_TEST_PASSED]\nenv:\n  SC_TEST_SET: fixed\n' >.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null
 	run env SC_TEST_PASSED=yes SC_TEST_SECRET=no SSH_AUTH_SOCK=/tmp/agent.sock \
 		"$SANDCAGE" -q shell -- sh -c 'echo "p=${SC_TEST_PASSED-} s=${SC_TEST_SECRET-unset} f=$SC_TEST_SET a=${SSH_AUTH_SOCK-unset}"; env | cut -d= -f1 | sort | tr "\n" " "'
 	echo "$output"

@@ -104,8 +104,11 @@ no_agents='services:
 @test "a package that does not exist fails, naming the step" {
 	printf '%s' "$no_agents" >.sandcage.yml
 	printf 'packages: [sandcage-no-such-package]\n' >>.sandcage.yml
+	before=$(docker ps -aq --filter status=exited | wc -l)
 	run "$SANDCAGE" build
 	[ "$status" -ne 0 ]
+	# The failed step's container is not left behind.
+	[ "$(docker ps -aq --filter status=exited | wc -l)" -eq "$before" ]
 	[[ "$output" == *"failed in step \`packages\`"* ]]
 	[[ "$output" == *"sandcage-no-such-package"* ]]
 	# and no container starts with a broken image
@@ -130,6 +133,7 @@ no_agents='services:
 	mkdir docker
 	printf 'FROM %s\nRUN echo custom > /etc/custom-marker\n' "$BASE_IMAGE" >docker/Dockerfile
 	printf 'image:\n  dockerfile: docker/Dockerfile\n' >.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null
 	run "$SANDCAGE" -q shell -- sh -c 'cat /etc/custom-marker; id -u; echo $HOME'
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -380,6 +380,7 @@ shell_on_net() {
 	export SANDCAGE_HOME=$WORK/empty-home
 	mkdir -p "$SANDCAGE_HOME"
 	printf 'ssh:\n  enabled: true\n' >"$REPO/.sandcage.local.yml"
+	"$SANDCAGE" -q trust --yes -p "$REPO" >/dev/null
 	run "$SANDCAGE" shell -p "$REPO" --image "$TOOLS_IMAGE" -- true
 	[ "$status" -eq 1 ]
 	[[ "$output" == *".sandcage.local.yml:2:12"* ]]

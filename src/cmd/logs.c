@@ -1,0 +1,104 @@
+/* sandcage logs: what the network proxy of `network.mode: allowlist` let
+ * through and refused, for the project. */
+#include "../config/config.h"
+#include "../plan/network.h"
+#include "../session/network.h"
+#include "../util/log.h"
+#include "../workspace/workspace.h"
+#include "build.h"
+#include "cmd.h"
+
+extern const struct sc_command sc_cmd_logs;
+
+static int cmd_logs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"project", required_argument, NULL, 'p'},
+	    {"denied", no_argument, NULL, 'd'},
+	    SC_CMD_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
+	};
+	const char *project = NULL;
+	bool denied_only = false;
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:d" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			project = optarg;
+			break;
+		case 'd':
+			denied_only = true;
+			break;
+		case 'h':
+			sc_cmd_print_help(&sc_cmd_logs, stdout);
+			return SC_EXIT_OK;
+		case ':':
+			return sc_cmd_usage_error(&sc_cmd_logs, "option `%s` needs a value",
+			                          argv[optind - 1]);
+		case '?':
+			return sc_cmd_usage_error(&sc_cmd_logs, "unknown option `%s`",
+			                          argv[optind - 1]);
+		default:
+			sc_cmd_common_option(c);
+		}
+	}
+	if (optind < argc)
+		return sc_cmd_usage_error(&sc_cmd_logs, "unexpected argument `%s`", argv[optind]);
+
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_workspace_ struct sc_workspace *ws = NULL;
+	_cleanup_config_ struct sc_config *cfg = NULL;
+	_cleanup_engine_ struct sc_engine *engine = NULL;
+	if (sc_cmd_open_project(project, NULL, &ws, &cfg, &engine, &err) < 0)
+		return sc_cmd_report(err);
+	_cleanup_free_ char *state = sc_config_global_dir();
+	_cleanup_free_ char *text = NULL;
+	if (sc_network_log(engine, ws, state, &text, &err) < 0)
+		return sc_cmd_report(err);
+
+	size_t shown = 0;
+	_cleanup_strvec_ struct strv hosts = STRV_INIT;
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		struct sc_proxy_log_entry e;
+		if (!sc_proxy_log_parse(l, &e) || (denied_only && !e.denied))
+			continue;
+		printf("%s  %-7s  %s %s\n", e.time,
+		       e.denied ? "denied"
+		                : (e.status >= 200 && e.status < 300 ? "allowed" : "failed"),
+		       e.method, e.target);
+		shown++;
+		if (e.denied && !strv_contains(hosts.v, e.target))
+			strv_push(&hosts, e.target);
+	}
+	fflush(stdout);
+	if (shown == 0) {
+		if (cfg->network.mode.value != SC_NETWORK_ALLOWLIST)
+			sc_log_notice("nothing logged: the proxy runs only with `network.mode: "
+			              "allowlist` (this project's is `%s`)",
+			              sc_network_mode_name(cfg->network.mode.value));
+		else
+			sc_log_notice("%s", denied_only ? "the proxy refused nothing"
+			                                : "nothing logged yet");
+	} else if (hosts.len > 0) {
+		sc_log_notice("to allow a domain, add it to `network.allow` (`HOST` for port 443, "
+		              "`HOST:PORT` for another port)");
+	}
+	return SC_EXIT_OK;
+}
+
+const struct sc_command sc_cmd_logs = {
+    .name = "logs",
+    .summary = "Show what the network proxy let through and refused (network.mode: allowlist).",
+    .usage = "sandcage logs [-p PATH] [--denied]",
+    .help = "options:\n"
+            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
+            "  -d, --denied         only the connections the proxy refused\n"
+            "\n"
+            "One line per connection: the time (UTC), `allowed`, `denied` (by the allowlist)\n"
+            "or `failed` (allowed, but the server could not be reached), and the target.\n"
+            "The log of a proxy is kept when the last session of the project ends.\n",
+    .run = cmd_logs,
+};

@@ -1,0 +1,190 @@
+/* sandcage trust: shows what the project's configuration files grant and
+ * records the user's approval of their exact content. */
+#include "../config/config.h"
+#include "../util/log.h"
+#include "../util/path.h"
+#include "../workspace/workspace.h"
+#include "build.h"
+#include "cmd.h"
+#include "security.h"
+
+extern const struct sc_command sc_cmd_trust;
+
+enum {
+	OPT_LIST = 0x100,
+	OPT_REVOKE,
+};
+
+static int list_records(const struct sc_trust_store *store)
+{
+	if (store->records.len == 0) {
+		printf("no configuration file is trusted\n");
+		return SC_EXIT_OK;
+	}
+	for (size_t i = 0; i < store->records.len; i++) {
+		const struct sc_trust_record *rec = store->records.items[i];
+		_cleanup_error_ struct sc_error *err = NULL;
+		bool exists = false;
+		char sha[65];
+		const char *state = "current";
+		if (sc_trust_hash_file(rec->path, &exists, sha, &err) < 0)
+			state = "unreadable";
+		else if (!exists)
+			state = "missing";
+		else if (!streq(sha, rec->sha256))
+			state = "changed";
+		printf("%s\n  sha256 %.16s...  trusted %s  %zu grant%s  %s\n", rec->path,
+		       rec->sha256, *rec->trusted_at ? rec->trusted_at : "(unknown)",
+		       rec->grants.len, rec->grants.len == 1 ? "" : "s", state);
+	}
+	return SC_EXIT_OK;
+}
+
+static int cmd_trust(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"project", required_argument, NULL, 'p'},
+	    {"list", no_argument, NULL, OPT_LIST},
+	    {"revoke", no_argument, NULL, OPT_REVOKE},
+	    {"yes", no_argument, NULL, 'y'},
+	    SC_CMD_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
+	};
+	const char *project = NULL;
+	bool list = false, revoke = false, yes = false;
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:y" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			project = optarg;
+			break;
+		case OPT_LIST:
+			list = true;
+			break;
+		case OPT_REVOKE:
+			revoke = true;
+			break;
+		case 'y':
+			yes = true;
+			break;
+		case 'h':
+			sc_cmd_print_help(&sc_cmd_trust, stdout);
+			return SC_EXIT_OK;
+		case '?':
+			if (optopt)
+				return sc_cmd_usage_error(&sc_cmd_trust, "unknown option `-%c`",
+				                          optopt);
+			return sc_cmd_usage_error(&sc_cmd_trust, "unknown option `%s`",
+			                          argv[optind - 1]);
+		case ':':
+			return sc_cmd_usage_error(&sc_cmd_trust, "option `%s` needs a value",
+			                          argv[optind - 1]);
+		default:
+			if (!sc_cmd_common_option(c))
+				return sc_cmd_usage_error(&sc_cmd_trust, "unknown option");
+		}
+	}
+	if (optind < argc)
+		return sc_cmd_usage_error(&sc_cmd_trust, "unexpected argument `%s`", argv[optind]);
+	if (list + revoke + yes > 1)
+		return sc_cmd_usage_error(&sc_cmd_trust, "--list, --revoke and --yes exclude "
+		                                         "each other");
+
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_free_ char *gdir = sc_config_global_dir();
+	_cleanup_free_ char *store_path = sc_trust_store_path(gdir);
+	_cleanup_trust_store_ struct sc_trust_store *store = NULL;
+	if (sc_trust_store_load(store_path, &store, &err) < 0)
+		return sc_cmd_report(err);
+	if (list)
+		return list_records(store);
+
+	_cleanup_workspace_ struct sc_workspace *ws = NULL;
+	if (revoke) {
+		if (sc_workspace_resolve(project, &ws, &err) < 0)
+			return sc_cmd_report(err);
+		static const char *const names[] = {".sandcage.yml", ".sandcage.local.yml"};
+		bool any = false;
+		for (size_t i = 0; i < N_ELEMENTS(names); i++) {
+			_cleanup_free_ char *path = path_join(ws->root, names[i]);
+			if (sc_trust_store_remove(store, path)) {
+				printf("revoked the trust in %s\n", path);
+				any = true;
+			}
+		}
+		if (!any) {
+			printf("nothing to revoke: no file of %s is trusted\n", ws->root);
+			return SC_EXIT_OK;
+		}
+		if (sc_trust_store_save(store, store_path, &err) < 0)
+			return sc_cmd_report(err);
+		return SC_EXIT_OK;
+	}
+
+	_cleanup_config_ struct sc_config *cfg = NULL;
+	if (sc_cmd_open_project(project, NULL, &ws, &cfg, NULL, &err) < 0)
+		return sc_cmd_report(err);
+	if (sc_cmd_security_check(cfg, ws, &err) < 0) {
+		fflush(stdout);
+		fprintf(stderr,
+		        "sandcage: error: the configuration asks for what sandcage does not allow, "
+		        "whatever the trust:\n%s\n",
+		        err->msg);
+		return SC_EXIT_FAILURE;
+	}
+	struct sc_cmd_trust_file files[2];
+	if (sc_cmd_trust_inspect(ws, cfg, store, files, &err) < 0)
+		return sc_cmd_report(err);
+	int code = SC_EXIT_OK;
+	bool any_file = false;
+	for (size_t i = 0; i < 2 && code == SC_EXIT_OK; i++) {
+		const struct sc_cmd_trust_file *f = &files[i];
+		if (!f->exists)
+			continue;
+		any_file = true;
+		sc_cmd_trust_print(f, stdout);
+		if (f->state == SC_TRUST_NOT_NEEDED || f->state == SC_TRUST_TRUSTED)
+			continue;
+		fflush(stdout);
+		if (!yes && !(isatty(STDIN_FILENO) && isatty(STDERR_FILENO))) {
+			sc_log_error("no terminal to ask on: run `sandcage trust --yes` to approve "
+			             "this content after reading it");
+			code = SC_EXIT_FAILURE;
+		} else if (!yes && !sc_cmd_ask("Trust this content?")) {
+			printf("not trusted\n");
+			code = SC_EXIT_FAILURE;
+		} else if (sc_cmd_trust_record(store, store_path, f, &err) < 0) {
+			code = sc_cmd_report(err);
+		} else {
+			printf("trusted %s (sha256 %.16s...)\n", f->path, f->sha256);
+		}
+	}
+	if (!any_file)
+		printf("%s has no .sandcage.yml or .sandcage.local.yml: nothing to trust\n",
+		       ws->root);
+	sc_cmd_trust_file_release(&files[0]);
+	sc_cmd_trust_file_release(&files[1]);
+	return code;
+}
+
+const struct sc_command sc_cmd_trust = {
+    .name = "trust",
+    .summary = "Approve what the project's configuration files grant.",
+    .usage = "sandcage trust [-p PATH] [--yes | --list | --revoke]",
+    .help = "options:\n"
+            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
+            "  -y, --yes            approve without asking (after reading what it grants)\n"
+            "      --list           list every approved file and whether it changed since\n"
+            "      --revoke         forget the approval of this project's files\n"
+            "\n"
+            "Settings in .sandcage.yml and .sandcage.local.yml that widen what a container\n"
+            "may reach (mounts, host variables, network, SSH, more resources, a custom\n"
+            "Dockerfile, harness commands) take effect only once you approved the file's\n"
+            "exact content. This shows what each file grants (+ new, - no longer, compared\n"
+            "with what you approved before), asks on a terminal, and records the approval\n"
+            "(the file's SHA-256) in the global directory's trust.json. A file that grants\n"
+            "nothing beyond the defaults needs no approval. See docs/security.md.\n",
+    .run = cmd_trust,
+};

@@ -1,0 +1,380 @@
+#include "trust.h"
+#include "../plan/security.h"
+#include "../util/fs.h"
+#include "../util/hash.h"
+#include "../util/path.h"
+#include "../util/strbuf.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+
+/* The defaults of schema.c that resources are compared with. */
+#define DEFAULT_MEMORY_BYTES (8LL * 1024 * 1024 * 1024)
+#define DEFAULT_PIDS         1024
+
+void sc_grant_free(void *p)
+{
+	struct sc_grant *g = p;
+	if (!g)
+		return;
+	free(g->text);
+	free(g);
+}
+
+static void grant(struct vec *out, struct sc_origin origin, const char *fmt, ...) _printf_(3, 4);
+static void grant(struct vec *out, struct sc_origin origin, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	struct sc_grant *g = xcalloc(1, sizeof(*g));
+	g->text = strbuf_steal(&sb);
+	g->origin = origin;
+	vec_push(out, g);
+}
+
+/* A list as one line: `a b "c d"`. */
+static char *join_list(const struct sc_cfg_list *l)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < l->len; i++) {
+		const char *v = l->items[i].value;
+		if (i)
+			strbuf_addc(&sb, ' ');
+		if (*v && !strpbrk(v, " \t\"'\\"))
+			strbuf_adds(&sb, v);
+		else
+			strbuf_addf(&sb, "\"%s\"", v);
+	}
+	return strbuf_steal(&sb);
+}
+
+/* "BEFORE`ITEM`AFTER" for each item `layer` set. */
+static void grant_items(struct vec *out, const struct sc_cfg_list *l, enum sc_layer layer,
+                        const char *before, const char *after)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if (l->items[i].origin.layer == layer)
+			grant(out, l->items[i].origin, "%s`%s`%s", before, l->items[i].value,
+			      after);
+}
+
+void sc_trust_grants(const struct sc_config *cfg, enum sc_layer layer, struct vec *out)
+{
+	for (size_t i = 0; i < cfg->mounts.len; i++) {
+		const struct sc_cfg_mount *m = &cfg->mounts.items[i];
+		if (m->origin.layer == layer)
+			grant(out, m->origin, "mount the host path `%s` at `%s` (%s)",
+			      m->source.value, m->target.value,
+			      m->readonly.value ? "read-only" : "read-write");
+	}
+	grant_items(out, &cfg->env_passthrough, layer, "pass the host variable ",
+	            " to every agent (env_passthrough)");
+	for (size_t i = 0; i < cfg->env.len; i++) {
+		const struct sc_cfg_map_entry *e = &cfg->env.items[i];
+		if (e->value.origin.layer == layer && sc_security_env_denied(e->key))
+			grant(out, e->value.origin,
+			      "set `%s=%s` (a variable that changes how programs "
+			      "run or where traffic goes)",
+			      e->key, e->value.value);
+	}
+	for (size_t s = 0; s < cfg->services.len; s++) {
+		const struct sc_service *svc = &cfg->services.items[s];
+		for (size_t i = 0; i < svc->env.len; i++)
+			if (svc->env.items[i].origin.layer == layer)
+				grant(out, svc->env.items[i].origin,
+				      "pass the host variable `%s` to `%s` (services.%s.env)",
+				      svc->env.items[i].value, svc->name, svc->name);
+		if (svc->command.len && svc->command.origin.layer == layer) {
+			_cleanup_free_ char *cmd = join_list(&svc->command);
+			grant(out, svc->command.origin, "run `%s` as the command `%s`", svc->name,
+			      cmd);
+		}
+		for (size_t i = 0; i < svc->args.len; i++)
+			if (svc->args.items[i].origin.layer == layer)
+				grant(out, svc->args.items[i].origin, "give `%s` the argument `%s`",
+				      svc->name, svc->args.items[i].value);
+		for (size_t i = 0; i < svc->install.len; i++)
+			if (svc->install.items[i].origin.layer == layer)
+				grant(out, svc->install.items[i].origin,
+				      "run `%s` while building the image (services.%s.install)",
+				      svc->install.items[i].value, svc->name);
+		for (size_t i = 0; i < svc->domains.len; i++)
+			if (svc->domains.items[i].origin.layer == layer)
+				grant(out, svc->domains.items[i].origin,
+				      "let `%s` reach `%s` (services.%s.domains)", svc->name,
+				      svc->domains.items[i].value, svc->name);
+	}
+	if (cfg->network.mode.origin.layer == layer && cfg->network.mode.value == SC_NETWORK_OPEN)
+		grant(out, cfg->network.mode.origin, "open network access (network.mode: open)");
+	grant_items(out, &cfg->network.allow, layer, "allow network access to ", "");
+	if (cfg->ssh.enabled.origin.layer == layer && cfg->ssh.enabled.value)
+		grant(out, cfg->ssh.enabled.origin,
+		      "SSH for git with sandcage's container key (ssh.enabled)");
+	if (cfg->resources.memory.origin.layer == layer &&
+	    cfg->resources.memory_bytes > DEFAULT_MEMORY_BYTES)
+		grant(out, cfg->resources.memory.origin,
+		      "a memory limit of %s, above the default 8g", cfg->resources.memory.value);
+	if (cfg->resources.cpus.origin.layer == layer && cfg->resources.cpus.value == 0)
+		grant(out, cfg->resources.cpus.origin, "no CPU limit (resources.cpus: 0)");
+	if (cfg->resources.pids.origin.layer == layer && cfg->resources.pids.value > DEFAULT_PIDS)
+		grant(out, cfg->resources.pids.origin,
+		      "a process limit of %lld, above the default %d",
+		      (long long)cfg->resources.pids.value, DEFAULT_PIDS);
+	if (cfg->image.dockerfile.origin.layer == layer && *cfg->image.dockerfile.value)
+		grant(
+		    out, cfg->image.dockerfile.origin,
+		    "build the image from the Dockerfile `%s` (its directory is the build context)",
+		    cfg->image.dockerfile.value);
+	grant_items(out, &cfg->image.ca_certificates, layer, "copy the host file ",
+	            " into the image as a CA certificate");
+	const char *bn = cfg->image.build_network.value;
+	if (cfg->image.build_network.origin.layer == layer && !streq(bn, "default") &&
+	    !streq(bn, "none"))
+		grant(out, cfg->image.build_network.origin, "build the image on the network `%s`",
+		      bn);
+}
+
+int sc_trust_hash_file(const char *path, bool *exists, char sha256[65], struct sc_error **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	struct sc_error *e = NULL;
+	int r = fs_read_file(path, &data, &len, &e);
+	if (r == -ENOENT) {
+		sc_error_free(e);
+		*exists = false;
+		sha256[0] = '\0';
+		return 0;
+	}
+	if (r < 0) {
+		if (err && !*err)
+			*err = e;
+		else
+			sc_error_free(e);
+		return r;
+	}
+	struct sha256 h;
+	sha256_init(&h);
+	sha256_update(&h, data, len);
+	sha256_hex(&h, sha256);
+	*exists = true;
+	return 0;
+}
+
+/* ---- the store ---- */
+
+static void record_free(void *p)
+{
+	struct sc_trust_record *r = p;
+	if (!r)
+		return;
+	free(r->path);
+	free(r->sha256);
+	free(r->trusted_at);
+	strv_release(&r->grants);
+	free(r);
+}
+
+void sc_trust_store_free(struct sc_trust_store *store)
+{
+	if (!store)
+		return;
+	vec_release(&store->records);
+	free(store);
+}
+
+char *sc_trust_store_path(const char *global_dir)
+{
+	return path_join(global_dir, "trust.json");
+}
+
+static bool is_hex64(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == 64;
+}
+
+int sc_trust_store_load(const char *path, struct sc_trust_store **out, struct sc_error **err)
+{
+	struct sc_trust_store *store = xcalloc(1, sizeof(*store));
+	store->records.free_item = record_free;
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	struct sc_error *e = NULL;
+	int r = fs_read_file(path, &data, &len, &e);
+	if (r == -ENOENT) {
+		sc_error_free(e);
+		*out = store;
+		return 0;
+	}
+	if (r < 0) {
+		sc_trust_store_free(store);
+		if (err && !*err)
+			*err = e;
+		else
+			sc_error_free(e);
+		return r;
+	}
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, 0, &jerr);
+	json_t *files = root ? json_object_get(root, "files") : NULL;
+	if (!root || !json_is_object(files)) {
+		json_decref(root);
+		sc_trust_store_free(store);
+		if (!root)
+			return sc_error_setx(
+			    err, 0,
+			    "%s:%d:%d: %s; the trust records cannot be read: fix the "
+			    "file or remove it (every file is then asked about again)",
+			    path, jerr.line, jerr.column, jerr.text);
+		return sc_error_setx(
+		    err, 0,
+		    "%s: no \"files\" object; fix the file or remove it (every file "
+		    "is then asked about again)",
+		    path);
+	}
+	const char *key;
+	json_t *val;
+	json_object_foreach(files, key, val)
+	{
+		const char *sha = json_string_value(json_object_get(val, "sha256"));
+		const char *at = json_string_value(json_object_get(val, "trusted_at"));
+		json_t *grants = json_object_get(val, "grants");
+		/* A record that does not read right approves nothing. */
+		if (!sha || !is_hex64(sha) || key[0] != '/')
+			continue;
+		struct sc_trust_record *rec = xcalloc(1, sizeof(*rec));
+		rec->path = xstrdup(key);
+		rec->sha256 = xstrdup(sha);
+		rec->trusted_at = xstrdup(at ? at : "");
+		size_t i;
+		json_t *g;
+		json_array_foreach(grants, i, g)
+		{
+			if (json_is_string(g))
+				strv_push(&rec->grants, json_string_value(g));
+		}
+		vec_push(&store->records, rec);
+	}
+	json_decref(root);
+	*out = store;
+	return 0;
+}
+
+int sc_trust_store_save(const struct sc_trust_store *store, const char *path, struct sc_error **err)
+{
+	json_t *files = json_object();
+	for (size_t i = 0; i < store->records.len; i++) {
+		const struct sc_trust_record *rec = store->records.items[i];
+		json_t *grants = json_array();
+		for (size_t g = 0; g < rec->grants.len; g++)
+			json_array_append_new(grants, json_string(rec->grants.v[g]));
+		json_t *obj = json_object();
+		json_object_set_new(obj, "sha256", json_string(rec->sha256));
+		json_object_set_new(obj, "trusted_at", json_string(rec->trusted_at));
+		json_object_set_new(obj, "grants", grants);
+		json_object_set_new(files, rec->path, obj);
+	}
+	json_t *root = json_object();
+	json_object_set_new(root, "version", json_integer(1));
+	json_object_set_new(root, "files", files);
+	_cleanup_free_ char *text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(root);
+	if (!text)
+		return sc_error_setx(err, 0, "%s: cannot encode the trust records", path);
+	size_t len = strlen(text);
+	text = xrealloc(text, len + 2);
+	text[len] = '\n';
+	text[len + 1] = '\0';
+	_cleanup_free_ char *dir = path_dirname(path);
+	if (fs_mkdir_p(dir, 0700, err) < 0 || fs_write_atomic(path, text, len + 1, 0600, err) < 0)
+		return sc_error_prefix(err, "record trust");
+	return 0;
+}
+
+const struct sc_trust_record *sc_trust_store_find(const struct sc_trust_store *store,
+                                                  const char *path)
+{
+	for (size_t i = 0; i < store->records.len; i++) {
+		const struct sc_trust_record *rec = store->records.items[i];
+		if (streq(rec->path, path))
+			return rec;
+	}
+	return NULL;
+}
+
+bool sc_trust_store_remove(struct sc_trust_store *store, const char *path)
+{
+	for (size_t i = 0; i < store->records.len; i++) {
+		struct sc_trust_record *rec = store->records.items[i];
+		if (!streq(rec->path, path))
+			continue;
+		record_free(rec);
+		memmove(&store->records.items[i], &store->records.items[i + 1],
+		        (store->records.len - i - 1) * sizeof(void *));
+		store->records.len--;
+		return true;
+	}
+	return false;
+}
+
+void sc_trust_store_put(struct sc_trust_store *store, const char *path, const char *sha256,
+                        const struct vec *grants, const char *now)
+{
+	sc_trust_store_remove(store, path);
+	struct sc_trust_record *rec = xcalloc(1, sizeof(*rec));
+	rec->path = xstrdup(path);
+	rec->sha256 = xstrdup(sha256);
+	rec->trusted_at = xstrdup(now);
+	for (size_t i = 0; i < grants->len; i++) {
+		const struct sc_grant *g = grants->items[i];
+		strv_push(&rec->grants, g->text);
+	}
+	vec_push(&store->records, rec);
+}
+
+enum sc_trust_state sc_trust_state(const struct sc_trust_record *rec, const char *sha256,
+                                   const struct vec *grants)
+{
+	if (grants->len == 0)
+		return SC_TRUST_NOT_NEEDED;
+	if (!rec)
+		return SC_TRUST_NEW;
+	if (!streq(rec->sha256, sha256))
+		return SC_TRUST_CHANGED;
+	for (size_t i = 0; i < grants->len; i++) {
+		const struct sc_grant *g = grants->items[i];
+		if (!strv_contains(rec->grants.v, g->text))
+			return SC_TRUST_CHANGED;
+	}
+	return SC_TRUST_TRUSTED;
+}
+
+char *sc_trust_diff(const struct sc_trust_record *rec, const struct vec *grants)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < grants->len; i++) {
+		const struct sc_grant *g = grants->items[i];
+		bool before = rec && strv_contains(rec->grants.v, g->text);
+		strbuf_addf(&sb, "%s %s", before ? " " : "+", g->text);
+		if (g->origin.pos.line)
+			strbuf_addf(&sb, "    (line %u)", g->origin.pos.line);
+		strbuf_addc(&sb, '\n');
+	}
+	for (size_t i = 0; rec && i < rec->grants.len; i++) {
+		bool now = false;
+		for (size_t j = 0; j < grants->len && !now; j++) {
+			const struct sc_grant *g = grants->items[j];
+			now = streq(g->text, rec->grants.v[i]);
+		}
+		if (!now)
+			strbuf_addf(&sb, "- %s\n", rec->grants.v[i]);
+	}
+	return strbuf_steal(&sb);
+}

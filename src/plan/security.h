@@ -1,0 +1,73 @@
+/* The security rules: the checks that keep a configuration from opening the
+ * sandbox (dangerous mounts, environment variables that change how programs
+ * run or where traffic goes, names that could become paths or options), and
+ * the read-only mounts and masks that keep an agent from planting what the
+ * host later runs or from reading secret files. Pure: facts about the host
+ * file system (resolved paths, what a scan of the project found) come in as
+ * arguments. docs/security.md explains the threat model. */
+#pragma once
+
+#include "../config/schema.h"
+#include "../engine/engine.h"
+#include "../util/vec.h"
+#include "../workspace/workspace.h"
+
+/* What the check needs to know about the host. */
+struct sc_security_host {
+	const char *home;       /* the user's home directory (absolute) */
+	const char *global_dir; /* sandcage's global directory: trust records live there */
+	/* Resolves the symlinks of an existing path (realpath) and says whether
+	 * it is a socket; NULL when it cannot be resolved. A NULL callback takes
+	 * paths as they are written. */
+	char *(*resolve)(void *ctx, const char *path, bool *socket);
+	void *ctx;
+};
+
+/* Checks the configuration against the rules of docs/security.md: mounts
+ * (after resolving symlinks), mount targets, environment names and values,
+ * variables only the global layer may set, names with `/`, `..` or a leading
+ * `-`, and `security.*` outside the global layer. All errors at once, one
+ * per line: "FILE:LINE:COL: `key`: what is wrong; what to do". */
+int sc_security_check(const struct sc_config *cfg, const struct sc_security_host *host,
+                      const struct sc_workspace *ws, struct sc_error **err);
+
+/* Whether `name` is a variable that changes how programs run, where traffic
+ * goes, or reaches the host (LD_PRELOAD, NODE_OPTIONS, GIT_SSH_COMMAND,
+ * HTTPS_PROXY, ANTHROPIC_BASE_URL, DOCKER_HOST, SSH_AUTH_SOCK...); such
+ * variables may only come from the global configuration. Case-insensitive. */
+bool sc_security_env_denied(const char *name);
+
+/* A path to keep read-only inside the container. */
+struct sc_protect_candidate {
+	char *path;  /* absolute, lexical */
+	bool dir;    /* written with a `/` at the end */
+	bool create; /* inside a git directory: created empty when missing, so
+	                that the agent cannot create it */
+};
+void sc_protect_candidate_free(void *candidate);
+
+/* The paths of security.protected_paths for this workspace: relative to the
+ * project root; entries under `.git/` are taken in the common git directory
+ * (worktrees: also `config.worktree` of the worktree's own git directory),
+ * and for a worktree the `.git` file itself. Fills `out` with
+ * struct sc_protect_candidate *. */
+void sc_security_protected_paths(const struct sc_config *cfg, const struct sc_workspace *ws,
+                                 struct vec *out);
+
+/* Whether a file name matches security.masked_files (the last matching
+ * pattern decides; `!PATTERN` excepts). */
+bool sc_security_masked_name(const struct sc_config *cfg, const char *name);
+
+/* What the host's file system gave, checked by the caller: every path
+ * absolute, existing, free of symlinks, inside what the container mounts. */
+struct sc_protect_set {
+	struct strv readonly; /* files and directories mounted read-only at their own path */
+	struct strv masked;   /* regular files: an empty read-only file is mounted over each */
+	const char *empty;    /* that empty file on the host */
+};
+
+/* Adds the protection mounts to a planned spec: each read-only path, each
+ * directory between a mount root (the project, the git directories) and a
+ * read-only path mounted at its own path so that it cannot be renamed away,
+ * and the masks. A target the spec already has is left alone. */
+void sc_security_protect(const struct sc_protect_set *set, struct sc_container_spec *spec);

@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# sandcage doctor against a real Docker daemon: the host checks, and the
+# probes inside a real sandcage container, passing on a correct setup and
+# failing, by name, on a container weakened on purpose.
+
+load helpers
+
+PROBES="runtime-socket ssh-agent capabilities no-new-privileges seccomp host-canary host-ssh
+protected-paths masked-files mount unshare pids-limit memory-limit user"
+
+setup() {
+	require_docker "$TOOLS_IMAGE"
+	export SANDCAGE_IMAGE=$TOOLS_IMAGE
+	WORK=$(mktemp -d)
+	WORK=$(cd "$WORK" && pwd -P)
+	REPO=$WORK/repo
+	make_repo "$REPO"
+	export SANDCAGE_HOME=$WORK/sandcage-home
+	mkdir -p "$SANDCAGE_HOME"
+	unset SANDCAGE_DEBUG_CAP_ADD SSH_AUTH_SOCK
+	# Something for the protection probes to find.
+	printf 'packages: [jq]\n' >"$REPO/.sandcage.yml"
+	echo "K=secret" >"$REPO/.env"
+}
+
+teardown() {
+	if [ -n "${REPO:-}" ]; then
+		ids=$(containers_of "$REPO")
+		[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+	fi
+	[ -z "${WORK:-}" ] || rm -rf "$WORK"
+}
+
+@test "doctor passes on a correct setup, every probe by name" {
+	cd "$REPO"
+	run "$SANDCAGE" doctor
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local p
+	for p in engine engine-version configuration trust image $PROBES; do
+		[[ "$output" == *"pass  $p "* ]] || { echo "no pass for $p"; return 1; }
+	done
+	[[ "$output" == *"protected-paths    3 paths are read-only"* ]]
+	[[ "$output" == *"masked-files       1 secret files read as empty"* ]]
+	[[ "$output" == *" 0 failed"* ]]
+	# The canary is gone again, and no container is left.
+	[ -z "$(ls "${TMPDIR:-/tmp}" | grep sandcage-doctor-canary || true)" ]
+	[ -z "$(containers_of "$REPO")" ]
+}
+
+@test "doctor --json reports each check with its status and reason" {
+	cd "$REPO"
+	run "$SANDCAGE" doctor --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .failed <<<"$output")" = 0 ]
+	[ "$(jq -r .project <<<"$output")" = "$REPO" ]
+	[ "$(jq -r '[.checks[] | select(.group == "container")] | length' <<<"$output")" = 14 ]
+	[ "$(jq -r '.checks[] | select(.name == "seccomp") | .status' <<<"$output")" = pass ]
+	[ -n "$(jq -r '.checks[] | select(.name == "user") | .reason' <<<"$output")" ]
+}
+
+@test "doctor fails, naming the probe, when a capability is added on purpose" {
+	cd "$REPO"
+	SANDCAGE_DEBUG_CAP_ADD=NET_RAW run "$SANDCAGE" doctor
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"SANDCAGE_DEBUG_CAP_ADD is set"* ]]
+	[[ "$output" == *"fail  capabilities       capability sets not empty:"*"CapBnd=0000000000002000"* ]]
+	[[ "$output" == *"pass  seccomp"* ]]
+	rc=0
+	json=$(SANDCAGE_DEBUG_CAP_ADD=NET_RAW "$SANDCAGE" doctor --json 2>/dev/null) || rc=$?
+	[ "$rc" -eq 1 ]
+	[ "$(jq -r '.checks[] | select(.status == "fail") | .name' <<<"$json")" = capabilities ]
+}
+
+@test "doctor fails on an untrusted project file and runs no probe" {
+	cd "$REPO"
+	mkdir "$WORK/data"
+	printf 'mounts:\n  - source: %s\n    target: /data\n' "$WORK/data" >.sandcage.yml
+	run "$SANDCAGE" doctor
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"fail  trust              .sandcage.yml is not trusted"* ]]
+	[[ "$output" == *"fail  probes"* ]]
+	"$SANDCAGE" trust --yes >/dev/null
+	run "$SANDCAGE" doctor
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"pass  trust              .sandcage.yml is trusted"* ]]
+}
+
+@test "doctor fails on a refused configuration" {
+	cd "$REPO"
+	printf 'env:\n  LD_PRELOAD: /x.so\n' >.sandcage.yml
+	run "$SANDCAGE" doctor
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"fail  configuration"*".sandcage.yml:2:"*"LD_PRELOAD"* ]]
+}
+
+@test "doctor fails when the image is missing, and never builds it" {
+	cd "$REPO"
+	run "$SANDCAGE" doctor --image sandcage-test/does-not-exist:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"fail  image              sandcage-test/does-not-exist:1 is missing"* ]]
+	[[ "$output" != *"building image"* ]]
+}
