@@ -24,23 +24,9 @@ extern const struct sc_command sc_cmd_help;
 extern const struct sc_command sc_cmd_version;
 
 const struct sc_command *const sc_commands[] = {
-	&sc_cmd_claude,
-	&sc_cmd_codex,
-	&sc_cmd_gemini,
-	&sc_cmd_shell,
-	&sc_cmd_build,
-	&sc_cmd_config,
-	&sc_cmd_init,
-	&sc_cmd_setup,
-	&sc_cmd_acp,
-	&sc_cmd_ps,
-	&sc_cmd_stop,
-	&sc_cmd_logs,
-	&sc_cmd_trust,
-	&sc_cmd_doctor,
-	&sc_cmd_help,
-	&sc_cmd_version,
-	NULL,
+    &sc_cmd_claude, &sc_cmd_codex,  &sc_cmd_gemini, &sc_cmd_shell,   &sc_cmd_build, &sc_cmd_config,
+    &sc_cmd_init,   &sc_cmd_setup,  &sc_cmd_acp,    &sc_cmd_ps,      &sc_cmd_stop,  &sc_cmd_logs,
+    &sc_cmd_trust,  &sc_cmd_doctor, &sc_cmd_help,   &sc_cmd_version, NULL,
 };
 
 const struct sc_command *sc_command_find(const char *name)
@@ -83,10 +69,10 @@ static int cmd_help(int argc, char **argv)
 }
 
 const struct sc_command sc_cmd_help = {
-	.name = "help",
-	.summary = "Show help for sandcage or one command.",
-	.usage = "sandcage help [COMMAND]",
-	.run = cmd_help,
+    .name = "help",
+    .summary = "Show help for sandcage or one command.",
+    .usage = "sandcage help [COMMAND]",
+    .run = cmd_help,
 };
 
 static int cmd_version(int argc, char **argv)
@@ -98,10 +84,10 @@ static int cmd_version(int argc, char **argv)
 }
 
 const struct sc_command sc_cmd_version = {
-	.name = "version",
-	.summary = "Print the version.",
-	.usage = "sandcage version",
-	.run = cmd_version,
+    .name = "version",
+    .summary = "Print the version.",
+    .usage = "sandcage version",
+    .run = cmd_version,
 };
 
 int main(int argc, char **argv)
@@ -136,7 +122,8 @@ int main(int argc, char **argv)
 		/* Services of the configuration (custom harnesses) are commands
 		 * too; a name that cannot be a service is a usage error now. */
 		const char *n = argv[i];
-		bool service_like = *n >= 'a' && *n <= 'z' && !n[strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_-")];
+		bool service_like = *n >= 'a' && *n <= 'z' &&
+		                    !n[strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_-")];
 		if (!service_like)
 			return sc_cmd_usage_error(NULL, "unknown command `%s`", argv[i]);
 		return sc_cmd_run_agent(argc - i, argv + i);

@@ -123,8 +123,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	enum sc_toml_version v =
-		version && (streq(version, "1.1") || streq(version, "1.1.0")) ? SC_TOML_1_1 : SC_TOML_1_0;
+	enum sc_toml_version v = version && (streq(version, "1.1") || streq(version, "1.1.0"))
+	                             ? SC_TOML_1_1
+	                             : SC_TOML_1_0;
 
 	_cleanup_strbuf_ struct strbuf input = STRBUF_INIT;
 	if (read_all(STDIN_FILENO, &input) < 0) {

@@ -9,8 +9,8 @@
 #include "../util/strbuf.h"
 #include "../workspace/workspace.h"
 #include "cmd.h"
-#include "security.h"
 #include "sc-config.h"
+#include "security.h"
 
 #include <ftw.h>
 #include <pwd.h>
@@ -134,7 +134,8 @@ static void on_build_line(void *ctx, const char *line)
 		p->current_index++;
 		p->step_start = now_seconds();
 		if (!p->tty && !p->verbose && sc_log_verbosity >= 0)
-			fprintf(stderr, "sandcage: [%zu/%zu] %s\n", p->current_index, p->n_steps, title);
+			fprintf(stderr, "sandcage: [%zu/%zu] %s\n", p->current_index, p->n_steps,
+			        title);
 	}
 	if (p->current && strstr(line, "---> Using cache"))
 		p->current_cached = true;
@@ -153,8 +154,7 @@ static void print_tail(struct progress *p)
 	fprintf(stderr, "---\n");
 }
 
-static int write_context(const char *dir, const struct sc_image_plan *plan,
-                         struct sc_error **err)
+static int write_context(const char *dir, const struct sc_image_plan *plan, struct sc_error **err)
 {
 	_cleanup_free_ char *df = path_join(dir, "Dockerfile");
 	if (fs_write_atomic(df, plan->dockerfile, strlen(plan->dockerfile), 0644, err) < 0)
@@ -186,13 +186,13 @@ static int run_build(const struct sc_engine *engine, const char *context_dir,
 	              p.verbose ? "" : " (the full log with --verbose)");
 
 	struct sc_build_options opts = {
-		.context_dir = context_dir,
-		.dockerfile = dockerfile,
-		.tag = tag,
-		.network = cfg->image.build_network.value,
-		.no_cache = req->no_cache,
-		.on_line = on_build_line,
-		.ctx = &p,
+	    .context_dir = context_dir,
+	    .dockerfile = dockerfile,
+	    .tag = tag,
+	    .network = cfg->image.build_network.value,
+	    .no_cache = req->no_cache,
+	    .on_line = on_build_line,
+	    .ctx = &p,
 	};
 	strv_pushf(&opts.labels, "%s=true", SC_LABEL_MANAGED);
 	strv_pushf(&opts.labels, "%s=%s", SC_LABEL_HASH, hash);
@@ -210,19 +210,22 @@ static int run_build(const struct sc_engine *engine, const char *context_dir,
 		if (!p.verbose)
 			print_tail(&p);
 		if (p.last_from)
-			sc_error_setx(err, 0,
-			              "building the image failed at its base image `%s` (exit code %d): "
-			              "the engine does not have it and cannot pull it; set `image.base` "
-			              "to an image you have (`docker images` lists them)",
-			              p.last_from, status);
+			sc_error_setx(
+			    err, 0,
+			    "building the image failed at its base image `%s` (exit code %d): "
+			    "the engine does not have it and cannot pull it; set `image.base` "
+			    "to an image you have (`docker images` lists them)",
+			    p.last_from, status);
 		else if (p.current)
-			sc_error_setx(err, 0,
-			              "building the image failed in step `%s` (%zu/%zu) with exit code "
-			              "%d; the lines above show why%s",
-			              p.current, p.current_index, p.n_steps, status,
-			              p.verbose ? "" : " (all of it with --verbose)");
+			sc_error_setx(
+			    err, 0,
+			    "building the image failed in step `%s` (%zu/%zu) with exit code "
+			    "%d; the lines above show why%s",
+			    p.current, p.current_index, p.n_steps, status,
+			    p.verbose ? "" : " (all of it with --verbose)");
 		else
-			sc_error_setx(err, 0, "building the image failed with exit code %d", status);
+			sc_error_setx(err, 0, "building the image failed with exit code %d",
+			              status);
 		progress_release(&p);
 		return -1;
 	}
@@ -238,7 +241,8 @@ static int run_build(const struct sc_engine *engine, const char *context_dir,
 static struct sha256 *walk_hash;
 static int hash_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	if (type == FTW_D && (streq(path + ftw->base, ".git") || streq(path + ftw->base, "node_modules")))
+	if (type == FTW_D &&
+	    (streq(path + ftw->base, ".git") || streq(path + ftw->base, "node_modules")))
 		return FTW_SKIP_SUBTREE;
 	char line[64];
 	snprintf(line, sizeof(line), "%d %lld %lld.%09ld", type, (long long)st->st_size,
@@ -289,19 +293,20 @@ static int plan_for(const struct sc_config *cfg, const char *custom_base,
 		r = fs_read_file(c->value, &certs[i].data, &certs[i].len, err);
 		if (r < 0) {
 			_cleanup_free_ char *where = sc_pos_format(c->origin.pos);
-			sc_error_prefix(err, "%s%s`image.ca_certificates`", where, *where ? ": " : "");
+			sc_error_prefix(err, "%s%s`image.ca_certificates`", where,
+			                *where ? ": " : "");
 		}
 	}
 	if (r == 0) {
 		struct passwd *pw = getpwuid(getuid());
 		struct sc_image_input in = {
-			.cfg = cfg,
-			.uid = (unsigned)getuid(),
-			.gid = (unsigned)getgid(),
-			.user_name = pw ? pw->pw_name : NULL,
-			.ca_certs = certs,
-			.n_ca_certs = n,
-			.custom_base = custom_base,
+		    .cfg = cfg,
+		    .uid = (unsigned)getuid(),
+		    .gid = (unsigned)getgid(),
+		    .user_name = pw ? pw->pw_name : NULL,
+		    .ca_certs = certs,
+		    .n_ca_certs = n,
+		    .custom_base = custom_base,
 		};
 		r = sc_image_plan(&in, plan, err);
 	}
@@ -339,26 +344,27 @@ int sc_build_ensure_plan(const struct sc_engine *engine, const struct sc_config 
 		return 0;
 	}
 	const char *tmpdir = getenv("TMPDIR");
-	_cleanup_free_ char *dir = xasprintf("%s/sandcage-build-XXXXXX",
-	                                     tmpdir && *tmpdir ? tmpdir : "/tmp");
+	_cleanup_free_ char *dir =
+	    xasprintf("%s/sandcage-build-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(dir))
 		return sc_error_set(err, errno, "create a build directory");
 	int r = write_context(dir, plan, err);
 	if (r == 0)
-		r = run_build(engine, dir, NULL, plan->dockerfile, plan->tag, plan->hash, cfg, req, err);
+		r = run_build(engine, dir, NULL, plan->dockerfile, plan->tag, plan->hash, cfg, req,
+		              err);
 	fs_remove_tree(dir, NULL);
 	return r;
 }
 
-int sc_cmd_open_project(const char *project, const struct sc_value *flags,
-                        struct sc_workspace **ws, struct sc_config **cfg,
-                        struct sc_engine **engine, struct sc_error **err)
+int sc_cmd_open_project(const char *project, const struct sc_value *flags, struct sc_workspace **ws,
+                        struct sc_config **cfg, struct sc_engine **engine, struct sc_error **err)
 {
 	if (sc_workspace_resolve(project, ws, err) < 0)
 		return -1;
 	if (!(*ws)->in_git)
-		sc_log_notice("`%s` is not in a git repository: using that directory as the project",
-		              (*ws)->root);
+		sc_log_notice(
+		    "`%s` is not in a git repository: using that directory as the project",
+		    (*ws)->root);
 	if (sc_config_load((*ws)->root, flags, cfg, err) < 0)
 		return -1;
 	if (engine && sc_engine_open(sc_engine_name((*cfg)->engine.value), engine, err) < 0)
@@ -369,12 +375,12 @@ int sc_cmd_open_project(const char *project, const struct sc_value *flags,
 static int cmd_build(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"project", required_argument, NULL, 'p'},
-		{"force", no_argument, NULL, 'f'},
-		{"no-cache", no_argument, NULL, 'n'},
-		{"print", no_argument, NULL, 'P'},
-		SC_CMD_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"project", required_argument, NULL, 'p'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"no-cache", no_argument, NULL, 'n'},
+	    {"print", no_argument, NULL, 'P'},
+	    SC_CMD_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	const char *project = NULL;
 	struct sc_build_request req = {0};
@@ -404,7 +410,8 @@ static int cmd_build(int argc, char **argv)
 			return sc_cmd_usage_error(&sc_cmd_build, "option `%s` needs a value",
 			                          argv[optind - 1]);
 		case '?':
-			return sc_cmd_usage_error(&sc_cmd_build, "unknown option `%s`", argv[optind - 1]);
+			return sc_cmd_usage_error(&sc_cmd_build, "unknown option `%s`",
+			                          argv[optind - 1]);
 		default:
 			sc_cmd_common_option(c);
 		}
@@ -423,8 +430,8 @@ static int cmd_build(int argc, char **argv)
 			printf("# image.dockerfile: %s, built first, then:\n",
 			       cfg->image.dockerfile.value);
 		_cleanup_image_plan_ struct sc_image_plan *plan = NULL;
-		if (plan_for(cfg, *cfg->image.dockerfile.value ? "sandcage-custom:HASH" : NULL, &plan,
-		             &err) < 0)
+		if (plan_for(cfg, *cfg->image.dockerfile.value ? "sandcage-custom:HASH" : NULL,
+		             &plan, &err) < 0)
 			return sc_cmd_report(err);
 		fputs(plan->dockerfile, stdout);
 		return SC_EXIT_OK;
@@ -444,16 +451,16 @@ static int cmd_build(int argc, char **argv)
 }
 
 const struct sc_command sc_cmd_build = {
-	.name = "build",
-	.summary = "Build (or rebuild) the image agents run in.",
-	.usage = "sandcage build [-p PATH] [--force] [--no-cache] [--print]",
-	.help = "options:\n"
-	        "  -p, --project PATH   the project whose configuration to use\n"
-	        "  -f, --force          build even when the image is up to date\n"
-	        "      --no-cache       build every step again (implies --force)\n"
-	        "      --print          print the Dockerfile instead of building\n"
-	        "\n"
-	        "The image is tagged sandcage:HASH, where HASH covers everything that goes into\n"
-	        "it; when an image with that tag exists nothing is built. It prints the tag.\n",
-	.run = cmd_build,
+    .name = "build",
+    .summary = "Build (or rebuild) the image agents run in.",
+    .usage = "sandcage build [-p PATH] [--force] [--no-cache] [--print]",
+    .help = "options:\n"
+            "  -p, --project PATH   the project whose configuration to use\n"
+            "  -f, --force          build even when the image is up to date\n"
+            "      --no-cache       build every step again (implies --force)\n"
+            "      --print          print the Dockerfile instead of building\n"
+            "\n"
+            "The image is tagged sandcage:HASH, where HASH covers everything that goes into\n"
+            "it; when an image with that tag exists nothing is built. It prints the tag.\n",
+    .run = cmd_build,
 };

@@ -26,6 +26,5 @@ int sc_build_ensure_plan(const struct sc_engine *engine, const struct sc_config 
 /* Loads the configuration of `project` (NULL: the current directory) and
  * opens the engine it names. Prints the "not in a git repository" notice. */
 struct sc_workspace;
-int sc_cmd_open_project(const char *project, const struct sc_value *flags,
-                        struct sc_workspace **ws, struct sc_config **cfg,
-                        struct sc_engine **engine, struct sc_error **err);
+int sc_cmd_open_project(const char *project, const struct sc_value *flags, struct sc_workspace **ws,
+                        struct sc_config **cfg, struct sc_engine **engine, struct sc_error **err);

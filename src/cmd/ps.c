@@ -24,10 +24,10 @@ static int list(const char *project, struct vec *out, struct sc_engine **engine,
 static int cmd_ps(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"project", required_argument, NULL, 'p'},
-		{"json", no_argument, NULL, 'j'},
-		SC_CMD_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"project", required_argument, NULL, 'p'},
+	    {"json", no_argument, NULL, 'j'},
+	    SC_CMD_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	const char *project = NULL;
 	bool json = false;
@@ -46,9 +46,11 @@ static int cmd_ps(int argc, char **argv)
 			sc_cmd_print_help(&sc_cmd_ps, stdout);
 			return SC_EXIT_OK;
 		case ':':
-			return sc_cmd_usage_error(&sc_cmd_ps, "option `%s` needs a value", argv[optind - 1]);
+			return sc_cmd_usage_error(&sc_cmd_ps, "option `%s` needs a value",
+			                          argv[optind - 1]);
 		case '?':
-			return sc_cmd_usage_error(&sc_cmd_ps, "unknown option `%s`", argv[optind - 1]);
+			return sc_cmd_usage_error(&sc_cmd_ps, "unknown option `%s`",
+			                          argv[optind - 1]);
 		default:
 			sc_cmd_common_option(c);
 		}
@@ -65,11 +67,11 @@ static int cmd_ps(int argc, char **argv)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < v.len; i++) {
 			const struct sc_container_info *ci = v.items[i];
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-			                                     ci->id, "name", ci->name, "project",
-			                                     ci->project, "agent", ci->agent, "status",
-			                                     ci->status, "created", ci->created, "image",
-			                                     ci->image));
+			json_array_append_new(
+			    arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", ci->id,
+			                   "name", ci->name, "project", ci->project, "agent",
+			                   ci->agent, "status", ci->status, "created", ci->created,
+			                   "image", ci->image));
 		}
 		char *text = json_dumps(arr, JSON_INDENT(2));
 		printf("%s\n", text);
@@ -98,23 +100,23 @@ static int cmd_ps(int argc, char **argv)
 }
 
 const struct sc_command sc_cmd_ps = {
-	.name = "ps",
-	.summary = "List the sandcage containers that are running.",
-	.usage = "sandcage ps [-p PATH] [--json]",
-	.help = "options:\n"
-	        "  -p, --project PATH   only the containers of this project\n"
-	        "      --json           print a JSON array (id, name, project, agent, status,\n"
-	        "                       created, image)\n",
-	.run = cmd_ps,
+    .name = "ps",
+    .summary = "List the sandcage containers that are running.",
+    .usage = "sandcage ps [-p PATH] [--json]",
+    .help = "options:\n"
+            "  -p, --project PATH   only the containers of this project\n"
+            "      --json           print a JSON array (id, name, project, agent, status,\n"
+            "                       created, image)\n",
+    .run = cmd_ps,
 };
 
 static int cmd_stop(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"project", required_argument, NULL, 'p'},
-		{"all", no_argument, NULL, 'a'},
-		SC_CMD_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"project", required_argument, NULL, 'p'},
+	    {"all", no_argument, NULL, 'a'},
+	    SC_CMD_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	const char *project = NULL;
 	bool all = false;
@@ -136,7 +138,8 @@ static int cmd_stop(int argc, char **argv)
 			return sc_cmd_usage_error(&sc_cmd_stop, "option `%s` needs a value",
 			                          argv[optind - 1]);
 		case '?':
-			return sc_cmd_usage_error(&sc_cmd_stop, "unknown option `%s`", argv[optind - 1]);
+			return sc_cmd_usage_error(&sc_cmd_stop, "unknown option `%s`",
+			                          argv[optind - 1]);
 		default:
 			sc_cmd_common_option(c);
 		}
@@ -165,8 +168,9 @@ static int cmd_stop(int argc, char **argv)
 					found = ci;
 			}
 			if (!found) {
-				sc_log_error("no running sandcage container `%s` (see `sandcage ps`)",
-				             names[i]);
+				sc_log_error(
+				    "no running sandcage container `%s` (see `sandcage ps`)",
+				    names[i]);
 				rc = SC_EXIT_FAILURE;
 				continue;
 			}
@@ -188,13 +192,13 @@ static int cmd_stop(int argc, char **argv)
 }
 
 const struct sc_command sc_cmd_stop = {
-	.name = "stop",
-	.summary = "Stop and remove sandcage containers.",
-	.usage = "sandcage stop NAME... | --all | -p PATH",
-	.help = "options:\n"
-	        "  -p, --project PATH   the containers of this project\n"
-	        "  -a, --all            every sandcage container\n"
-	        "\n"
-	        "Only containers sandcage started are touched. Prints the names it stopped.\n",
-	.run = cmd_stop,
+    .name = "stop",
+    .summary = "Stop and remove sandcage containers.",
+    .usage = "sandcage stop NAME... | --all | -p PATH",
+    .help = "options:\n"
+            "  -p, --project PATH   the containers of this project\n"
+            "  -a, --all            every sandcage container\n"
+            "\n"
+            "Only containers sandcage started are touched. Prints the names it stopped.\n",
+    .run = cmd_stop,
 };

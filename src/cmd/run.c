@@ -4,10 +4,10 @@
 #include "../engine/engine.h"
 #include "../plan/container.h"
 #include "../plan/ssh.h"
-#include "../util/fs.h"
-#include "../util/path.h"
 #include "../session/session.h"
+#include "../util/fs.h"
 #include "../util/log.h"
+#include "../util/path.h"
 #include "../workspace/workspace.h"
 #include "build.h"
 #include "cmd.h"
@@ -42,11 +42,11 @@ static int parse(const struct sc_command *cmd, int argc, char **argv, bool agent
                  struct run_options *o)
 {
 	static const struct option opts[] = {
-		{"project", required_argument, NULL, 'p'},
-		{"image", required_argument, NULL, 'i'},
-		{"shell", no_argument, NULL, 's'},
-		SC_CMD_COMMON_LONGOPTS,
-		{NULL, 0, NULL, 0},
+	    {"project", required_argument, NULL, 'p'},
+	    {"image", required_argument, NULL, 'i'},
+	    {"shell", no_argument, NULL, 's'},
+	    SC_CMD_COMMON_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	optind = 0;
@@ -68,7 +68,8 @@ static int parse(const struct sc_command *cmd, int argc, char **argv, bool agent
 			sc_cmd_print_help(cmd, stdout);
 			return -1;
 		case ':':
-			return sc_cmd_usage_error(cmd, "option `%s` needs a value", argv[optind - 1]);
+			return sc_cmd_usage_error(cmd, "option `%s` needs a value",
+			                          argv[optind - 1]);
 		case '?':
 			if (optopt)
 				return sc_cmd_usage_error(cmd, "unknown option `-%c`", optopt);
@@ -79,7 +80,8 @@ static int parse(const struct sc_command *cmd, int argc, char **argv, bool agent
 	}
 	if (optind < argc && !streq(argv[optind - 1], "--"))
 		return sc_cmd_usage_error(cmd, "unexpected argument `%s`: put %s after `--`",
-		                          argv[optind], agent ? "the agent's arguments" : "the command");
+		                          argv[optind],
+		                          agent ? "the agent's arguments" : "the command");
 	o->rest = argv + optind;
 	return 0;
 }
@@ -97,9 +99,10 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 	if (agent) {
 		svc = sc_config_service(cfg, agent_name);
 		if (!svc) {
-			sc_log_error("unknown command `%s`: not a sandcage command, nor a service in the "
-			             "configuration",
-			             agent_name);
+			sc_log_error(
+			    "unknown command `%s`: not a sandcage command, nor a service in the "
+			    "configuration",
+			    agent_name);
 			fprintf(stderr, "usage: sandcage [-v|-q] COMMAND [ARGS...]\n"
 			                "Try `sandcage --help` for more.\n");
 			return SC_EXIT_USAGE;
@@ -107,9 +110,10 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 		if (!svc->enabled.value) {
 			_cleanup_free_ char *where = sc_pos_format(svc->enabled.origin.pos);
 			if (*where)
-				sc_log_error("agent `%s` is disabled by %s (services.%s.enabled: false); "
-				             "enable it there or in .sandcage.local.yml",
-				             agent_name, where, agent_name);
+				sc_log_error(
+				    "agent `%s` is disabled by %s (services.%s.enabled: false); "
+				    "enable it there or in .sandcage.local.yml",
+				    agent_name, where, agent_name);
 			else
 				sc_log_error("agent `%s` is disabled by default; enable it with "
 				             "`services.%s.enabled: true` in .sandcage.yml",
@@ -129,9 +133,10 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 		_cleanup_free_ char *key = path_join(sdir, SC_SSH_KEY_NAME);
 		if (!fs_exists(key)) {
 			_cleanup_free_ char *where = sc_pos_format(cfg->ssh.enabled.origin.pos);
-			sc_log_error("%s%s`ssh.enabled` is true, but there is no key for containers "
-			             "(`%s`): run `sandcage setup ssh`",
-			             where, *where ? ": " : "", key);
+			sc_log_error(
+			    "%s%s`ssh.enabled` is true, but there is no key for containers "
+			    "(`%s`): run `sandcage setup ssh`",
+			    where, *where ? ": " : "", key);
 			return SC_EXIT_FAILURE;
 		}
 	}
@@ -148,18 +153,18 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 	char suffix[7];
 	random_suffix(suffix);
 	struct sc_container_input in = {
-		.cfg = cfg,
-		.ws = ws,
-		.image = image,
-		.service = svc,
-		.shell = o->shell,
-		.command = agent ? NULL : o->rest,
-		.args = agent ? o->rest : NULL,
-		.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
-		.host_env = environ,
-		.uid = (unsigned)getuid(),
-		.gid = (unsigned)getgid(),
-		.suffix = suffix,
+	    .cfg = cfg,
+	    .ws = ws,
+	    .image = image,
+	    .service = svc,
+	    .shell = o->shell,
+	    .command = agent ? NULL : o->rest,
+	    .args = agent ? o->rest : NULL,
+	    .tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
+	    .host_env = environ,
+	    .uid = (unsigned)getuid(),
+	    .gid = (unsigned)getgid(),
+	    .suffix = suffix,
 	};
 	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
 	sc_container_spec_init(&spec);
@@ -203,64 +208,64 @@ int sc_cmd_run_agent(int argc, char **argv)
 }
 
 const struct sc_command sc_cmd_shell = {
-	.name = "shell",
-	.summary = "Open a shell (or run a command) in a sandbox with the project mounted.",
-	.usage = "sandcage shell [-p PATH] [--image IMAGE] [-- CMD [ARGS...]]",
-	.help = "options:\n"
-	        "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-	        "      --image IMAGE    run this image as it is instead of the configured one\n"
-	        "                       (default: $SANDCAGE_IMAGE, else the image `sandcage build`\n"
-	        "                       makes, built first when missing or stale)\n"
-	        "\n"
-	        "The project is mounted read-write at its own absolute path and is the working\n"
-	        "directory; the command runs as your user ID and group ID. With `-- CMD` the\n"
-	        "command runs instead of a login shell, and its exit code is sandcage's.\n",
-	.run = cmd_shell,
+    .name = "shell",
+    .summary = "Open a shell (or run a command) in a sandbox with the project mounted.",
+    .usage = "sandcage shell [-p PATH] [--image IMAGE] [-- CMD [ARGS...]]",
+    .help = "options:\n"
+            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
+            "      --image IMAGE    run this image as it is instead of the configured one\n"
+            "                       (default: $SANDCAGE_IMAGE, else the image `sandcage build`\n"
+            "                       makes, built first when missing or stale)\n"
+            "\n"
+            "The project is mounted read-write at its own absolute path and is the working\n"
+            "directory; the command runs as your user ID and group ID. With `-- CMD` the\n"
+            "command runs instead of a login shell, and its exit code is sandcage's.\n",
+    .run = cmd_shell,
 };
 
 const struct sc_command sc_cmd_agent = {
-	.name = "AGENT",
-	.summary = "Run an agent (claude, codex, gemini, or a service from the configuration).",
-	.usage = "sandcage AGENT [-p PATH] [--shell] [--image IMAGE] [-- ARGS...]",
-	.help = "options:\n"
-	        "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-	        "      --shell          a shell in the agent's environment instead of the agent\n"
-	        "      --image IMAGE    run this image as it is instead of the configured one\n"
-	        "\n"
-	        "Arguments after `--` go to the agent.\n",
-	.run = sc_cmd_run_agent,
-	.hidden = true,
+    .name = "AGENT",
+    .summary = "Run an agent (claude, codex, gemini, or a service from the configuration).",
+    .usage = "sandcage AGENT [-p PATH] [--shell] [--image IMAGE] [-- ARGS...]",
+    .help = "options:\n"
+            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
+            "      --shell          a shell in the agent's environment instead of the agent\n"
+            "      --image IMAGE    run this image as it is instead of the configured one\n"
+            "\n"
+            "Arguments after `--` go to the agent.\n",
+    .run = sc_cmd_run_agent,
+    .hidden = true,
 };
 
 #define AGENT_HELP                                                                                 \
 	"options:\n"                                                                               \
-	"  -p, --project PATH   the project (default: the git root of the current directory)\n"   \
-	"      --shell          a shell in the agent's environment instead of the agent\n"        \
-	"      --image IMAGE    run this image as it is instead of the configured one\n"          \
+	"  -p, --project PATH   the project (default: the git root of the current directory)\n"    \
+	"      --shell          a shell in the agent's environment instead of the agent\n"         \
+	"      --image IMAGE    run this image as it is instead of the configured one\n"           \
 	"\n"                                                                                       \
-	"Arguments after `--` go to the agent. Any service in the configuration is a\n"           \
+	"Arguments after `--` go to the agent. Any service in the configuration is a\n"            \
 	"command too (`sandcage NAME`).\n"
 
 const struct sc_command sc_cmd_claude = {
-	.name = "claude",
-	.summary = "Run Claude Code in a sandbox.",
-	.usage = "sandcage claude [-p PATH] [--shell] [-- ARGS...]",
-	.help = AGENT_HELP,
-	.run = sc_cmd_run_agent,
+    .name = "claude",
+    .summary = "Run Claude Code in a sandbox.",
+    .usage = "sandcage claude [-p PATH] [--shell] [-- ARGS...]",
+    .help = AGENT_HELP,
+    .run = sc_cmd_run_agent,
 };
 
 const struct sc_command sc_cmd_codex = {
-	.name = "codex",
-	.summary = "Run Codex in a sandbox.",
-	.usage = "sandcage codex [-p PATH] [--shell] [-- ARGS...]",
-	.help = AGENT_HELP,
-	.run = sc_cmd_run_agent,
+    .name = "codex",
+    .summary = "Run Codex in a sandbox.",
+    .usage = "sandcage codex [-p PATH] [--shell] [-- ARGS...]",
+    .help = AGENT_HELP,
+    .run = sc_cmd_run_agent,
 };
 
 const struct sc_command sc_cmd_gemini = {
-	.name = "gemini",
-	.summary = "Run Gemini CLI in a sandbox.",
-	.usage = "sandcage gemini [-p PATH] [--shell] [-- ARGS...]",
-	.help = AGENT_HELP,
-	.run = sc_cmd_run_agent,
+    .name = "gemini",
+    .summary = "Run Gemini CLI in a sandbox.",
+    .usage = "sandcage gemini [-p PATH] [--shell] [-- ARGS...]",
+    .help = AGENT_HELP,
+    .run = sc_cmd_run_agent,
 };

@@ -46,21 +46,21 @@ struct sc_value {
 		struct {
 			char *ptr; /* NUL-terminated; may also contain NUL bytes (TOML \u0000) */
 			size_t len;
-		} str;            /* STRING, and the four date/time kinds (text as written,
-		                     with 't'/' ' separators normalised to 'T' and 'z' to 'Z') */
-		int64_t integer;  /* INTEGER */
-		double real;      /* FLOAT */
-		bool boolean;     /* BOOL */
+		} str;           /* STRING, and the four date/time kinds (text as written,
+		                    with 't'/' ' separators normalised to 'T' and 'z' to 'Z') */
+		int64_t integer; /* INTEGER */
+		double real;     /* FLOAT */
+		bool boolean;    /* BOOL */
 		struct {
 			struct sc_value **items;
 			size_t len;
 			size_t cap;
-		} array;          /* ARRAY */
+		} array; /* ARRAY */
 		struct {
 			struct sc_member *items;
 			size_t len;
 			size_t cap;
-		} table;          /* TABLE, in document order */
+		} table; /* TABLE, in document order */
 	} u;
 };
 

@@ -18,8 +18,9 @@ char *sc_docker_api_socket(void)
 		return NULL;
 	/* A current context other than the default names another endpoint. */
 	const char *cfgdir = getenv("DOCKER_CONFIG");
-	_cleanup_free_ char *cfg = cfgdir && *cfgdir ? path_join(cfgdir, "config.json")
-	                                             : path_join(path_home(), ".docker/config.json");
+	_cleanup_free_ char *cfg = cfgdir && *cfgdir
+	                               ? path_join(cfgdir, "config.json")
+	                               : path_join(path_home(), ".docker/config.json");
 	_cleanup_free_ char *json = NULL;
 	if (fs_read_file(cfg, &json, NULL, NULL) == 0 && strstr(json, "\"currentContext\"") &&
 	    !strstr(json, "\"currentContext\": \"default\"") &&

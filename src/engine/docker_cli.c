@@ -1,9 +1,9 @@
 /* The docker CLI backend (also podman, whose CLI takes the same arguments). */
-#include "engine.h"
-#include "docker_api.h"
 #include "../util/log.h"
 #include "../util/proc.h"
 #include "../util/strbuf.h"
+#include "docker_api.h"
+#include "engine.h"
 
 /* The value of --mount is CSV: a field with a comma or a quote is quoted,
  * quotes doubled. */
@@ -88,8 +88,8 @@ static int docker_image_exists(const struct sc_engine *e, const char *image, boo
 			return 0;
 		}
 	}
-	char *const argv[] = {e->program, "image", "inspect", "--format={{.Id}}", (char *)image,
-	                      NULL};
+	char *const argv[] = {e->program,         "image",       "inspect",
+	                      "--format={{.Id}}", (char *)image, NULL};
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
 	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
@@ -124,8 +124,8 @@ static int docker_remove(const struct sc_engine *e, const char *name, struct sc_
 	return 0;
 }
 
-static int docker_build(const struct sc_engine *e, const struct sc_build_options *opts,
-                        int *status, struct sc_error **err)
+static int docker_build(const struct sc_engine *e, const struct sc_build_options *opts, int *status,
+                        struct sc_error **err)
 {
 	_cleanup_strvec_ struct strv argv = STRV_INIT;
 	strv_push(&argv, e->program);
@@ -163,8 +163,9 @@ static int docker_list(const struct sc_engine *e, const char *project, struct ve
 	/* One field per line, a record separator between containers: names
 	 * and paths cannot contain newlines here (the project path could,
 	 * in theory; such a container is listed with a truncated path). */
-	strv_pushf(&argv, "--format={{.ID}}\n{{.Names}}\n{{.Label \"%s\"}}\n{{.Label \"%s\"}}"
-	                  "\n{{.Status}}\n{{.RunningFor}}\n{{.Image}}\n--",
+	strv_pushf(&argv,
+	           "--format={{.ID}}\n{{.Names}}\n{{.Label \"%s\"}}\n{{.Label \"%s\"}}"
+	           "\n{{.Status}}\n{{.RunningFor}}\n{{.Image}}\n--",
 	           SC_LABEL_PROJECT, SC_LABEL_AGENT);
 	_cleanup_free_ char *stdout_ = NULL, *errout = NULL;
 	int status;
@@ -412,19 +413,19 @@ static int docker_logs(const struct sc_engine *e, const char *name, char **out, 
 }
 
 const struct sc_engine_ops sc_docker_cli_ops = {
-	.list = docker_list,
-	.build = docker_build,
-	.run_argv = docker_run_argv,
-	.image_exists = docker_image_exists,
-	.remove = docker_remove,
-	.network_create = docker_network_create,
-	.network_remove = docker_network_remove,
-	.network_connect = docker_network_connect,
-	.network_subnets = docker_network_subnets,
-	.network_members = docker_network_members,
-	.create = docker_create,
-	.start = docker_start,
-	.container_state = docker_container_state,
-	.exec_capture = docker_exec_capture,
-	.logs = docker_logs,
+    .list = docker_list,
+    .build = docker_build,
+    .run_argv = docker_run_argv,
+    .image_exists = docker_image_exists,
+    .remove = docker_remove,
+    .network_create = docker_network_create,
+    .network_remove = docker_network_remove,
+    .network_connect = docker_network_connect,
+    .network_subnets = docker_network_subnets,
+    .network_members = docker_network_members,
+    .create = docker_create,
+    .start = docker_start,
+    .container_state = docker_container_state,
+    .exec_capture = docker_exec_capture,
+    .logs = docker_logs,
 };

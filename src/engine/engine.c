@@ -66,14 +66,15 @@ int sc_engine_open(const char *preference, struct sc_engine **out, struct sc_err
 		const char *base = path_basename(pref);
 		const char *kind = str_has_prefix(base, "podman") ? "podman" : "docker";
 		if (!str_has_prefix(base, "docker") && !str_has_prefix(base, "podman"))
-			return sc_error_setx(err, 0,
-			                     "unknown container engine `%s`: use docker or podman", pref);
+			return sc_error_setx(
+			    err, 0, "unknown container engine `%s`: use docker or podman", pref);
 		char *program = proc_find_program(pref);
 		if (!program)
-			return sc_error_setx(err, 0,
-			                     "container engine `%s` not found in PATH: install it or "
-			                     "change SANDCAGE_ENGINE / `engine` in the configuration",
-			                     pref);
+			return sc_error_setx(
+			    err, 0,
+			    "container engine `%s` not found in PATH: install it or "
+			    "change SANDCAGE_ENGINE / `engine` in the configuration",
+			    pref);
 		*out = engine_new(kind, program);
 		return 0;
 	}

@@ -8,7 +8,7 @@
 
 #define SC_LABEL_MANAGED "io.sandcage.managed"
 #define SC_LABEL_PROJECT "io.sandcage.project"
-#define SC_LABEL_AGENT "io.sandcage.agent"
+#define SC_LABEL_AGENT   "io.sandcage.agent"
 #define SC_LABEL_VERSION "io.sandcage.version"
 
 struct sc_spec_mount {
@@ -22,12 +22,12 @@ struct sc_spec_mount {
 struct sc_container_spec {
 	char *image;
 	char *name;
-	char *user;    /* "UID:GID" */
+	char *user; /* "UID:GID" */
 	char *workdir;
-	struct vec mounts;    /* struct sc_spec_mount * */
-	struct strv env;      /* "NAME=value" */
-	struct strv labels;   /* "key=value" */
-	struct strv command;  /* empty: the image's default */
+	struct vec mounts;   /* struct sc_spec_mount * */
+	struct strv env;     /* "NAME=value" */
+	struct strv labels;  /* "key=value" */
+	struct strv command; /* empty: the image's default */
 	/* Hardening and limits. */
 	bool cap_drop_all;
 	struct strv cap_add;
@@ -36,7 +36,7 @@ struct sc_container_spec {
 	long long memory_bytes; /* 0: none */
 	double cpus;            /* 0: none */
 	char *network;          /* NULL: the engine's default; "none" */
-	bool interactive;     /* keep stdin open */
+	bool interactive;       /* keep stdin open */
 	bool tty;
 	bool init;
 	bool remove;
@@ -53,9 +53,9 @@ struct sc_build_options {
 	const char *context_dir; /* holds the Dockerfile */
 	const char *dockerfile;  /* path; NULL: context_dir/Dockerfile */
 	const char *tag;
-	const char *network;     /* NULL or "default": the engine's default */
+	const char *network; /* NULL or "default": the engine's default */
 	bool no_cache;
-	struct strv labels;      /* "key=value" */
+	struct strv labels; /* "key=value" */
 	/* Called with each line of the build output (without newline). */
 	void (*on_line)(void *ctx, const char *line);
 	void *ctx;

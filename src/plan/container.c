@@ -5,8 +5,8 @@
 #include "container.h"
 #include "../util/path.h"
 #include "image.h"
-#include "ssh.h"
 #include "sc-config.h"
+#include "ssh.h"
 
 const char *const sc_terminal_env[] = {"TERM", "COLORTERM", "LANG", "LC_ALL", NULL};
 
@@ -18,8 +18,8 @@ char *sc_container_name(const char *project, const char *agent, const char *suff
 		char c = *p;
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
-		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-		          c == '-';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+		          c == '.' || c == '-';
 		clean[n++] = ok ? c : '-';
 	}
 	clean[n] = '\0';
@@ -66,8 +66,8 @@ static const struct {
 	const char *skip_if;     /* ...unless the user chose a mode */
 	const char *env;         /* "NAME=value" */
 } inner_sandbox_off[] = {
-	{"codex", (const char *const[]){"--sandbox", "danger-full-access", NULL}, "-s", NULL},
-	{"gemini", NULL, NULL, "GEMINI_SANDBOX=false"},
+    {"codex", (const char *const[]){"--sandbox", "danger-full-access", NULL}, "-s", NULL},
+    {"gemini", NULL, NULL, "GEMINI_SANDBOX=false"},
 };
 
 static bool user_chose(const struct sc_service *svc, char *const *args, const char *opt)
@@ -118,7 +118,8 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 	if (ws->in_git) {
 		bool common_outside = !path_is_within(ws->common_dir, ws->root);
 		if (common_outside)
-			sc_container_spec_add_mount(spec, ws->common_dir, ws->common_dir, false, false);
+			sc_container_spec_add_mount(spec, ws->common_dir, ws->common_dir, false,
+			                            false);
 		if (!path_is_within(ws->git_dir, ws->root) &&
 		    !(common_outside && path_is_within(ws->git_dir, ws->common_dir)))
 			sc_container_spec_add_mount(spec, ws->git_dir, ws->git_dir, false, false);
@@ -165,7 +166,8 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 		for (size_t i = 0; i < in->service->command.len; i++)
 			strv_push(&spec->command, in->service->command.items[i].value);
 		for (size_t i = 0; i < N_ELEMENTS(inner_sandbox_off); i++) {
-			if (!in->service->builtin || !streq(in->service->name, inner_sandbox_off[i].service) ||
+			if (!in->service->builtin ||
+			    !streq(in->service->name, inner_sandbox_off[i].service) ||
 			    !inner_sandbox_off[i].args ||
 			    user_chose(in->service, in->args, inner_sandbox_off[i].skip_if))
 				continue;

@@ -51,7 +51,7 @@ static void step(struct builder *b, const char *title, const char *run)
 }
 
 static const char *const apt_prefix =
-	"apt-get update -qq \\\n && apt-get install -y -qq --no-install-recommends";
+    "apt-get update -qq \\\n && apt-get install -y -qq --no-install-recommends";
 static const char *const apt_suffix = " \\\n && rm -rf /var/lib/apt/lists/*";
 
 static void apt_step(struct builder *b, const char *title, char *const *pkgs)
@@ -76,51 +76,55 @@ static int toolchain_step(struct builder *b, const char *name, const char *versi
 		 * current npm, then goes (with its hundreds of dependencies) in the
 		 * same layer, so that the image keeps only /usr/local. */
 		_cleanup_free_ char *run =
-			system ? xasprintf("%s nodejs npm%s", apt_prefix, apt_suffix)
-			       : xasprintf("%s nodejs npm \\\n"
-			                   " && npm install -g --no-fund --no-audit node@%s npm@10 \\\n"
-			                   " && apt-get purge -y -qq --auto-remove npm nodejs >/dev/null"
-			                   "%s \\\n"
-			                   " && hash -r && npm cache clean --force \\\n"
-			                   " && node --version && npm --version",
-			                   apt_prefix, version, apt_suffix);
+		    system
+		        ? xasprintf("%s nodejs npm%s", apt_prefix, apt_suffix)
+		        : xasprintf("%s nodejs npm \\\n"
+		                    " && npm install -g --no-fund --no-audit node@%s npm@10 \\\n"
+		                    " && apt-get purge -y -qq --auto-remove npm nodejs >/dev/null"
+		                    "%s \\\n"
+		                    " && hash -r && npm cache clean --force \\\n"
+		                    " && node --version && npm --version",
+		                    apt_prefix, version, apt_suffix);
 		step(b, title, run);
 	} else if (streq(name, "python")) {
 		/* Debian bookworm's python3 is 3.11; other versions would need a
 		 * download this recipe does not make. */
 		if (!system && !streq(version, "3") && !streq(version, "3.11")) {
 			_cleanup_free_ char *where = sc_pos_format(origin->pos);
-			return sc_error_setx(err, 0,
-			                     "%s%s`toolchains.python`: version `%s` is not available: the "
-			                     "python toolchain installs Debian's python 3.11; use \"3.11\" or "
-			                     "\"system\"",
-			                     where, *where ? ": " : "", version);
+			return sc_error_setx(
+			    err, 0,
+			    "%s%s`toolchains.python`: version `%s` is not available: the "
+			    "python toolchain installs Debian's python 3.11; use \"3.11\" or "
+			    "\"system\"",
+			    where, *where ? ": " : "", version);
 		}
-		_cleanup_free_ char *run = xasprintf(
-			"%s python3 python3-pip python3-venv python-is-python3%s", apt_prefix, apt_suffix);
+		_cleanup_free_ char *run =
+		    xasprintf("%s python3 python3-pip python3-venv python-is-python3%s", apt_prefix,
+		              apt_suffix);
 		step(b, title, run);
 	} else if (streq(name, "rust")) {
 		_cleanup_free_ char *run =
-			system ? xasprintf("%s rustc cargo%s", apt_prefix, apt_suffix)
-			       : xasprintf("%s curl gcc libc6-dev%s \\\n && curl --proto '=https' "
-			                   "--tlsv1.2 -sSf https://sh.rustup.rs -o /tmp/rustup.sh \\\n"
-			                   " && sh /tmp/rustup.sh -y --no-modify-path --profile minimal "
-			                   "--default-toolchain %s \\\n && rm /tmp/rustup.sh "
-			                   "&& chmod -R a+rwX /usr/local/rustup /usr/local/cargo",
-			                   apt_prefix, apt_suffix, version);
+		    system
+		        ? xasprintf("%s rustc cargo%s", apt_prefix, apt_suffix)
+		        : xasprintf("%s curl gcc libc6-dev%s \\\n && curl --proto '=https' "
+		                    "--tlsv1.2 -sSf https://sh.rustup.rs -o /tmp/rustup.sh \\\n"
+		                    " && sh /tmp/rustup.sh -y --no-modify-path --profile minimal "
+		                    "--default-toolchain %s \\\n && rm /tmp/rustup.sh "
+		                    "&& chmod -R a+rwX /usr/local/rustup /usr/local/cargo",
+		                    apt_prefix, apt_suffix, version);
 		if (!system)
 			strbuf_adds(b->df, "\nENV RUSTUP_HOME=/usr/local/rustup "
-			                    "CARGO_HOME=/usr/local/cargo "
-			                    "PATH=/usr/local/cargo/bin:$PATH");
+			                   "CARGO_HOME=/usr/local/cargo "
+			                   "PATH=/usr/local/cargo/bin:$PATH");
 		step(b, title, run);
 	} else if (streq(name, "go")) {
 		_cleanup_free_ char *run =
-			system ? xasprintf("%s golang-go%s", apt_prefix, apt_suffix)
-			       : xasprintf("%s curl%s \\\n && arch=$(dpkg --print-architecture) \\\n"
-			                   " && curl --proto '=https' -sSfL "
-			                   "\"https://go.dev/dl/go%s.linux-$arch.tar.gz\" | tar -C "
-			                   "/usr/local -xz",
-			                   apt_prefix, apt_suffix, version);
+		    system ? xasprintf("%s golang-go%s", apt_prefix, apt_suffix)
+		           : xasprintf("%s curl%s \\\n && arch=$(dpkg --print-architecture) \\\n"
+		                       " && curl --proto '=https' -sSfL "
+		                       "\"https://go.dev/dl/go%s.linux-$arch.tar.gz\" | tar -C "
+		                       "/usr/local -xz",
+		                       apt_prefix, apt_suffix, version);
 		if (!system)
 			strbuf_adds(b->df, "\nENV PATH=/usr/local/go/bin:$PATH");
 		step(b, title, run);
@@ -207,8 +211,7 @@ static const char *toolchain_version(const struct sc_config *cfg, const char *na
 }
 
 /* Toolchains, packages and agents: what a custom Dockerfile replaces. */
-static int add_software(struct builder *b, const struct sc_image_input *in,
-                        struct sc_error **err)
+static int add_software(struct builder *b, const struct sc_image_input *in, struct sc_error **err)
 {
 	const struct sc_config *cfg = in->cfg;
 	/* Toolchains, node first: the agents install with npm. */
@@ -242,8 +245,8 @@ static int add_software(struct builder *b, const struct sc_image_input *in,
 		const struct sc_service *s = &cfg->services.items[i];
 		if (!s->enabled.value || s->install.len == 0 || !npm_only(s))
 			continue;
-		strbuf_addf(b->df, "\nFROM runtime AS agent-%s\nENV NPM_CONFIG_PREFIX=%s/%s\n", s->name,
-		            SC_AGENTS_DIR, s->name);
+		strbuf_addf(b->df, "\nFROM runtime AS agent-%s\nENV NPM_CONFIG_PREFIX=%s/%s\n",
+		            s->name, SC_AGENTS_DIR, s->name);
 		_cleanup_free_ char *title = xasprintf("agent %s", s->name);
 		_cleanup_free_ char *run = install_run(s);
 		step(b, title, run);
@@ -286,16 +289,17 @@ int sc_image_plan(const struct sc_image_input *in, struct sc_image_plan **out,
 	struct builder b = {&df, &steps};
 	_cleanup_free_ char *user = container_user_name(in->user_name);
 
-	strbuf_addf(&df, "# Generated by sandcage %s. `sandcage build --print` shows it;\n"
-	                   "# set image.dockerfile to use your own.\n",
+	strbuf_addf(&df,
+	            "# Generated by sandcage %s. `sandcage build --print` shows it;\n"
+	            "# set image.dockerfile to use your own.\n",
 	            SC_VERSION);
 	strbuf_addf(&df, "FROM %s AS runtime\n",
 	            in->custom_base ? in->custom_base : cfg->image.base.value);
 	strbuf_adds(&df, "ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8\n");
 
 	if (!in->custom_base) {
-		static char *const base_pkgs[] = {"ca-certificates", "git", "openssh-client", "less",
-		                                  "procps", "bash", NULL};
+		static char *const base_pkgs[] = {
+		    "ca-certificates", "git", "openssh-client", "less", "procps", "bash", NULL};
 		apt_step(&b, "base tools", base_pkgs);
 	}
 
@@ -304,39 +308,41 @@ int sc_image_plan(const struct sc_image_input *in, struct sc_image_plan **out,
 	if (in->n_ca_certs > 0) {
 		for (size_t i = 0; i < in->n_ca_certs; i++)
 			add_certificates(&files, &n_files, i, &in->ca_certs[i]);
-		strbuf_adds(&df, "\nCOPY ca-certificates/ /usr/local/share/ca-certificates/sandcage/\n");
+		strbuf_adds(&df,
+		            "\nCOPY ca-certificates/ /usr/local/share/ca-certificates/sandcage/\n");
 		/* A custom base may lack the trust store's tools. */
 		step(&b, "ca certificates",
-		     in->custom_base ? "(command -v update-ca-certificates >/dev/null || (apt-get update "
-		                       "-qq && apt-get install -y -qq --no-install-recommends "
-		                       "ca-certificates && rm -rf /var/lib/apt/lists/*)) \\\n"
-		                       " && update-ca-certificates"
-		                     : "update-ca-certificates");
+		     in->custom_base
+		         ? "(command -v update-ca-certificates >/dev/null || (apt-get update "
+		           "-qq && apt-get install -y -qq --no-install-recommends "
+		           "ca-certificates && rm -rf /var/lib/apt/lists/*)) \\\n"
+		           " && update-ca-certificates"
+		         : "update-ca-certificates");
 		strbuf_adds(&df, "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \\\n"
-		                   "    NPM_CONFIG_CAFILE=/etc/ssl/certs/ca-certificates.crt \\\n"
-		                   "    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \\\n"
-		                   "    PIP_CERT=/etc/ssl/certs/ca-certificates.crt\n");
+		                 "    NPM_CONFIG_CAFILE=/etc/ssl/certs/ca-certificates.crt \\\n"
+		                 "    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \\\n"
+		                 "    PIP_CERT=/etc/ssl/certs/ca-certificates.crt\n");
 	}
 
 	/* The container user has the host user's UID and GID, a passwd entry
 	 * and a HOME. A UID or GID the base image already has is reused (its
 	 * entry gets the home), since renaming it could break the image. */
 	_cleanup_free_ char *user_run = xasprintf(
-		"set -eu; \\\n"
-		"    if ! getent group %u >/dev/null; then groupadd -g %u %s 2>/dev/null || "
-		"groupadd -g %u sandcage; fi; \\\n"
-		"    if getent passwd %u >/dev/null; then \\\n"
-		"        awk -F: -v OFS=: '$3 == %u { $4 = %u; $6 = \"%s\" } { print }' /etc/passwd "
-		"> /etc/passwd.new; \\\n"
-		"        cat /etc/passwd.new > /etc/passwd; rm /etc/passwd.new; \\\n"
-		"    else \\\n"
-		"        useradd -u %u -g %u -d %s -M -s /bin/bash %s 2>/dev/null \\\n"
-		"        || useradd -u %u -g %u -d %s -M -s /bin/bash sandcage; \\\n"
-		"    fi; \\\n"
-		"    mkdir -p %s && chown %u:%u %s && chmod 0755 %s",
-		in->gid, in->gid, user, in->gid, in->uid, in->uid, in->gid, SC_IMAGE_HOME, in->uid,
-		in->gid, SC_IMAGE_HOME, user, in->uid, in->gid, SC_IMAGE_HOME, SC_IMAGE_HOME, in->uid,
-		in->gid, SC_IMAGE_HOME, SC_IMAGE_HOME);
+	    "set -eu; \\\n"
+	    "    if ! getent group %u >/dev/null; then groupadd -g %u %s 2>/dev/null || "
+	    "groupadd -g %u sandcage; fi; \\\n"
+	    "    if getent passwd %u >/dev/null; then \\\n"
+	    "        awk -F: -v OFS=: '$3 == %u { $4 = %u; $6 = \"%s\" } { print }' /etc/passwd "
+	    "> /etc/passwd.new; \\\n"
+	    "        cat /etc/passwd.new > /etc/passwd; rm /etc/passwd.new; \\\n"
+	    "    else \\\n"
+	    "        useradd -u %u -g %u -d %s -M -s /bin/bash %s 2>/dev/null \\\n"
+	    "        || useradd -u %u -g %u -d %s -M -s /bin/bash sandcage; \\\n"
+	    "    fi; \\\n"
+	    "    mkdir -p %s && chown %u:%u %s && chmod 0755 %s",
+	    in->gid, in->gid, user, in->gid, in->uid, in->uid, in->gid, SC_IMAGE_HOME, in->uid,
+	    in->gid, SC_IMAGE_HOME, user, in->uid, in->gid, SC_IMAGE_HOME, SC_IMAGE_HOME, in->uid,
+	    in->gid, SC_IMAGE_HOME, SC_IMAGE_HOME);
 	step(&b, "user", user_run);
 
 	/* A custom Dockerfile replaces everything generated but the user. */
@@ -347,8 +353,8 @@ int sc_image_plan(const struct sc_image_input *in, struct sc_image_plan **out,
 	 * profile.d puts back the image's, with the agents and toolchains. */
 	strbuf_adds(&df, "\nRUN printf 'PATH=\"%s\"\\nexport PATH\\n' \"$PATH\" "
 	                 "> /etc/profile.d/sandcage-path.sh\n");
-	strbuf_addf(&df, "\nUSER %u:%u\nENV HOME=%s\nWORKDIR %s\n", in->uid, in->gid,
-	            SC_IMAGE_HOME, SC_IMAGE_HOME);
+	strbuf_addf(&df, "\nUSER %u:%u\nENV HOME=%s\nWORKDIR %s\n", in->uid, in->gid, SC_IMAGE_HOME,
+	            SC_IMAGE_HOME);
 
 	/* The hash covers the Dockerfile (which names the base image, the user,
 	 * every package, toolchain and install command) and the context files. */

@@ -32,10 +32,10 @@ struct sc_image_step {
 
 struct sc_image_plan {
 	char *dockerfile;
-	char *hash;  /* 64 hex digits over everything that goes into the image */
-	char *tag;   /* "sandcage:HASH[0..16]" */
-	char *home;  /* the container user's HOME */
-	char *user;  /* the container user's name (or the name of the existing UID) */
+	char *hash; /* 64 hex digits over everything that goes into the image */
+	char *tag;  /* "sandcage:HASH[0..16]" */
+	char *home; /* the container user's HOME */
+	char *user; /* the container user's name (or the name of the existing UID) */
 	struct sc_context_file *files;
 	size_t n_files;
 	char **steps; /* titles of the RUN steps in order, NULL-terminated */

@@ -1,7 +1,7 @@
-#include "session.h"
-#include "reaper.h"
 #include "../util/fs.h"
 #include "../util/log.h"
+#include "reaper.h"
+#include "session.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -105,7 +105,8 @@ int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
 	struct strbuf osb = STRBUF_INIT, esb = STRBUF_INIT;
 	bool oopen = oread >= 0, eopen = eread >= 0;
 	while (oopen || eopen) {
-		struct pollfd p[2] = {{oopen ? oread : -1, POLLIN, 0}, {eopen ? eread : -1, POLLIN, 0}};
+		struct pollfd p[2] = {{oopen ? oread : -1, POLLIN, 0},
+		                      {eopen ? eread : -1, POLLIN, 0}};
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;

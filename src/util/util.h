@@ -2,18 +2,18 @@
  * on failure, ownership transfer. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#define _unused_ __attribute__((unused))
-#define _noreturn_ __attribute__((noreturn))
+#define _unused_       __attribute__((unused))
+#define _noreturn_     __attribute__((noreturn))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -66,10 +66,10 @@ static inline void cleanup_strvp(char ***v)
 	strv_free(*v);
 }
 
-#define _cleanup_free_ _cleanup_(cleanup_freep)
-#define _cleanup_close_ _cleanup_(cleanup_closep)
+#define _cleanup_free_   _cleanup_(cleanup_freep)
+#define _cleanup_close_  _cleanup_(cleanup_closep)
 #define _cleanup_fclose_ _cleanup_(cleanup_fclosep)
-#define _cleanup_strv_ _cleanup_(cleanup_strvp)
+#define _cleanup_strv_   _cleanup_(cleanup_strvp)
 
 static inline bool streq(const char *a, const char *b)
 {

@@ -11,7 +11,10 @@ struct vec {
 	void (*free_item)(void *); /* NULL: items are not owned */
 };
 
-#define VEC_INIT(free_fn) { NULL, 0, 0, (free_fn) }
+#define VEC_INIT(free_fn)                                                                          \
+	{                                                                                          \
+		NULL, 0, 0, (free_fn)                                                              \
+	}
 
 void vec_push(struct vec *v, void *item);
 void vec_release(struct vec *v);
@@ -28,7 +31,10 @@ struct strv {
 	size_t cap;
 };
 
-#define STRV_INIT { NULL, 0, 0 }
+#define STRV_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void strv_push(struct strv *sv, const char *s);
 void strv_pushf(struct strv *sv, const char *fmt, ...) _printf_(2, 3);

@@ -26,7 +26,8 @@ static int read_pointer_file(const char *file, const char *prefix, const char *b
 	char *p = data;
 	if (prefix) {
 		if (!str_has_prefix(p, prefix))
-			return sc_error_setx(err, 0, "`%s` does not start with `%s`: not a git link file",
+			return sc_error_setx(err, 0,
+			                     "`%s` does not start with `%s`: not a git link file",
 			                     file, prefix);
 		p += strlen(prefix);
 		while (*p == ' ' || *p == '\t')
@@ -47,8 +48,8 @@ static int find_git(const char *start, struct sc_workspace *ws, struct sc_error 
 	for (;;) {
 		_cleanup_free_ char *dotgit = path_join(dir, ".git");
 		struct stat st;
-		if (lstat(dotgit, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode) ||
-		                                 S_ISLNK(st.st_mode))) {
+		if (lstat(dotgit, &st) == 0 &&
+		    (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
 			if (stat(dotgit, &st) < 0)
 				return sc_error_set(err, errno, "`%s`", dotgit);
 			if (S_ISDIR(st.st_mode)) {
@@ -59,12 +60,13 @@ static int find_git(const char *start, struct sc_workspace *ws, struct sc_error 
 				/* A worktree or a submodule: `.git` names the real git
 				 * directory, whose `commondir` (worktrees only) names the
 				 * repository's shared one. */
-				if (read_pointer_file(dotgit, "gitdir:", dir, &ws->git_dir, err) < 0)
+				if (read_pointer_file(dotgit, "gitdir:", dir, &ws->git_dir, err) <
+				    0)
 					return -1;
 				_cleanup_free_ char *cfile = path_join(ws->git_dir, "commondir");
 				if (fs_exists(cfile)) {
-					if (read_pointer_file(cfile, NULL, ws->git_dir, &ws->common_dir,
-					                      err) < 0)
+					if (read_pointer_file(cfile, NULL, ws->git_dir,
+					                      &ws->common_dir, err) < 0)
 						return -1;
 				} else {
 					ws->common_dir = xstrdup(ws->git_dir);
@@ -90,7 +92,8 @@ int sc_workspace_resolve(const char *path, struct sc_workspace **out, struct sc_
 	if (path_realpath(abs, &real, err) < 0)
 		return sc_error_prefix(err, "project directory");
 	if (!fs_is_dir(real))
-		return sc_error_setx(err, 0, "project path `%s` is not a directory", path ? path : real);
+		return sc_error_setx(err, 0, "project path `%s` is not a directory",
+		                     path ? path : real);
 
 	struct sc_workspace *ws = xcalloc(1, sizeof(*ws));
 	if (find_git(real, ws, err) < 0) {

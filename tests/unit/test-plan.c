@@ -42,12 +42,12 @@ static struct sc_image_plan *plan_of(const struct sc_config *cfg, unsigned uid)
 	struct sc_context_file c = cert;
 	c.len = strlen(c.data);
 	struct sc_image_input in = {
-		.cfg = cfg,
-		.uid = uid,
-		.gid = uid,
-		.user_name = "dev",
-		.ca_certs = &c,
-		.n_ca_certs = cfg->image.ca_certificates.len,
+	    .cfg = cfg,
+	    .uid = uid,
+	    .gid = uid,
+	    .user_name = "dev",
+	    .ca_certs = &c,
+	    .n_ca_certs = cfg->image.ca_certificates.len,
 	};
 	struct sc_image_plan *plan = NULL;
 	_cleanup_error_ struct sc_error *err = NULL;
@@ -86,11 +86,11 @@ static void test_default_dockerfile(void **state)
 static void test_full_dockerfile(void **state)
 {
 	_cleanup_config_ struct sc_config *cfg = load_yaml(
-		"image:\n  base: example/base:1\n  ca_certificates: [/etc/hostname]\n"
-		"packages: [ripgrep, build-essential]\n"
-		"toolchains:\n  node: \"20\"\n  python: \"3.11\"\n"
-		"services:\n  codex:\n    enabled: false\n"
-		"  aider:\n    command: [aider]\n    install: [\"pip install aider-chat\"]\n");
+	    "image:\n  base: example/base:1\n  ca_certificates: [/etc/hostname]\n"
+	    "packages: [ripgrep, build-essential]\n"
+	    "toolchains:\n  node: \"20\"\n  python: \"3.11\"\n"
+	    "services:\n  codex:\n    enabled: false\n"
+	    "  aider:\n    command: [aider]\n    install: [\"pip install aider-chat\"]\n");
 	_cleanup_image_plan_ struct sc_image_plan *plan = plan_of(cfg, 1000);
 	check_golden("full.Dockerfile", plan->dockerfile);
 	/* The CA bundle is split into one file per certificate. */
@@ -154,18 +154,28 @@ static void test_unavailable_python(void **state)
 static void test_container_spec(void **state)
 {
 	_cleanup_config_ struct sc_config *cfg = load_yaml(
-		"env:\n  FOO: bar\nenv_passthrough: [KEEP]\nresources:\n  memory: 2g\n  pids: 100\n");
-	struct sc_workspace ws = {.root = "/src/My Project", .git_dir = "/src/main/.git/worktrees/x",
-	                          .common_dir = "/src/main/.git", .in_git = true,
-	                          .is_worktree = true, .name = "My Project"};
-	char *host_env[] = {"KEEP=1", "SECRET=2", "ANTHROPIC_API_KEY=k", "OPENAI_API_KEY=o",
-	                    "TERM=xterm", NULL};
+	    "env:\n  FOO: bar\nenv_passthrough: [KEEP]\nresources:\n  memory: 2g\n  pids: 100\n");
+	struct sc_workspace ws = {.root = "/src/My Project",
+	                          .git_dir = "/src/main/.git/worktrees/x",
+	                          .common_dir = "/src/main/.git",
+	                          .in_git = true,
+	                          .is_worktree = true,
+	                          .name = "My Project"};
+	char *host_env[] = {"KEEP=1",           "SECRET=2",   "ANTHROPIC_API_KEY=k",
+	                    "OPENAI_API_KEY=o", "TERM=xterm", NULL};
 	char *args[] = {"--resume", NULL};
 	const struct sc_service *claude = sc_config_service(cfg, "claude");
 	assert_non_null(claude);
-	struct sc_container_input in = {.cfg = cfg, .ws = &ws, .image = "img", .service = claude,
-	                                .args = args, .tty = false, .host_env = host_env,
-	                                .uid = 1000, .gid = 100, .suffix = "abcdef"};
+	struct sc_container_input in = {.cfg = cfg,
+	                                .ws = &ws,
+	                                .image = "img",
+	                                .service = claude,
+	                                .args = args,
+	                                .tty = false,
+	                                .host_env = host_env,
+	                                .uid = 1000,
+	                                .gid = 100,
+	                                .suffix = "abcdef"};
 	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
 	sc_container_spec_init(&spec);
 	sc_container_plan(&in, &spec);
@@ -203,9 +213,13 @@ static void test_inner_sandboxes_off(void **state)
 	struct sc_workspace ws = {.root = "/p", .name = "p"};
 	char *none[] = {NULL};
 	char *chosen[] = {"-s", "read-only", NULL};
-	struct sc_container_input in = {.cfg = cfg, .ws = &ws, .image = "img",
-	                                .service = sc_config_service(cfg, "codex"), .args = none,
-	                                .host_env = none, .suffix = "x"};
+	struct sc_container_input in = {.cfg = cfg,
+	                                .ws = &ws,
+	                                .image = "img",
+	                                .service = sc_config_service(cfg, "codex"),
+	                                .args = none,
+	                                .host_env = none,
+	                                .suffix = "x"};
 	_cleanup_(sc_container_spec_release) struct sc_container_spec a;
 	sc_container_spec_init(&a);
 	sc_container_plan(&in, &a);
@@ -231,7 +245,8 @@ static void test_inner_sandboxes_off(void **state)
 
 static void test_docker_argv(void **state)
 {
-	struct sc_engine e = {.ops = &sc_docker_cli_ops, .kind = "docker", .program = "/usr/bin/docker"};
+	struct sc_engine e = {
+	    .ops = &sc_docker_cli_ops, .kind = "docker", .program = "/usr/bin/docker"};
 	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
 	sc_container_spec_init(&spec);
 	spec.image = xstrdup("img");
@@ -249,7 +264,8 @@ static void test_docker_argv(void **state)
 	assert_true(strv_contains(argv.v, "--cap-drop=ALL"));
 	assert_true(strv_contains(argv.v, "--security-opt=no-new-privileges"));
 	assert_true(strv_contains(argv.v, "--pids-limit=10"));
-	assert_true(strv_contains(argv.v, "--mount=type=bind,\"source=/a,b\",\"target=/a,b\",readonly"));
+	assert_true(
+	    strv_contains(argv.v, "--mount=type=bind,\"source=/a,b\",\"target=/a,b\",readonly"));
 	assert_false(strv_contains(argv.v, "--privileged"));
 	/* The image comes after `--`, so a command can never be read as an option. */
 	assert_string_equal(argv.v[argv.len - 3], "--");
@@ -260,14 +276,14 @@ static void test_docker_argv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_dockerfile),
-		cmocka_unit_test(test_full_dockerfile),
-		cmocka_unit_test(test_layer_order_and_cache),
-		cmocka_unit_test(test_hash_is_stable_and_sensitive),
-		cmocka_unit_test(test_unavailable_python),
-		cmocka_unit_test(test_container_spec),
-		cmocka_unit_test(test_inner_sandboxes_off),
-		cmocka_unit_test(test_docker_argv),
+	    cmocka_unit_test(test_default_dockerfile),
+	    cmocka_unit_test(test_full_dockerfile),
+	    cmocka_unit_test(test_layer_order_and_cache),
+	    cmocka_unit_test(test_hash_is_stable_and_sensitive),
+	    cmocka_unit_test(test_unavailable_python),
+	    cmocka_unit_test(test_container_spec),
+	    cmocka_unit_test(test_inner_sandboxes_off),
+	    cmocka_unit_test(test_docker_argv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

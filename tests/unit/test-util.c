@@ -159,18 +159,21 @@ static void test_sha256(void **state)
 	char hex[65];
 	sha256_init(&s);
 	sha256_hex(&s, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+	                    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	sha256_init(&s);
 	sha256_update(&s, "abc", 3);
 	sha256_hex(&s, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+	                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	/* More than one block, fed in odd pieces. */
 	sha256_init(&s);
 	const char *msg = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	for (size_t off = 0, n = strlen(msg); off < n; off += 3)
 		sha256_update(&s, msg + off, n - off < 3 ? n - off : 3);
 	sha256_hex(&s, hex);
-	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	assert_string_equal(hex,
+	                    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	/* Fields are length-prefixed: the split matters. */
 	char a[65], b[65];
 	sha256_init(&s);
@@ -187,10 +190,10 @@ static void test_sha256(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strbuf),       cmocka_unit_test(test_strv),
-		cmocka_unit_test(test_path),         cmocka_unit_test(test_atomic_write),
-		cmocka_unit_test(test_mkdir_p),      cmocka_unit_test(test_proc),
-		cmocka_unit_test(test_error),        cmocka_unit_test(test_sha256),
+	    cmocka_unit_test(test_strbuf),  cmocka_unit_test(test_strv),
+	    cmocka_unit_test(test_path),    cmocka_unit_test(test_atomic_write),
+	    cmocka_unit_test(test_mkdir_p), cmocka_unit_test(test_proc),
+	    cmocka_unit_test(test_error),   cmocka_unit_test(test_sha256),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,8 +18,8 @@ static char *tmp;
 
 static void run(const char *dir, const char *a1, const char *a2, const char *a3, const char *a4)
 {
-	char *const argv[] = {"git", "-C", (char *)dir, (char *)a1, (char *)a2, (char *)a3,
-	                      (char *)a4, NULL};
+	char *const argv[] = {"git",      "-C",       (char *)dir, (char *)a1,
+	                      (char *)a2, (char *)a3, (char *)a4,  NULL};
 	_cleanup_error_ struct sc_error *err = NULL;
 	int status = -1;
 	_cleanup_free_ char *errout = NULL;
@@ -148,9 +148,9 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_root_from_subdir), cmocka_unit_test(test_symlink),
-		cmocka_unit_test(test_worktree),         cmocka_unit_test(test_outside_git),
-		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_root_from_subdir), cmocka_unit_test(test_symlink),
+	    cmocka_unit_test(test_worktree),         cmocka_unit_test(test_outside_git),
+	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
