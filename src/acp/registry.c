@@ -418,17 +418,6 @@ void sc_acp_fetch_info_release(struct sc_acp_fetch_info *info)
 	*info = (struct sc_acp_fetch_info){0};
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* file:///path or file://localhost/path, with %XX escapes. */
 static int file_url_path(const char *url, char **out, struct sc_error **err)
 {
@@ -439,8 +428,8 @@ static int file_url_path(const char *url, char **out, struct sc_error **err)
 		return sc_error_setx(err, 0, "%s: only local file:// URLs are supported", url);
 	struct strbuf sb = STRBUF_INIT;
 	for (; *p; p++) {
-		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-			char c = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+		if (*p == '%' && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {
+			char c = (char)(hex_digit(p[1]) * 16 + hex_digit(p[2]));
 			if (c == '\0') {
 				strbuf_release(&sb);
 				return sc_error_setx(err, 0, "%s: invalid file URL", url);

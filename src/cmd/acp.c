@@ -143,20 +143,11 @@ static int parse(int argc, char **argv, const char *allowed, struct acp_options 
 		case OPT_KEEP_TERMINAL:
 			o->keep_terminal = true;
 			break;
-		case 'h':
-			sc_cmd_print_help(&sc_cmd_acp, stdout);
-			return -1;
-		case ':':
-			return sc_cmd_usage_error(&sc_cmd_acp, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		case '?':
-			if (optopt)
-				return sc_cmd_usage_error(&sc_cmd_acp, "unknown option `-%c`",
-				                          optopt);
-			return sc_cmd_usage_error(&sc_cmd_acp, "unknown option `%s`",
-			                          argv[optind - 1]);
-		default:
-			sc_cmd_common_option(c);
+		default: {
+			int r = sc_cmd_option_default(&sc_cmd_acp, c, argv);
+			if (r >= 0)
+				return r == SC_EXIT_OK ? -1 : r;
+		}
 		}
 	}
 	return 0;

@@ -403,17 +403,11 @@ static int cmd_build(int argc, char **argv)
 		case 'P':
 			print = true;
 			break;
-		case 'h':
-			sc_cmd_print_help(&sc_cmd_build, stdout);
-			return SC_EXIT_OK;
-		case ':':
-			return sc_cmd_usage_error(&sc_cmd_build, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		case '?':
-			return sc_cmd_usage_error(&sc_cmd_build, "unknown option `%s`",
-			                          argv[optind - 1]);
-		default:
-			sc_cmd_common_option(c);
+		default: {
+			int r = sc_cmd_option_default(&sc_cmd_build, c, argv);
+			if (r >= 0)
+				return r;
+		}
 		}
 	}
 	if (optind < argc)

@@ -57,3 +57,21 @@ bool sc_cmd_common_option(int opt)
 	}
 	return false;
 }
+
+int sc_cmd_option_default(const struct sc_command *cmd, int c, char **argv)
+{
+	switch (c) {
+	case 'h':
+		sc_cmd_print_help(cmd, stdout);
+		return SC_EXIT_OK;
+	case ':':
+		return sc_cmd_usage_error(cmd, "option `%s` needs a value", argv[optind - 1]);
+	case '?':
+		if (optopt)
+			return sc_cmd_usage_error(cmd, "unknown option `-%c`", optopt);
+		return sc_cmd_usage_error(cmd, "unknown option `%s`", argv[optind - 1]);
+	}
+	if (!sc_cmd_common_option(c))
+		return sc_cmd_usage_error(cmd, "unknown option");
+	return -1;
+}

@@ -31,6 +31,12 @@ void sc_cmd_print_help(const struct sc_command *cmd, FILE *out);
 /* Prints an error (and its context) to stderr; returns the exit code to use. */
 int sc_cmd_report(struct sc_error *err);
 
+/* The getopt_long results every command treats alike: -h/--help, -v, -q, an
+ * unknown option, a missing value (the option string starts with ":").
+ * Returns -1 when parsing goes on; otherwise the command ends with the value
+ * returned: SC_EXIT_OK after the help, SC_EXIT_USAGE after an error. */
+int sc_cmd_option_default(const struct sc_command *cmd, int c, char **argv);
+
 /* Handles the options every command accepts (-v, -q); true when handled. */
 bool sc_cmd_common_option(int opt);
 #define SC_CMD_COMMON_SHORTOPTS "vqh"

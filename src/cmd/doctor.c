@@ -651,21 +651,11 @@ static int cmd_doctor(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
-		case 'h':
-			sc_cmd_print_help(&sc_cmd_doctor, stdout);
-			return SC_EXIT_OK;
-		case '?':
-			if (optopt)
-				return sc_cmd_usage_error(&sc_cmd_doctor, "unknown option `-%c`",
-				                          optopt);
-			return sc_cmd_usage_error(&sc_cmd_doctor, "unknown option `%s`",
-			                          argv[optind - 1]);
-		case ':':
-			return sc_cmd_usage_error(&sc_cmd_doctor, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		default:
-			if (!sc_cmd_common_option(c))
-				return sc_cmd_usage_error(&sc_cmd_doctor, "unknown option");
+		default: {
+			int r = sc_cmd_option_default(&sc_cmd_doctor, c, argv);
+			if (r >= 0)
+				return r;
+		}
 		}
 	}
 	if (optind < argc)

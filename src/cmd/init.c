@@ -215,20 +215,11 @@ static int cmd_init(int argc, char **argv)
 		case 'G':
 			gitignore = GITIGNORE_NO;
 			break;
-		case 'h':
-			sc_cmd_print_help(&sc_cmd_init, stdout);
-			return SC_EXIT_OK;
-		case ':':
-			return sc_cmd_usage_error(&sc_cmd_init, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		case '?':
-			if (optopt)
-				return sc_cmd_usage_error(&sc_cmd_init, "unknown option `-%c`",
-				                          optopt);
-			return sc_cmd_usage_error(&sc_cmd_init, "unknown option `%s`",
-			                          argv[optind - 1]);
-		default:
-			sc_cmd_common_option(c);
+		default: {
+			int r = sc_cmd_option_default(&sc_cmd_init, c, argv);
+			if (r >= 0)
+				return r;
+		}
 		}
 	}
 	if (optind < argc)

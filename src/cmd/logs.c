@@ -31,17 +31,11 @@ static int cmd_logs(int argc, char **argv)
 		case 'd':
 			denied_only = true;
 			break;
-		case 'h':
-			sc_cmd_print_help(&sc_cmd_logs, stdout);
-			return SC_EXIT_OK;
-		case ':':
-			return sc_cmd_usage_error(&sc_cmd_logs, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		case '?':
-			return sc_cmd_usage_error(&sc_cmd_logs, "unknown option `%s`",
-			                          argv[optind - 1]);
-		default:
-			sc_cmd_common_option(c);
+		default: {
+			int r = sc_cmd_option_default(&sc_cmd_logs, c, argv);
+			if (r >= 0)
+				return r;
+		}
 		}
 	}
 	if (optind < argc)

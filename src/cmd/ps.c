@@ -42,17 +42,11 @@ static int cmd_ps(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			sc_cmd_print_help(&sc_cmd_ps, stdout);
-			return SC_EXIT_OK;
-		case ':':
-			return sc_cmd_usage_error(&sc_cmd_ps, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		case '?':
-			return sc_cmd_usage_error(&sc_cmd_ps, "unknown option `%s`",
-			                          argv[optind - 1]);
-		default:
-			sc_cmd_common_option(c);
+		default: {
+			int r = sc_cmd_option_default(&sc_cmd_ps, c, argv);
+			if (r >= 0)
+				return r;
+		}
 		}
 	}
 	if (optind < argc)
@@ -131,17 +125,11 @@ static int cmd_stop(int argc, char **argv)
 		case 'a':
 			all = true;
 			break;
-		case 'h':
-			sc_cmd_print_help(&sc_cmd_stop, stdout);
-			return SC_EXIT_OK;
-		case ':':
-			return sc_cmd_usage_error(&sc_cmd_stop, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		case '?':
-			return sc_cmd_usage_error(&sc_cmd_stop, "unknown option `%s`",
-			                          argv[optind - 1]);
-		default:
-			sc_cmd_common_option(c);
+		default: {
+			int r = sc_cmd_option_default(&sc_cmd_stop, c, argv);
+			if (r >= 0)
+				return r;
+		}
 		}
 	}
 	char **names = argv + optind;

@@ -64,18 +64,11 @@ static int parse(const struct sc_command *cmd, int argc, char **argv, bool agent
 				return sc_cmd_usage_error(cmd, "unknown option `--shell`");
 			o->shell = true;
 			break;
-		case 'h':
-			sc_cmd_print_help(cmd, stdout);
-			return -1;
-		case ':':
-			return sc_cmd_usage_error(cmd, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		case '?':
-			if (optopt)
-				return sc_cmd_usage_error(cmd, "unknown option `-%c`", optopt);
-			return sc_cmd_usage_error(cmd, "unknown option `%s`", argv[optind - 1]);
-		default:
-			sc_cmd_common_option(c);
+		default: {
+			int r = sc_cmd_option_default(cmd, c, argv);
+			if (r >= 0)
+				return r == SC_EXIT_OK ? -1 : r;
+		}
 		}
 	}
 	if (optind < argc && !streq(argv[optind - 1], "--"))

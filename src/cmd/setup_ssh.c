@@ -614,20 +614,11 @@ static int parse_setup(int argc, char **argv, struct setup_args *a)
 			a->n_add++;
 			break;
 		}
-		case 'h':
-			sc_cmd_print_help(&sc_cmd_setup, stdout);
-			return -1;
-		case ':':
-			return sc_cmd_usage_error(&sc_cmd_setup, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		case '?':
-			if (optopt)
-				return sc_cmd_usage_error(&sc_cmd_setup, "unknown option `-%c`",
-				                          optopt);
-			return sc_cmd_usage_error(&sc_cmd_setup, "unknown option `%s`",
-			                          argv[optind - 1]);
-		default:
-			sc_cmd_common_option(c);
+		default: {
+			int r = sc_cmd_option_default(&sc_cmd_setup, c, argv);
+			if (r >= 0)
+				return r == SC_EXIT_OK ? -1 : r;
+		}
 		}
 	}
 	if (optind < argc)

@@ -69,21 +69,11 @@ static int cmd_trust(int argc, char **argv)
 		case 'y':
 			yes = true;
 			break;
-		case 'h':
-			sc_cmd_print_help(&sc_cmd_trust, stdout);
-			return SC_EXIT_OK;
-		case '?':
-			if (optopt)
-				return sc_cmd_usage_error(&sc_cmd_trust, "unknown option `-%c`",
-				                          optopt);
-			return sc_cmd_usage_error(&sc_cmd_trust, "unknown option `%s`",
-			                          argv[optind - 1]);
-		case ':':
-			return sc_cmd_usage_error(&sc_cmd_trust, "option `%s` needs a value",
-			                          argv[optind - 1]);
-		default:
-			if (!sc_cmd_common_option(c))
-				return sc_cmd_usage_error(&sc_cmd_trust, "unknown option");
+		default: {
+			int r = sc_cmd_option_default(&sc_cmd_trust, c, argv);
+			if (r >= 0)
+				return r;
+		}
 		}
 	}
 	if (optind < argc)

@@ -398,17 +398,6 @@ static int end_of_line(struct parser *ps, const char *after)
 
 /* ---- strings ---- */
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* At a backslash in a basic string. */
 static int parse_escape(struct parser *ps, struct strbuf *sb)
 {
@@ -462,7 +451,7 @@ static int parse_escape(struct parser *ps, struct strbuf *sb)
 		return 0;
 	uint32_t cp = 0;
 	for (int k = 0; k < digits; k++) {
-		int v = hex_value(peek(ps));
+		int v = hex_digit(peek(ps));
 		if (v < 0) {
 			char buf[48];
 			return fail_at(ps, here(ps),
@@ -675,7 +664,7 @@ static int parse_key(struct parser *ps, struct key *key)
 
 static int digit_value(int c)
 {
-	return hex_value(c);
+	return hex_digit(c);
 }
 
 /* Reads digits of `base`, `_` allowed only between two digits. Returns how

@@ -281,17 +281,6 @@ static bool parse_bool(const char *s, size_t n, bool *out)
 	return false;
 }
 
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 1: an integer; 0: not the syntax of one; -1: one, but out of range. */
 static int parse_int(const char *s, size_t n, int64_t *out)
 {
@@ -311,7 +300,7 @@ static int parse_int(const char *s, size_t n, int64_t *out)
 	uint64_t v = 0;
 	bool overflow = false;
 	for (; i < n; i++) {
-		int d = digit_value(s[i]);
+		int d = hex_digit(s[i]);
 		if (d < 0 || (unsigned)d >= base)
 			return 0;
 		if (overflow || v > (limit - (unsigned)d) / base)

@@ -37,24 +37,11 @@ static const char *host_get(char *const *env, const char *name)
 	return NULL;
 }
 
-static void env_set(struct strv *env, const char *name, const char *value)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; i < env->len; i++) {
-		if (strncmp(env->v[i], name, n) == 0 && env->v[i][n] == '=') {
-			free(env->v[i]);
-			env->v[i] = xasprintf("%s=%s", name, value);
-			return;
-		}
-	}
-	strv_pushf(env, "%s=%s", name, value);
-}
-
 static void pass(struct strv *env, char *const *host, const char *name)
 {
 	const char *v = host_get(host, name);
 	if (v)
-		env_set(env, name, v);
+		strv_setenv(env, name, v);
 }
 
 /* The agents' own sandboxes need kernel features a hardened container does
@@ -132,7 +119,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 	}
 
 	/* Only what the configuration names reaches the container. */
-	env_set(&spec->env, "HOME", SC_IMAGE_HOME);
+	strv_setenv(&spec->env, "HOME", SC_IMAGE_HOME);
 	if (in->tty)
 		for (const char *const *t = sc_terminal_env; *t; t++)
 			pass(&spec->env, in->host_env, *t);
@@ -155,10 +142,10 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 		    !streq(in->service->name, inner_sandbox_off[i].service))
 			continue;
 		_cleanup_free_ char *name = xstrndup(e, strcspn(e, "="));
-		env_set(&spec->env, name, e + strlen(name) + 1);
+		strv_setenv(&spec->env, name, e + strlen(name) + 1);
 	}
 	for (size_t i = 0; i < cfg->env.len; i++)
-		env_set(&spec->env, cfg->env.items[i].key, cfg->env.items[i].value.value);
+		strv_setenv(&spec->env, cfg->env.items[i].key, cfg->env.items[i].value.value);
 
 	if (in->command && in->command[0]) {
 		strv_extend(&spec->command, in->command);

@@ -316,19 +316,6 @@ char *sc_network_project_key(const char *root)
 	return xstrndup(hex, 8);
 }
 
-static void set_env(struct strv *env, const char *name, const char *value)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; i < env->len; i++) {
-		if (strncmp(env->v[i], name, n) == 0 && env->v[i][n] == '=') {
-			free(env->v[i]);
-			env->v[i] = xasprintf("%s=%s", name, value);
-			return;
-		}
-	}
-	strv_pushf(env, "%s=%s", name, value);
-}
-
 void sc_network_plan(const struct sc_network_input *in, struct sc_network_plan *plan)
 {
 	const struct sc_workspace *ws = in->ws;
@@ -384,11 +371,11 @@ void sc_network_plan(const struct sc_network_input *in, struct sc_network_plan *
 	strv_pushf(&s->labels, "%s=%s", SC_LABEL_ROLE, SC_ROLE_PROXY);
 	strv_pushf(&s->labels, "%s=%s", SC_LABEL_PROXY_CONF, plan->conf_hash);
 	strv_pushf(&s->labels, "%s=%s", SC_LABEL_VERSION, SC_VERSION);
-	set_env(&s->env, "SANDCAGE_PROXY_CONF", plan->conf);
+	strv_setenv(&s->env, "SANDCAGE_PROXY_CONF", plan->conf);
 	struct strbuf check = STRBUF_INIT;
 	for (size_t i = 0; i < plan->check.len; i++)
 		strbuf_addf(&check, "%s%s", i ? " " : "", plan->check.v[i]);
-	set_env(&s->env, "SANDCAGE_PROXY_CHECK", strbuf_str(&check));
+	strv_setenv(&s->env, "SANDCAGE_PROXY_CHECK", strbuf_str(&check));
 	strbuf_release(&check);
 }
 
@@ -412,9 +399,9 @@ void sc_network_apply(const struct sc_network_plan *plan, struct sc_container_sp
 	static const char *const proxy_vars[] = {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
 	                                         "http_proxy", NULL};
 	for (const char *const *v = proxy_vars; *v; v++)
-		set_env(&spec->env, *v, plan->proxy_url);
-	set_env(&spec->env, "NO_PROXY", "localhost,127.0.0.1,::1");
-	set_env(&spec->env, "no_proxy", "localhost,127.0.0.1,::1");
+		strv_setenv(&spec->env, *v, plan->proxy_url);
+	strv_setenv(&spec->env, "NO_PROXY", "localhost,127.0.0.1,::1");
+	strv_setenv(&spec->env, "no_proxy", "localhost,127.0.0.1,::1");
 }
 
 /* Copies the next space-separated field into out (truncated to size). */

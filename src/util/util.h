@@ -71,6 +71,18 @@ static inline void cleanup_strvp(char ***v)
 #define _cleanup_fclose_ _cleanup_(cleanup_fclosep)
 #define _cleanup_strv_   _cleanup_(cleanup_strvp)
 
+/* The value of a hexadecimal digit, or -1. */
+static inline int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static inline bool streq(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;

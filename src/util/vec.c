@@ -93,3 +93,16 @@ bool strv_contains(char *const *v, const char *s)
 			return true;
 	return false;
 }
+
+void strv_setenv(struct strv *sv, const char *name, const char *value)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < sv->len; i++) {
+		if (strncmp(sv->v[i], name, n) == 0 && sv->v[i][n] == '=') {
+			free(sv->v[i]);
+			sv->v[i] = xasprintf("%s=%s", name, value);
+			return;
+		}
+	}
+	strv_pushf(sv, "%s=%s", name, value);
+}

@@ -42,6 +42,9 @@ void strv_push_take(struct strv *sv, char *s);
 void strv_extend(struct strv *sv, char *const *items);
 /* Never NULL once anything was pushed; an empty vector gives {NULL}. */
 char **strv_array(struct strv *sv);
+/* Sets "NAME=value" in an environment under construction, replacing an
+ * entry for NAME. */
+void strv_setenv(struct strv *sv, const char *name, const char *value);
 char **strv_steal(struct strv *sv);
 void strv_release(struct strv *sv);
 size_t strv_length(char *const *v);
