@@ -11,7 +11,7 @@
 #include <sys/utsname.h>
 
 #if SC_HAVE_CURL
-#include <curl/curl.h>
+#include "../util/curl_lazy.h"
 #endif
 
 /* An index is small (the official one is well under a megabyte). */
@@ -495,6 +495,9 @@ static void cleanup_curlp(CURL **c)
 
 static int http_get(const char *url, struct sink *sink, struct sc_error **err)
 {
+	if (!sc_curl())
+		return sc_error_setx(
+		    err, 0, "%s: libcurl is not installed (install the libcurl4 package)", url);
 	curl_init_once();
 	_cleanup_(cleanup_curlp) CURL *c = curl_easy_init();
 	if (!c)

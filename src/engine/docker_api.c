@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #if SC_HAVE_CURL
-#include <curl/curl.h>
+#include "../util/curl_lazy.h"
 #endif
 
 char *sc_docker_api_socket(void)
@@ -48,7 +48,7 @@ static size_t discard(char *data, size_t size, size_t n, void *ctx)
 
 int sc_docker_api_image_exists(const char *socket_path, const char *image)
 {
-	if (!socket_path)
+	if (!socket_path || !sc_curl())
 		return -1;
 	CURL *c = curl_easy_init();
 	if (!c)
