@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include "config/config.h"
 #include "config/merge.h"
 #include "config/schema.h"
@@ -647,11 +649,6 @@ static void run_golden_case(void **state)
 		check_golden(case_dir, "expected.txt", got, "expected-error.txt");
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int main(void)
 {
 	const struct CMUnitTest unit[] = {
@@ -677,40 +674,6 @@ int main(void)
 	    cmocka_unit_test(test_render_json),
 	};
 
-	/* One group, so that the TAP output has one plan: the unit tests, then
-	 * one test per golden case directory. */
-	char **names = NULL;
-	size_t n = 0;
-	DIR *d = opendir(golden_root());
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			_cleanup_free_ char *p = path_join(golden_root(), e->d_name);
-			if (e->d_name[0] == '.' || !fs_is_dir(p))
-				continue;
-			names = xreallocarray(names, n + 1, sizeof(char *));
-			names[n++] = xstrdup(e->d_name);
-		}
-		closedir(d);
-	}
-	qsort(names, n, sizeof(char *), cmp_names);
-
-	size_t total = N_ELEMENTS(unit) + n;
-	struct CMUnitTest *tests = xcalloc(total, sizeof(*tests));
-	memcpy(tests, unit, sizeof(unit));
-	for (size_t i = 0; i < n; i++) {
-		struct CMUnitTest *t = &tests[N_ELEMENTS(unit) + i];
-		t->name = xasprintf("golden/%s", names[i]);
-		t->test_func = run_golden_case;
-		t->initial_state = path_join(golden_root(), names[i]);
-	}
-	int r = _cmocka_run_group_tests("config", tests, total, NULL, NULL);
-	for (size_t i = 0; i < n; i++) {
-		free((char *)tests[N_ELEMENTS(unit) + i].name);
-		free(tests[N_ELEMENTS(unit) + i].initial_state);
-		free(names[i]);
-	}
-	free(names);
-	free(tests);
-	return r;
+	return unit_run_with_cases("config", unit, N_ELEMENTS(unit), golden_root(),
+	                           run_golden_case);
 }

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include "config/config.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -23,23 +25,6 @@ static const char *golden_root(void)
 }
 
 /* Loads `yaml` as the project layer alone; fails the test on an error. */
-static struct sc_config *load_text(const char *yaml)
-{
-	char dir[] = "/tmp/sc-eco-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	_cleanup_free_ char *file = path_join(dir, ".sandcage.yml");
-	_cleanup_error_ struct sc_error *err = NULL;
-	assert_int_equal(fs_write_atomic(file, yaml, strlen(yaml), 0644, &err), 0);
-	struct sc_config_paths paths = {NULL, file, NULL};
-	struct sc_config *cfg = NULL;
-	int r = sc_config_load_paths(&paths, NULL, &cfg, &err);
-	unlink(file);
-	rmdir(dir);
-	if (r < 0)
-		fail_msg("the rendered file does not load: %s\n---\n%s---", err->msg, yaml);
-	return cfg;
-}
-
 static const char *toolchain(const struct sc_config *cfg, const char *name)
 {
 	for (size_t i = 0; i < cfg->toolchains.len; i++)
@@ -187,7 +172,7 @@ static void test_render_hostile_input(void **state)
 	strv_push(&p.notes, "package.json:1: invalid JSON: '\xff'\nbroken: [");
 	struct sc_ecosystems eco = {&p, 1, true};
 	_cleanup_free_ char *text = sc_ecosystem_render_yaml(&eco);
-	_cleanup_config_ struct sc_config *cfg = load_text(text);
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(text);
 	assert_string_equal(toolchain(cfg, "node"), "20");
 	assert_int_equal(cfg->packages.len, 2);
 
@@ -235,7 +220,7 @@ static void test_detect_robust(void **state)
 	assert_int_equal(eco->items[2].kind, SC_ECO_GO);
 	assert_string_equal(eco->items[2].dir, "a");
 	_cleanup_free_ char *text = sc_ecosystem_render_yaml(eco);
-	_cleanup_config_ struct sc_config *cfg = load_text(text);
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(text);
 	assert_string_equal(toolchain(cfg, "go"), "system");
 	assert_non_null(strstr(text, "not read: package.json"));
 
@@ -254,7 +239,7 @@ static void run_golden_case(void **state)
 	if (sc_ecosystem_detect(project, &eco, &err) < 0)
 		fail_msg("%s", err->msg);
 	_cleanup_free_ char *got = sc_ecosystem_render_yaml(eco);
-	_cleanup_config_ struct sc_config *cfg = load_text(got);
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(got);
 	/* Every ecosystem found has its toolchain, and nothing else does. */
 	for (int k = 0; k < SC_ECO_KINDS; k++) {
 		bool found = false;
@@ -280,11 +265,6 @@ static void run_golden_case(void **state)
 		fail_msg("%s differs; got:\n%s\nwant:\n%s", want_path, got, want);
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int main(void)
 {
 	const struct CMUnitTest unit[] = {
@@ -294,40 +274,6 @@ int main(void)
 	    cmocka_unit_test(test_detect_robust),
 	};
 
-	/* One group, one TAP plan: the unit tests, then one test per fixture. */
-	char **names = NULL;
-	size_t n = 0;
-	DIR *d = opendir(golden_root());
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			_cleanup_free_ char *p = path_join(golden_root(), e->d_name);
-			if (e->d_name[0] == '.' || !fs_is_dir(p))
-				continue;
-			names = xreallocarray(names, n + 1, sizeof(char *));
-			names[n++] = xstrdup(e->d_name);
-		}
-		closedir(d);
-	}
-	if (n)
-		qsort(names, n, sizeof(char *), cmp_names);
-
-	size_t total = N_ELEMENTS(unit) + n;
-	struct CMUnitTest *tests = xcalloc(total, sizeof(*tests));
-	memcpy(tests, unit, sizeof(unit));
-	for (size_t i = 0; i < n; i++) {
-		struct CMUnitTest *t = &tests[N_ELEMENTS(unit) + i];
-		t->name = xasprintf("golden/%s", names[i]);
-		t->test_func = run_golden_case;
-		t->initial_state = path_join(golden_root(), names[i]);
-	}
-	int r = _cmocka_run_group_tests("ecosystem", tests, total, NULL, NULL);
-	for (size_t i = 0; i < n; i++) {
-		free((char *)tests[N_ELEMENTS(unit) + i].name);
-		free(tests[N_ELEMENTS(unit) + i].initial_state);
-		free(names[i]);
-	}
-	free(names);
-	free(tests);
-	return r;
+	return unit_run_with_cases("ecosystem", unit, N_ELEMENTS(unit), golden_root(),
+	                           run_golden_case);
 }

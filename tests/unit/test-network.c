@@ -9,41 +9,12 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include "config/config.h"
 #include "plan/network.h"
 #include "util/fs.h"
 #include "util/path.h"
-
-static struct sc_config *load_yaml(const char *yaml)
-{
-	char dir[] = "/tmp/sc-network-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	_cleanup_free_ char *file = path_join(dir, ".sandcage.yml");
-	_cleanup_error_ struct sc_error *err = NULL;
-	assert_int_equal(fs_write_atomic(file, yaml, strlen(yaml), 0644, &err), 0);
-	struct sc_config_paths paths = {NULL, file, NULL};
-	struct sc_config *cfg = NULL;
-	if (sc_config_load_paths(&paths, NULL, &cfg, &err) < 0)
-		fail_msg("config: %s", err->msg);
-	unlink(file);
-	rmdir(dir);
-	return cfg;
-}
-
-static void check_golden(const char *name, const char *text)
-{
-	_cleanup_free_ char *path = xasprintf("%s/tests/golden/network/%s", SC_SOURCE_DIR, name);
-	_cleanup_error_ struct sc_error *err = NULL;
-	const char *update = getenv("SC_UPDATE_GOLDEN");
-	if (update && *update == '1') {
-		assert_int_equal(fs_write_atomic(path, text, strlen(text), 0644, &err), 0);
-		return;
-	}
-	_cleanup_free_ char *want = NULL;
-	if (fs_read_file(path, &want, NULL, &err) < 0)
-		fail_msg("%s (run with SC_UPDATE_GOLDEN=1 to create it)", err->msg);
-	assert_string_equal(text, want);
-}
 
 static void test_allow_parse(void **state)
 {
@@ -99,14 +70,14 @@ static void test_allow_parse(void **state)
 
 static void test_rules_from_config(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg =
-	    load_yaml("network:\n"
-	              "  mode: allowlist\n"
-	              "  allow: [registry.npmjs.org, api.anthropic.com, 'git.example.com:8443']\n"
-	              "services:\n"
-	              "  codex: {enabled: false}\n"
-	              "  gemini: {enabled: false}\n"
-	              "  claude: {domains+: [extra.example.com]}\n");
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(
+	    "network:\n"
+	    "  mode: allowlist\n"
+	    "  allow: [registry.npmjs.org, api.anthropic.com, 'git.example.com:8443']\n"
+	    "services:\n"
+	    "  codex: {enabled: false}\n"
+	    "  gemini: {enabled: false}\n"
+	    "  claude: {domains+: [extra.example.com]}\n");
 	struct sc_allow_rule *rules = NULL;
 	size_t n = 0;
 	sc_allow_rules(cfg, &rules, &n);
@@ -125,7 +96,7 @@ static void test_rules_from_config(void **state)
 
 static void test_default_domains(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg = load_yaml("{}\n");
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml("{}\n");
 	const struct sc_service *codex = sc_config_service(cfg, "codex");
 	const struct sc_service *gemini = sc_config_service(cfg, "gemini");
 	assert_int_equal(codex->domains.len, 3);
@@ -136,8 +107,8 @@ static void test_default_domains(void **state)
 
 static void test_port_in_config(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg =
-	    load_yaml("network: {allow: ['a.example.com:8443', '*.b.example.com:80']}\n");
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(
+	    "network: {allow: ['a.example.com:8443', '*.b.example.com:80']}\n");
 	assert_string_equal(cfg->network.allow.items[0].value, "a.example.com:8443");
 
 	char dir[] = "/tmp/sc-network-XXXXXX";
@@ -165,7 +136,7 @@ static void test_proxy_conf(void **state)
 	char *exempt[] = {"172.30.0.0/16", "fd00:1::/64", "10.0.0.0/8\nhttp_access allow all",
 	                  "nonsense", NULL};
 	_cleanup_free_ char *conf = sc_proxy_conf(rules, N_ELEMENTS(rules), exempt);
-	check_golden("squid.conf", conf);
+	unit_check_golden("network/squid.conf", conf);
 	/* A subnet that is not one never reaches the configuration. */
 	assert_null(strstr(conf, "nonsense"));
 	assert_null(strstr(conf, "allow all"));
@@ -183,14 +154,14 @@ static void test_proxy_conf(void **state)
 	assert_non_null(strstr(conf, " fe80::/10"));
 
 	_cleanup_free_ char *none = sc_proxy_conf(NULL, 0, NULL);
-	check_golden("squid-empty.conf", none);
+	unit_check_golden("network/squid-empty.conf", none);
 	assert_null(strstr(none, "http_access allow"));
 	assert_null(strstr(none, "sc_exempt"));
 }
 
 static void test_plan_and_apply(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg = load_yaml(
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(
 	    "network: {mode: allowlist, allow: [registry.npmjs.org, '*.github.com']}\n"
 	    "env: {HTTPS_PROXY: 'http://elsewhere:1'}\n"
 	    "services: {claude: {enabled: false}, codex: {enabled: false}, gemini: {enabled: "
@@ -282,11 +253,12 @@ static void test_plan_and_apply(void **state)
 
 static void test_proxy_image(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg = load_yaml("image: {base: 'example/base:1'}\n");
+	_cleanup_config_ struct sc_config *cfg =
+	    unit_load_project_yaml("image: {base: 'example/base:1'}\n");
 	_cleanup_image_plan_ struct sc_image_plan *a = NULL;
 	_cleanup_error_ struct sc_error *err = NULL;
 	assert_int_equal(sc_proxy_image_plan(cfg, &a, &err), 0);
-	check_golden("proxy.Dockerfile", a->dockerfile);
+	unit_check_golden("network/proxy.Dockerfile", a->dockerfile);
 	assert_true(str_has_prefix(a->tag, "sandcage-proxy:"));
 	assert_int_equal(strlen(a->tag), strlen("sandcage-proxy:") + 16);
 	assert_int_equal(a->n_files, 1);
@@ -296,7 +268,8 @@ static void test_proxy_image(void **state)
 	_cleanup_image_plan_ struct sc_image_plan *b = NULL;
 	assert_int_equal(sc_proxy_image_plan(cfg, &b, &err), 0);
 	assert_string_equal(a->tag, b->tag);
-	_cleanup_config_ struct sc_config *other = load_yaml("image: {base: 'example/base:2'}\n");
+	_cleanup_config_ struct sc_config *other =
+	    unit_load_project_yaml("image: {base: 'example/base:2'}\n");
 	_cleanup_image_plan_ struct sc_image_plan *c = NULL;
 	assert_int_equal(sc_proxy_image_plan(other, &c, &err), 0);
 	assert_string_not_equal(a->tag, c->tag);

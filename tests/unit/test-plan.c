@@ -8,28 +8,14 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include "config/config.h"
 #include "plan/container.h"
 #include "plan/image.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "workspace/workspace.h"
-
-static struct sc_config *load_yaml(const char *yaml)
-{
-	char dir[] = "/tmp/sc-plan-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	_cleanup_free_ char *file = path_join(dir, ".sandcage.yml");
-	_cleanup_error_ struct sc_error *err = NULL;
-	assert_int_equal(fs_write_atomic(file, yaml, strlen(yaml), 0644, &err), 0);
-	struct sc_config_paths paths = {NULL, file, NULL};
-	struct sc_config *cfg = NULL;
-	if (sc_config_load_paths(&paths, NULL, &cfg, &err) < 0)
-		fail_msg("config: %s", err->msg);
-	unlink(file);
-	rmdir(dir);
-	return cfg;
-}
 
 static struct sc_image_plan *plan_of(const struct sc_config *cfg, unsigned uid)
 {
@@ -56,26 +42,11 @@ static struct sc_image_plan *plan_of(const struct sc_config *cfg, unsigned uid)
 	return plan;
 }
 
-static void check_golden(const char *name, const char *text)
-{
-	_cleanup_free_ char *path = xasprintf("%s/tests/golden/plan/%s", SC_SOURCE_DIR, name);
-	_cleanup_error_ struct sc_error *err = NULL;
-	const char *update = getenv("SC_UPDATE_GOLDEN");
-	if (update && *update == '1') {
-		assert_int_equal(fs_write_atomic(path, text, strlen(text), 0644, &err), 0);
-		return;
-	}
-	_cleanup_free_ char *want = NULL;
-	if (fs_read_file(path, &want, NULL, &err) < 0)
-		fail_msg("%s (run with SC_UPDATE_GOLDEN=1 to create it)", err->msg);
-	assert_string_equal(text, want);
-}
-
 static void test_default_dockerfile(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg = load_yaml("{}\n");
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml("{}\n");
 	_cleanup_image_plan_ struct sc_image_plan *plan = plan_of(cfg, 1000);
-	check_golden("default.Dockerfile", plan->dockerfile);
+	unit_check_golden("plan/default.Dockerfile", plan->dockerfile);
 	assert_int_equal(strlen(plan->hash), 64);
 	assert_true(str_has_prefix(plan->tag, "sandcage:"));
 	assert_int_equal(strlen(plan->tag), strlen("sandcage:") + 16);
@@ -85,14 +56,14 @@ static void test_default_dockerfile(void **state)
 
 static void test_full_dockerfile(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg = load_yaml(
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(
 	    "image:\n  base: example/base:1\n  ca_certificates: [/etc/hostname]\n"
 	    "packages: [ripgrep, build-essential]\n"
 	    "toolchains:\n  node: \"20\"\n  python: \"3.11\"\n"
 	    "services:\n  codex:\n    enabled: false\n"
 	    "  aider:\n    command: [aider]\n    install: [\"pip install aider-chat\"]\n");
 	_cleanup_image_plan_ struct sc_image_plan *plan = plan_of(cfg, 1000);
-	check_golden("full.Dockerfile", plan->dockerfile);
+	unit_check_golden("plan/full.Dockerfile", plan->dockerfile);
 	/* The CA bundle is split into one file per certificate. */
 	assert_int_equal(plan->n_files, 2);
 	assert_string_equal(plan->files[1].data, "-----BEGIN CERTIFICATE-----\nBBB\n"
@@ -104,8 +75,8 @@ static void test_full_dockerfile(void **state)
  * FROM that runtime, so a change of packages leaves them to the cache. */
 static void test_layer_order_and_cache(void **state)
 {
-	_cleanup_config_ struct sc_config *a = load_yaml("packages: [ripgrep]\n");
-	_cleanup_config_ struct sc_config *b = load_yaml("packages: [ripgrep, jq]\n");
+	_cleanup_config_ struct sc_config *a = unit_load_project_yaml("packages: [ripgrep]\n");
+	_cleanup_config_ struct sc_config *b = unit_load_project_yaml("packages: [ripgrep, jq]\n");
 	_cleanup_image_plan_ struct sc_image_plan *pa = plan_of(a, 1000);
 	_cleanup_image_plan_ struct sc_image_plan *pb = plan_of(b, 1000);
 	assert_string_not_equal(pa->hash, pb->hash);
@@ -127,9 +98,12 @@ static void test_layer_order_and_cache(void **state)
 
 static void test_hash_is_stable_and_sensitive(void **state)
 {
-	_cleanup_config_ struct sc_config *a = load_yaml("toolchains: {node: \"20\"}\n");
-	_cleanup_config_ struct sc_config *b = load_yaml("toolchains: {node: \"20\"}\n");
-	_cleanup_config_ struct sc_config *c = load_yaml("toolchains: {node: \"22\"}\n");
+	_cleanup_config_ struct sc_config *a =
+	    unit_load_project_yaml("toolchains: {node: \"20\"}\n");
+	_cleanup_config_ struct sc_config *b =
+	    unit_load_project_yaml("toolchains: {node: \"20\"}\n");
+	_cleanup_config_ struct sc_config *c =
+	    unit_load_project_yaml("toolchains: {node: \"22\"}\n");
 	_cleanup_image_plan_ struct sc_image_plan *pa = plan_of(a, 1000);
 	_cleanup_image_plan_ struct sc_image_plan *pb = plan_of(b, 1000);
 	_cleanup_image_plan_ struct sc_image_plan *pc = plan_of(c, 1000);
@@ -141,7 +115,8 @@ static void test_hash_is_stable_and_sensitive(void **state)
 
 static void test_unavailable_python(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg = load_yaml("toolchains:\n  python: \"3.9\"\n");
+	_cleanup_config_ struct sc_config *cfg =
+	    unit_load_project_yaml("toolchains:\n  python: \"3.9\"\n");
 	struct sc_image_input in = {.cfg = cfg, .uid = 1, .gid = 1, .user_name = "x"};
 	struct sc_image_plan *plan = NULL;
 	_cleanup_error_ struct sc_error *err = NULL;
@@ -153,7 +128,7 @@ static void test_unavailable_python(void **state)
 
 static void test_container_spec(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg = load_yaml(
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(
 	    "env:\n  FOO: bar\nenv_passthrough: [KEEP]\nresources:\n  memory: 2g\n  pids: 100\n");
 	struct sc_workspace ws = {.root = "/src/My Project",
 	                          .git_dir = "/src/main/.git/worktrees/x",
@@ -209,7 +184,7 @@ static void test_container_spec(void **state)
  * chose a sandbox mode. */
 static void test_inner_sandboxes_off(void **state)
 {
-	_cleanup_config_ struct sc_config *cfg = load_yaml("{}\n");
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml("{}\n");
 	struct sc_workspace ws = {.root = "/p", .name = "p"};
 	char *none[] = {NULL};
 	char *chosen[] = {"-s", "read-only", NULL};

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include "config/config.h"
 #include "plan/container.h"
 #include "plan/ssh.h"
@@ -121,22 +123,6 @@ static void test_known_hosts_text(void **state)
 	strv_release(&got);
 }
 
-static struct sc_config *load_yaml(const char *yaml)
-{
-	char dir[] = "/tmp/sc-ssh-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	_cleanup_free_ char *file = path_join(dir, ".sandcage.yml");
-	_cleanup_error_ struct sc_error *err = NULL;
-	assert_int_equal(fs_write_atomic(file, yaml, strlen(yaml), 0644, &err), 0);
-	struct sc_config_paths paths = {NULL, file, NULL};
-	struct sc_config *cfg = NULL;
-	if (sc_config_load_paths(&paths, NULL, &cfg, &err) < 0)
-		fail_msg("config: %s", err->msg);
-	unlink(file);
-	rmdir(dir);
-	return cfg;
-}
-
 static const struct sc_spec_mount *mount_at(const struct sc_container_spec *spec,
                                             const char *target)
 {
@@ -159,7 +145,7 @@ static const char *env_of(const struct sc_container_spec *spec, const char *name
 
 static void test_mounts(void **state)
 {
-	_cleanup_config_ struct sc_config *off = load_yaml("{}\n");
+	_cleanup_config_ struct sc_config *off = unit_load_project_yaml("{}\n");
 	struct sc_container_spec spec;
 	sc_container_spec_init(&spec);
 	sc_ssh_mounts(off, "/g", &spec);
@@ -167,7 +153,7 @@ static void test_mounts(void **state)
 	assert_null(env_of(&spec, "GIT_SSH_COMMAND"));
 	sc_container_spec_release(&spec);
 
-	_cleanup_config_ struct sc_config *on = load_yaml("ssh: {enabled: true}\n");
+	_cleanup_config_ struct sc_config *on = unit_load_project_yaml("ssh: {enabled: true}\n");
 	sc_container_spec_init(&spec);
 	sc_ssh_mounts(on, "/g", &spec);
 	const struct sc_spec_mount *m = mount_at(&spec, SC_SSH_DIR);
@@ -184,7 +170,7 @@ static void test_mounts(void **state)
 
 	/* The configuration's own GIT_SSH_COMMAND wins. */
 	_cleanup_config_ struct sc_config *own =
-	    load_yaml("ssh: {enabled: true}\nenv: {GIT_SSH_COMMAND: ssh -v}\n");
+	    unit_load_project_yaml("ssh: {enabled: true}\nenv: {GIT_SSH_COMMAND: ssh -v}\n");
 	sc_container_spec_init(&spec);
 	strv_push(&spec.env, "GIT_SSH_COMMAND=ssh -v");
 	sc_ssh_mounts(own, "/g", &spec);
@@ -197,7 +183,7 @@ static void test_mounts(void **state)
 static void test_container_plan(void **state)
 {
 	_cleanup_config_ struct sc_config *cfg =
-	    load_yaml("ssh: {enabled: true}\nenv_passthrough: [HOME]\n");
+	    unit_load_project_yaml("ssh: {enabled: true}\nenv_passthrough: [HOME]\n");
 	char *const host_env[] = {"SSH_AUTH_SOCK=/tmp/ssh-agent.sock", "HOME=/home/me", NULL};
 	struct sc_workspace ws = {.root = "/work/p", .name = "p"};
 	struct sc_container_input in = {
