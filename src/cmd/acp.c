@@ -17,7 +17,6 @@
 
 #include <fcntl.h>
 #include <jansson.h>
-#include <sys/random.h>
 #include <time.h>
 
 extern char **environ;
@@ -42,16 +41,6 @@ static const char *alias_of(const char *name)
 		if (streq(aliases[i][0], name))
 			return aliases[i][1];
 	return NULL;
-}
-
-static void random_suffix(char out[7])
-{
-	unsigned char rnd[3] = {0};
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
-		unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
-		memcpy(rnd, &v, sizeof(rnd));
-	}
-	snprintf(out, 7, "%02x%02x%02x", rnd[0], rnd[1], rnd[2]);
 }
 
 /* Registry text goes to a terminal: no control characters from it. */
@@ -346,7 +335,7 @@ static void plan(const struct project *p, const struct sc_service *svc, char *co
                  char *const *args, struct sc_container_spec *spec)
 {
 	char suffix[7];
-	random_suffix(suffix);
+	sc_cmd_random_suffix(suffix);
 	struct sc_container_input in = {
 	    .cfg = p->cfg,
 	    .ws = p->ws,

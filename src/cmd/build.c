@@ -282,8 +282,8 @@ static int ensure_custom_base(const struct sc_engine *engine, const struct sc_co
 	return 0;
 }
 
-static int plan_for(const struct sc_config *cfg, const char *custom_base,
-                    struct sc_image_plan **plan, struct sc_error **err)
+int sc_build_plan(const struct sc_config *cfg, const char *custom_base, struct sc_image_plan **plan,
+                  struct sc_error **err)
 {
 	size_t n = cfg->image.ca_certificates.len;
 	struct sc_context_file *certs = xcalloc(n ? n : 1, sizeof(*certs));
@@ -324,7 +324,7 @@ int sc_build_ensure(const struct sc_engine *engine, const struct sc_config *cfg,
 	    ensure_custom_base(engine, cfg, req, &custom_base, err) < 0)
 		return -1;
 	_cleanup_image_plan_ struct sc_image_plan *plan = NULL;
-	if (plan_for(cfg, custom_base, &plan, err) < 0)
+	if (sc_build_plan(cfg, custom_base, &plan, err) < 0)
 		return -1;
 	if (sc_build_ensure_plan(engine, cfg, plan, req, err) < 0)
 		return -1;
@@ -424,8 +424,8 @@ static int cmd_build(int argc, char **argv)
 			printf("# image.dockerfile: %s, built first, then:\n",
 			       cfg->image.dockerfile.value);
 		_cleanup_image_plan_ struct sc_image_plan *plan = NULL;
-		if (plan_for(cfg, *cfg->image.dockerfile.value ? "sandcage-custom:HASH" : NULL,
-		             &plan, &err) < 0)
+		if (sc_build_plan(cfg, *cfg->image.dockerfile.value ? "sandcage-custom:HASH" : NULL,
+		                  &plan, &err) < 0)
 			return sc_cmd_report(err);
 		fputs(plan->dockerfile, stdout);
 		return SC_EXIT_OK;

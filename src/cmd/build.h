@@ -16,6 +16,13 @@ struct sc_build_request {
 int sc_build_ensure(const struct sc_engine *engine, const struct sc_config *cfg,
                     const struct sc_build_request *req, char **tag, struct sc_error **err);
 
+/* The image plan for `cfg` as this user, with the CA certificate files read
+ * (an unreadable one is an error naming its configuration line).
+ * `custom_base`: the image built from image.dockerfile, or NULL. */
+struct sc_image_plan;
+int sc_build_plan(const struct sc_config *cfg, const char *custom_base, struct sc_image_plan **plan,
+                  struct sc_error **err);
+
 /* Builds the image of `plan` (its Dockerfile and context files) unless an
  * image with its tag exists; the build network and progress as above. */
 struct sc_image_plan;

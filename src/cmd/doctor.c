@@ -17,9 +17,7 @@
 #include "security.h"
 
 #include <jansson.h>
-#include <pwd.h>
 #include <stdarg.h>
-#include <sys/random.h>
 
 extern const struct sc_command sc_cmd_doctor;
 extern char **environ;
@@ -281,30 +279,9 @@ static char *planned_tag(const struct sc_config *cfg, char **why)
 		*why = xstrdup("with image.dockerfile the tag depends on that build");
 		return NULL;
 	}
-	size_t n = cfg->image.ca_certificates.len;
-	struct sc_context_file *certs = xcalloc(n ? n : 1, sizeof(*certs));
 	_cleanup_error_ struct sc_error *err = NULL;
-	int r = 0;
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = fs_read_file(cfg->image.ca_certificates.items[i].value, &certs[i].data,
-		                 &certs[i].len, &err);
 	_cleanup_image_plan_ struct sc_image_plan *plan = NULL;
-	if (r == 0) {
-		struct passwd *pw = getpwuid(getuid());
-		struct sc_image_input in = {
-		    .cfg = cfg,
-		    .uid = (unsigned)getuid(),
-		    .gid = (unsigned)getgid(),
-		    .user_name = pw ? pw->pw_name : NULL,
-		    .ca_certs = certs,
-		    .n_ca_certs = n,
-		};
-		r = sc_image_plan(&in, &plan, &err);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(certs[i].data);
-	free(certs);
-	if (r < 0) {
+	if (sc_build_plan(cfg, NULL, &plan, &err) < 0) {
 		*why = xstrdup(err ? err->msg : "the image plan failed");
 		return NULL;
 	}
@@ -462,11 +439,8 @@ static void run_probes(struct vec *checks, const struct sc_engine *engine,
 		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
 	}
-	unsigned char rnd[3] = {0};
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
-		memset(rnd, (int)getpid(), sizeof(rnd));
 	char suffix[7];
-	snprintf(suffix, sizeof(suffix), "%02x%02x%02x", rnd[0], rnd[1], rnd[2]);
+	sc_cmd_random_suffix(suffix);
 	struct sc_container_input in = {
 	    .cfg = cfg,
 	    .ws = ws,

@@ -14,22 +14,9 @@
 #include "network.h"
 #include "security.h"
 
-#include <sys/random.h>
-#include <time.h>
-
 extern char **environ;
 extern const struct sc_command sc_cmd_shell;
 extern const struct sc_command sc_cmd_agent;
-
-static void random_suffix(char out[7])
-{
-	unsigned char rnd[3] = {0};
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
-		unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
-		memcpy(rnd, &v, sizeof(rnd));
-	}
-	snprintf(out, 7, "%02x%02x%02x", rnd[0], rnd[1], rnd[2]);
-}
 
 struct run_options {
 	const char *project;
@@ -144,7 +131,7 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 	}
 
 	char suffix[7];
-	random_suffix(suffix);
+	sc_cmd_random_suffix(suffix);
 	struct sc_container_input in = {
 	    .cfg = cfg,
 	    .ws = ws,
