@@ -34,29 +34,14 @@ void sc_config_paths_release(struct sc_config_paths *paths)
 
 /* ---- loading ---- */
 
-static void error_move(struct sc_error **dst, struct sc_error *src)
-{
-	if (dst && !*dst)
-		*dst = src;
-	else
-		sc_error_free(src);
-}
-
 /* *out stays NULL when the file does not exist. */
 static int read_layer(const char *path, bool toml, struct sc_value **out, struct sc_error **err)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	struct sc_error *e = NULL;
-	int r = fs_read_file(path, &data, &len, &e);
-	if (r == -ENOENT) {
-		sc_error_free(e);
-		return 0;
-	}
-	if (r < 0) {
-		error_move(err, e);
+	int r = fs_read_file_optional(path, &data, &len, err);
+	if (r < 0 || !data)
 		return r;
-	}
 	const char *file = sc_intern(path);
 	return toml ? sc_toml_parse(data, len, file, out, err)
 	            : sc_yaml_parse(data, len, file, out, err);

@@ -141,20 +141,13 @@ int sc_trust_hash_file(const char *path, bool *exists, char sha256[65], struct s
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	struct sc_error *e = NULL;
-	int r = fs_read_file(path, &data, &len, &e);
-	if (r == -ENOENT) {
-		sc_error_free(e);
+	int r = fs_read_file_optional(path, &data, &len, err);
+	if (r < 0)
+		return r;
+	if (!data) {
 		*exists = false;
 		sha256[0] = '\0';
 		return 0;
-	}
-	if (r < 0) {
-		if (err && !*err)
-			*err = e;
-		else
-			sc_error_free(e);
-		return r;
 	}
 	struct sha256 h;
 	sha256_init(&h);
@@ -206,20 +199,14 @@ int sc_trust_store_load(const char *path, struct sc_trust_store **out, struct sc
 	store->records.free_item = record_free;
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	struct sc_error *e = NULL;
-	int r = fs_read_file(path, &data, &len, &e);
-	if (r == -ENOENT) {
-		sc_error_free(e);
-		*out = store;
-		return 0;
-	}
+	int r = fs_read_file_optional(path, &data, &len, err);
 	if (r < 0) {
 		sc_trust_store_free(store);
-		if (err && !*err)
-			*err = e;
-		else
-			sc_error_free(e);
 		return r;
+	}
+	if (!data) {
+		*out = store;
+		return 0;
 	}
 	json_error_t jerr;
 	json_t *root = json_loadb(data, len, 0, &jerr);

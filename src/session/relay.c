@@ -2,6 +2,7 @@
 #include "../util/fs.h"
 #include "../util/log.h"
 #include "reaper.h"
+#include "session.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -539,17 +540,7 @@ static int spawn_engine(char **argv, const sigset_t *old, int in_fd, int out_fd,
                         struct sc_error **err)
 {
 	_cleanup_(cleanup_attr) posix_spawnattr_t attr;
-	posix_spawnattr_init(&attr);
-	sigset_t deflt;
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGINT);
-	sigaddset(&deflt, SIGTERM);
-	sigaddset(&deflt, SIGHUP);
-	sigaddset(&deflt, SIGQUIT);
-	sigaddset(&deflt, SIGPIPE);
-	posix_spawnattr_setsigmask(&attr, old);
-	posix_spawnattr_setsigdefault(&attr, &deflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	sc_session_child_attr(&attr, old);
 	_cleanup_(cleanup_actions) posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);

@@ -5,6 +5,14 @@
 
 #include "../engine/engine.h"
 
+#include <signal.h>
+#include <spawn.h>
+
+/* Initialises `attr` for the engine process of a session: the signal mask
+ * from before the session blocked its signals (`old`), and the default
+ * action for the signals the session handles. */
+void sc_session_child_attr(posix_spawnattr_t *attr, const sigset_t *old);
+
 /* Runs the container described by `spec` (which must have a name) and waits
  * for it. *exit_code is the container command's exit status, or 128+N when
  * sandcage was ended by signal N. SIGTERM, SIGHUP and SIGQUIT remove the

@@ -12,6 +12,21 @@
 
 extern char **environ;
 
+void sc_session_child_attr(posix_spawnattr_t *attr, const sigset_t *old)
+{
+	posix_spawnattr_init(attr);
+	sigset_t deflt;
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGINT);
+	sigaddset(&deflt, SIGTERM);
+	sigaddset(&deflt, SIGHUP);
+	sigaddset(&deflt, SIGQUIT);
+	sigaddset(&deflt, SIGPIPE);
+	posix_spawnattr_setsigmask(attr, old);
+	posix_spawnattr_setsigdefault(attr, &deflt);
+	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+}
+
 int sc_session_run(const struct sc_engine *engine, const struct sc_container_spec *spec,
                    int *exit_code, struct sc_error **err)
 {
@@ -45,17 +60,7 @@ int sc_session_run(const struct sc_engine *engine, const struct sc_container_spe
 		            spec->name);
 
 	posix_spawnattr_t attr;
-	posix_spawnattr_init(&attr);
-	sigset_t deflt;
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGINT);
-	sigaddset(&deflt, SIGTERM);
-	sigaddset(&deflt, SIGHUP);
-	sigaddset(&deflt, SIGQUIT);
-	sigaddset(&deflt, SIGPIPE);
-	posix_spawnattr_setsigmask(&attr, &old);
-	posix_spawnattr_setsigdefault(&attr, &deflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	sc_session_child_attr(&attr, &old);
 	pid_t child;
 	int r = posix_spawn(&child, argv.v[0], NULL, &attr, argv.v, environ);
 	posix_spawnattr_destroy(&attr);

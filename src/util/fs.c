@@ -50,6 +50,26 @@ int fs_read_file(const char *path, char **out, size_t *len, struct sc_error **er
 	return 0;
 }
 
+int fs_read_file_optional(const char *path, char **out, size_t *len, struct sc_error **err)
+{
+	struct sc_error *e = NULL;
+	int r = fs_read_file(path, out, len, &e);
+	if (r == -ENOENT) {
+		sc_error_free(e);
+		*out = NULL;
+		if (len)
+			*len = 0;
+		return 0;
+	}
+	if (r < 0) {
+		if (err && !*err)
+			*err = e;
+		else
+			sc_error_free(e);
+	}
+	return r;
+}
+
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                     struct sc_error **err)
 {

@@ -5,6 +5,8 @@
 
 /* Reads a whole file. *len may be NULL. The buffer is NUL-terminated. */
 int fs_read_file(const char *path, char **out, size_t *len, struct sc_error **err);
+/* The same, for a file that may be absent: then 0 with *out NULL. */
+int fs_read_file_optional(const char *path, char **out, size_t *len, struct sc_error **err);
 /* Writes through a temporary file in the same directory, fsync and rename,
  * so that readers see either the old or the new content, never a part. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,

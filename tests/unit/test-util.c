@@ -100,6 +100,32 @@ static void test_atomic_write(void **state)
 	assert_int_equal(rmdir(dir), 0); /* no temp file left behind */
 }
 
+static void test_read_optional(void **state)
+{
+	char dir[] = "/tmp/sc-test-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *file = path_join(dir, "f");
+	_cleanup_error_ struct sc_error *err = NULL;
+	char *data = (char *)"untouched";
+	size_t len = 99;
+	/* Absent: no error, no data. */
+	assert_int_equal(fs_read_file_optional(file, &data, &len, &err), 0);
+	assert_null(data);
+	assert_int_equal(len, 0);
+	assert_null(err);
+	assert_int_equal(fs_write_atomic(file, "abc", 3, 0644, &err), 0);
+	assert_int_equal(fs_read_file_optional(file, &data, &len, &err), 0);
+	assert_string_equal(data, "abc");
+	free(data);
+	/* Any other failure is an error: a directory cannot be read. */
+	data = NULL;
+	assert_true(fs_read_file_optional(dir, &data, &len, &err) < 0);
+	assert_non_null(err);
+	assert_null(data);
+	unlink(file);
+	rmdir(dir);
+}
+
 static void test_mkdir_p(void **state)
 {
 	char dir[] = "/tmp/sc-test-XXXXXX";
@@ -192,8 +218,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_strbuf),  cmocka_unit_test(test_strv),
 	    cmocka_unit_test(test_path),    cmocka_unit_test(test_atomic_write),
-	    cmocka_unit_test(test_mkdir_p), cmocka_unit_test(test_proc),
-	    cmocka_unit_test(test_error),   cmocka_unit_test(test_sha256),
+	    cmocka_unit_test(test_mkdir_p), cmocka_unit_test(test_read_optional),
+	    cmocka_unit_test(test_proc),    cmocka_unit_test(test_error),
+	    cmocka_unit_test(test_sha256),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
