@@ -202,29 +202,21 @@ static char *install_run(const struct sc_service *s)
 	return strbuf_steal(&run);
 }
 
-static const char *toolchain_version(const struct sc_config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->toolchains.len; i++)
-		if (streq(cfg->toolchains.items[i].key, name))
-			return cfg->toolchains.items[i].value.value;
-	return NULL;
-}
-
 /* Toolchains, packages and agents: what a custom Dockerfile replaces. */
 static int add_software(struct builder *b, const struct sc_image_input *in, struct sc_error **err)
 {
 	const struct sc_config *cfg = in->cfg;
 	/* Toolchains, node first: the agents install with npm. */
-	const char *node = toolchain_version(cfg, "node");
-	if (!node && any_npm_agent(cfg))
-		node = SC_DEFAULT_NODE;
+	const struct sc_cfg_map_entry *node = NULL;
+	for (size_t i = 0; i < cfg->toolchains.len; i++)
+		if (streq(cfg->toolchains.items[i].key, "node"))
+			node = &cfg->toolchains.items[i];
 	if (node) {
+		if (toolchain_step(b, "node", node->value.value, &node->value.origin, err) < 0)
+			return -1;
+	} else if (any_npm_agent(cfg)) {
 		static const struct sc_origin none = {0};
-		const struct sc_origin *o = &none;
-		for (size_t i = 0; i < cfg->toolchains.len; i++)
-			if (streq(cfg->toolchains.items[i].key, "node"))
-				o = &cfg->toolchains.items[i].value.origin;
-		if (toolchain_step(b, "node", node, o, err) < 0)
+		if (toolchain_step(b, "node", SC_DEFAULT_NODE, &none, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < cfg->toolchains.len; i++) {
