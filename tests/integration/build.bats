@@ -66,6 +66,18 @@ no_agents='services:
 	[[ "$output" != *"building image"* ]]
 	[[ "$output" != *"Step "* ]]
 	[[ "${lines[-1]}" == sandcage:* ]]
+	# Not even the engine's CLI is started: the image is looked up over the
+	# engine's API socket. A `docker` first in PATH records every call.
+	mkdir "$WORK/shim"
+	printf '#!/bin/sh\necho "$*" >>"%s"\nexec %s "$@"\n' "$WORK/calls" "$(command -v docker)" \
+		>"$WORK/shim/docker"
+	chmod +x "$WORK/shim/docker"
+	PATH="$WORK/shim:$PATH" run "$SANDCAGE" -q build
+	[ "$status" -eq 0 ]
+	[ ! -e "$WORK/calls" ]
+	# With the API out of reach (an engine over TCP) the CLI answers.
+	PATH="$WORK/shim:$PATH" DOCKER_HOST=tcp://127.0.0.1:9 run "$SANDCAGE" -q build
+	grep -q '^image inspect' "$WORK/calls"
 }
 
 @test "changing packages rebuilds, and the agents come from the cache" {
