@@ -4,22 +4,17 @@
 #include "../acp/registry.h"
 #include "../acp/store.h"
 #include "../config/config.h"
-#include "../plan/container.h"
-#include "../plan/image.h"
+#include "../launch/launch.h"
 #include "../session/relay.h"
 #include "../util/log.h"
 #include "../util/strbuf.h"
-#include "../workspace/workspace.h"
-#include "build.h"
 #include "cmd.h"
-#include "network.h"
-#include "security.h"
+#include "launch_ui.h"
 
 #include <fcntl.h>
 #include <jansson.h>
 #include <time.h>
 
-extern char **environ;
 extern const struct sc_command sc_cmd_acp;
 
 /* A fetched index counts as fresh for an hour. */
@@ -28,22 +23,6 @@ extern const struct sc_command sc_cmd_acp;
  * input, before its container is removed. */
 #define EOF_GRACE_MS 3000
 
-/* The built-in agents speak ACP through these registry agents. */
-static const char *const aliases[][2] = {
-    {"claude", "claude-acp"},
-    {"codex", "codex-acp"},
-    {"gemini", "gemini"},
-};
-
-static const char *alias_of(const char *name)
-{
-	for (size_t i = 0; i < N_ELEMENTS(aliases); i++)
-		if (streq(aliases[i][0], name))
-			return aliases[i][1];
-	return NULL;
-}
-
-/* Registry text goes to a terminal: no control characters from it. */
 static char *printable(const char *s)
 {
 	char *out = xstrdup(s ? s : "");
@@ -182,12 +161,14 @@ static int acp_list(int argc, char **argv)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp list: unexpected argument `%s`",
 		                          argv[optind]);
 	_cleanup_error_ struct sc_error *err = NULL;
-	_cleanup_workspace_ struct sc_workspace *ws = NULL;
-	_cleanup_config_ struct sc_config *cfg = NULL;
-	if (sc_cmd_open_project(o.project, NULL, &ws, &cfg, NULL, &err) < 0)
-		return sc_cmd_report(err);
+	struct sc_cmd_launch_ui ui;
+	sc_cmd_launch_ui_init(&ui);
+	struct sc_launch_request req = {.project = o.project, .ui = &ui.ui, .no_engine = true};
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	if (sc_launch_open(&req, &l, &err) < 0)
+		return sc_cmd_launch_failed(err);
 	_cleanup_acp_registry_ struct sc_acp_registry *reg = NULL;
-	if (load_registry(cfg, o.refresh, &reg, &err) < 0)
+	if (load_registry(l->cfg, o.refresh, &reg, &err) < 0)
 		return sc_cmd_report(err);
 
 	if (o.json) {
@@ -206,7 +187,7 @@ static int acp_list(int argc, char **argv)
 			                      a->name, "version", a->version, "description",
 			                      a->description, "distributions", kinds));
 		}
-		json_t *root = json_pack("{s:s, s:o}", "registry", cfg->acp.registry_url.value,
+		json_t *root = json_pack("{s:s, s:o}", "registry", l->cfg->acp.registry_url.value,
 		                         "agents", agents);
 		_cleanup_free_ char *text = json_dumps(root, JSON_INDENT(2));
 		json_decref(root);
@@ -286,104 +267,51 @@ static int acp_installed(int argc, char **argv)
 
 /* ---- containers for install, uninstall and run ---- */
 
-struct project {
-	struct sc_workspace *ws;
-	struct sc_config *cfg;
-	struct sc_engine *engine;
-	char *image;
-	char *global;
-};
-
-static void project_release(struct project *p)
-{
-	sc_workspace_free(p->ws);
-	sc_config_free(p->cfg);
-	sc_engine_free(p->engine);
-	free(p->image);
-	free(p->global);
-}
-
-static int open_project(const struct acp_options *o, struct project *p, struct sc_error **err)
-{
-	if (sc_cmd_open_project(o->project, NULL, &p->ws, &p->cfg, &p->engine, err) < 0)
-		return -1;
-	p->global = sc_config_global_dir();
-	return 0;
-}
-
-/* --image, else $SANDCAGE_IMAGE, else the configured image, built when
- * missing or stale. */
-static int ensure_image(const struct acp_options *o, struct project *p, struct sc_error **err)
-{
-	const char *given = o->image ? o->image : getenv("SANDCAGE_IMAGE");
-	if (given && *given) {
-		p->image = xstrdup(given);
-		return 0;
-	}
-	struct sc_build_request req = {0};
-	return sc_build_ensure(p->engine, p->cfg, &req, &p->image, err);
-}
-
-/* A service that is not in the configuration, for a container to be named
- * and labelled for what it runs, and to get no agent's variables. */
-static struct sc_service unlisted(const char *name)
-{
-	return (struct sc_service){.name = (char *)name, .enabled = {.value = true}};
-}
-
-static void plan(const struct project *p, const struct sc_service *svc, char *const *command,
-                 char *const *args, struct sc_container_spec *spec)
-{
-	char suffix[7];
-	sc_cmd_random_suffix(suffix);
-	struct sc_container_input in = {
-	    .cfg = p->cfg,
-	    .ws = p->ws,
-	    .image = p->image,
-	    .service = svc,
-	    .command = command,
-	    .args = args,
-	    .tty = false,
-	    .host_env = environ,
-	    .uid = (unsigned)getuid(),
-	    .gid = (unsigned)getgid(),
-	    .suffix = suffix,
-	};
-	sc_container_plan(&in, spec);
-}
-
 static void print_install_line(void *ctx, const char *line)
 {
 	if (sc_log_verbosity >= 0 && *line)
 		fprintf(stderr, "  %s\n", line);
 }
 
-/* A container that sees the home volume and nothing of the project: an
- * install script from the registry has no business there. */
-static void runner_init(struct project *p, struct sc_container_spec *spec,
-                        struct sc_acp_runner *run)
+/* --image, else $SANDCAGE_IMAGE, else the configured image, built when
+ * missing or stale. */
+static const char *image_option(const struct acp_options *o)
 {
-	struct sc_service svc = unlisted("acp-install");
-	plan(p, &svc, NULL, NULL, spec);
-	size_t k = 0;
-	for (size_t i = 0; i < spec->mounts.len; i++) {
-		struct sc_spec_mount *m = spec->mounts.items[i];
-		if (m->volume && streq(m->target, SC_IMAGE_HOME))
-			spec->mounts.items[k++] = m;
-		else
-			spec->mounts.free_item(m);
-	}
-	spec->mounts.len = k;
+	return o->image ? o->image : getenv("SANDCAGE_IMAGE");
+}
+
+/* What install and uninstall run: a container that sees the home volume and
+ * nothing of the project (an install script from the registry has no
+ * business there). */
+static void installer_request(const struct acp_options *o, const struct sc_cmd_launch_ui *ui,
+                              struct sc_launch_request *req)
+{
+	*req = (struct sc_launch_request){
+	    .project = o->project,
+	    .role = "acp-install",
+	    .image = image_option(o),
+	    .home_only = true,
+	    .ui = &ui->ui,
+	};
+}
+
+/* Plans the next installer container. */
+static int runner_init(struct sc_launch *l, const struct sc_launch_request *req,
+                       struct sc_acp_runner *run, struct sc_error **err)
+{
+	if (sc_launch_plan(l, req, err) < 0)
+		return -1;
 	*run = (struct sc_acp_runner){
-	    .engine = p->engine,
-	    .spec = spec,
+	    .engine = l->engine,
+	    .spec = &l->spec,
 	    .home = SC_IMAGE_HOME,
-	    .volume = p->cfg->home.volume.value,
-	    .global_dir = p->global,
-	    .registry_url = p->cfg->acp.registry_url.value,
+	    .volume = l->cfg->home.volume.value,
+	    .global_dir = l->global_dir,
+	    .registry_url = l->cfg->acp.registry_url.value,
 	    .platform = sc_acp_container_platform(),
 	    .on_line = print_install_line,
 	};
+	return 0;
 }
 
 /* ---- acp install ---- */
@@ -398,21 +326,25 @@ static int acp_install(int argc, char **argv)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp install: which agent? (an id from "
 		                                       "`sandcage acp list`)");
 	_cleanup_error_ struct sc_error *err = NULL;
-	_cleanup_(project_release) struct project p = {0};
-	if (open_project(&o, &p, &err) < 0)
-		return sc_cmd_report(err);
+	struct sc_cmd_launch_ui ui;
+	sc_cmd_launch_ui_init(&ui);
+	struct sc_launch_request req;
+	installer_request(&o, &ui, &req);
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	if (sc_launch_open(&req, &l, &err) < 0)
+		return sc_cmd_launch_failed(err);
 	_cleanup_acp_registry_ struct sc_acp_registry *reg = NULL;
-	if (load_registry(p.cfg, o.refresh, &reg, &err) < 0)
+	if (load_registry(l->cfg, o.refresh, &reg, &err) < 0)
 		return sc_cmd_report(err);
 
 	/* Everything asked for must exist before anything is installed. */
-	const char *volume = p.cfg->home.volume.value;
+	const char *volume = l->cfg->home.volume.value;
 	_cleanup_vec_ struct vec todo = VEC_INIT(NULL);
 	for (int i = optind; i < argc; i++) {
 		const char *id = argv[i];
 		const struct sc_acp_agent *a = sc_acp_registry_find(reg, id);
-		if (!a && alias_of(id))
-			a = sc_acp_registry_find(reg, alias_of(id));
+		if (!a && sc_launch_acp_alias(id))
+			a = sc_acp_registry_find(reg, sc_launch_acp_alias(id));
 		if (!a) {
 			const char *why = sc_acp_registry_skipped(reg, id);
 			if (why)
@@ -422,11 +354,11 @@ static int acp_install(int argc, char **argv)
 				sc_log_error(
 				    "agent `%s` is not in the ACP registry (%s); `sandcage acp "
 				    "list` shows the agents there",
-				    id, p.cfg->acp.registry_url.value);
+				    id, l->cfg->acp.registry_url.value);
 			return SC_EXIT_FAILURE;
 		}
 		_cleanup_acp_installed_ struct sc_acp_installed *have = NULL;
-		if (sc_acp_store_find(p.global, a->id, volume, &have, &err) < 0)
+		if (sc_acp_store_find(l->global_dir, a->id, volume, &have, &err) < 0)
 			return sc_cmd_report(err);
 		if (have && streq(have->version, a->version) && !o.force &&
 		    (!o.kind || streq(o.kind, have->kind))) {
@@ -441,15 +373,14 @@ static int acp_install(int argc, char **argv)
 	if (todo.len == 0)
 		return SC_EXIT_OK;
 
-	if (ensure_image(&o, &p, &err) < 0)
+	if (sc_launch_image(l, &req, &err) < 0)
 		return sc_cmd_report(err);
 
 	for (size_t i = 0; i < todo.len; i++) {
 		const struct sc_acp_agent *a = todo.items[i];
-		_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
-		sc_container_spec_init(&spec);
 		struct sc_acp_runner run;
-		runner_init(&p, &spec, &run);
+		if (runner_init(l, &req, &run, &err) < 0)
+			return sc_cmd_report(err);
 		sc_log_notice("installing %s %s into volume %s", a->id, a->version, volume);
 		_cleanup_acp_installed_ struct sc_acp_installed *rec = NULL;
 		if (sc_acp_install(&run, a, o.kind, &rec, &err) < 0) {
@@ -473,13 +404,17 @@ static int acp_uninstall(int argc, char **argv)
 	if (optind >= argc)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp uninstall: which agent?");
 	_cleanup_error_ struct sc_error *err = NULL;
-	_cleanup_(project_release) struct project p = {0};
-	if (open_project(&o, &p, &err) < 0)
-		return sc_cmd_report(err);
-	const char *volume = p.cfg->home.volume.value;
+	struct sc_cmd_launch_ui ui;
+	sc_cmd_launch_ui_init(&ui);
+	struct sc_launch_request req;
+	installer_request(&o, &ui, &req);
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	if (sc_launch_open(&req, &l, &err) < 0)
+		return sc_cmd_launch_failed(err);
+	const char *volume = l->cfg->home.volume.value;
 	for (int i = optind; i < argc; i++) {
 		_cleanup_acp_installed_ struct sc_acp_installed *have = NULL;
-		if (sc_acp_store_find(p.global, argv[i], volume, &have, &err) < 0)
+		if (sc_acp_store_find(l->global_dir, argv[i], volume, &have, &err) < 0)
 			return sc_cmd_report(err);
 		if (!have) {
 			sc_log_error("agent `%s` is not installed in volume %s (`sandcage acp "
@@ -488,13 +423,12 @@ static int acp_uninstall(int argc, char **argv)
 			return SC_EXIT_FAILURE;
 		}
 	}
-	if (ensure_image(&o, &p, &err) < 0)
+	if (sc_launch_image(l, &req, &err) < 0)
 		return sc_cmd_report(err);
 	for (int i = optind; i < argc; i++) {
-		_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
-		sc_container_spec_init(&spec);
 		struct sc_acp_runner run;
-		runner_init(&p, &spec, &run);
+		if (runner_init(l, &req, &run, &err) < 0)
+			return sc_cmd_report(err);
 		if (sc_acp_uninstall(&run, argv[i], &err) < 0) {
 			sc_error_prefix(&err, "uninstall %s", argv[i]);
 			return sc_cmd_report(err);
@@ -525,43 +459,18 @@ static int acp_run(int argc, char **argv)
 		                          *rest);
 
 	_cleanup_error_ struct sc_error *err = NULL;
-	_cleanup_(project_release) struct project p = {0};
-	if (open_project(&o, &p, &err) < 0)
-		return sc_cmd_report(err);
-	const char *volume = p.cfg->home.volume.value;
-
-	/* An installed registry agent; a built-in's adapter; a service of the
-	 * configuration whose command speaks ACP. */
-	_cleanup_acp_installed_ struct sc_acp_installed *rec = NULL;
-	if (sc_acp_valid_id(name) && sc_acp_store_find(p.global, name, volume, &rec, &err) < 0)
-		return sc_cmd_report(err);
-	if (!rec && alias_of(name) &&
-	    sc_acp_store_find(p.global, alias_of(name), volume, &rec, &err) < 0)
-		return sc_cmd_report(err);
-	const struct sc_service *svc = NULL;
-	if (!rec) {
-		svc = sc_config_service(p.cfg, name);
-		if (svc && svc->builtin) {
-			sc_log_error(
-			    "`%s` speaks ACP through the registry agent `%s`: install it with "
-			    "`sandcage acp install %s`",
-			    name, alias_of(name), alias_of(name));
-			return SC_EXIT_FAILURE;
-		}
-		if (svc && !svc->enabled.value) {
-			sc_log_error("service `%s` is disabled in the configuration", name);
-			return SC_EXIT_FAILURE;
-		}
-		if (!svc) {
-			sc_log_error(
-			    "no ACP agent `%s` is installed in volume %s, and no service of "
-			    "that name is configured: `sandcage acp list` shows the registry, "
-			    "`sandcage acp install ID` installs an agent",
-			    name, volume);
-			return SC_EXIT_FAILURE;
-		}
-	}
-
+	struct sc_cmd_launch_ui ui;
+	sc_cmd_launch_ui_init(&ui);
+	struct sc_launch_request req = {
+	    .project = o.project,
+	    .acp_agent = name,
+	    .args = rest,
+	    .image = image_option(&o),
+	    .ui = &ui.ui,
+	};
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	if (sc_launch_open(&req, &l, &err) < 0)
+		return sc_cmd_launch_failed(err);
 	_cleanup_close_ int trace_fd = -1;
 	if (o.trace) {
 		trace_fd = open(o.trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -570,58 +479,18 @@ static int acp_run(int argc, char **argv)
 			return sc_cmd_report(err);
 		}
 	}
-
-	/* Dangerous settings, and project files not trusted, start nothing. */
-	int gate = sc_cmd_security_gate(p.ws, p.cfg);
-	if (gate != SC_EXIT_OK)
-		return gate;
-
-	if (ensure_image(&o, &p, &err) < 0)
-		return sc_cmd_report(err);
-
-	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
-	sc_container_spec_init(&spec);
-	if (rec) {
-		_cleanup_strvec_ struct strv command = STRV_INIT;
-		strv_extend(&command, rec->command.v);
-		strv_extend(&command, rest);
-		/* A built-in's adapter runs as that built-in, with its variables
-		 * (its API keys); another agent gets only what env_passthrough
-		 * and env name. */
-		const struct sc_service *builtin = NULL;
-		for (size_t i = 0; i < N_ELEMENTS(aliases); i++)
-			if (streq(aliases[i][1], rec->id))
-				builtin = sc_config_service(p.cfg, aliases[i][0]);
-		_cleanup_free_ char *what = xasprintf("acp-%s", rec->id);
-		struct sc_service own = unlisted(what);
-		plan(&p, builtin ? builtin : &own, strv_array(&command), NULL, &spec);
-		/* Later --env options win: the registry's variables. */
-		strv_extend(&spec.env, rec->env.v);
-	} else {
-		plan(&p, svc, NULL, rest, &spec);
-	}
-	spec.tty = false;
-	spec.interactive = true;
-	if (sc_cmd_security_protect(p.cfg, p.ws, &spec, &err) < 0)
-		return sc_cmd_report(err);
-
+	if (sc_launch_complete(l, &req, &err) < 0)
+		return sc_cmd_launch_failed(err);
 	struct sc_acp_session s = {
-	    .engine = p.engine,
-	    .spec = &spec,
-	    .strip_terminal = p.cfg->acp.strip_terminal.value && !o.keep_terminal,
+	    .engine = l->engine,
+	    .spec = &l->spec,
+	    .strip_terminal = l->cfg->acp.strip_terminal.value && !o.keep_terminal,
 	    .trace_fd = trace_fd,
 	    .eof_grace_ms = EOF_GRACE_MS,
 	};
-	/* allowlist: the project's internal network and proxy sidecar. */
-	struct sc_network_session *net = NULL;
-	if (p.cfg->network.mode.value == SC_NETWORK_ALLOWLIST &&
-	    sc_cmd_network_up(p.engine, p.cfg, p.ws, &spec, &net, &err) < 0) {
-		sc_cmd_network_down(net);
-		return sc_cmd_report(err);
-	}
 	int code = 0;
 	int rr = sc_acp_session_run(&s, &code, &err);
-	sc_cmd_network_down(net);
+	sc_cmd_launch_end(l);
 	if (rr < 0)
 		return sc_cmd_report(err);
 	return code;

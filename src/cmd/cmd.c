@@ -3,8 +3,6 @@
 #include "../util/log.h"
 
 #include <stdarg.h>
-#include <sys/random.h>
-#include <time.h>
 
 int sc_cmd_usage_error(const struct sc_command *cmd, const char *fmt, ...)
 {
@@ -76,14 +74,4 @@ int sc_cmd_option_default(const struct sc_command *cmd, int c, char **argv)
 	if (!sc_cmd_common_option(c))
 		return sc_cmd_usage_error(cmd, "unknown option");
 	return -1;
-}
-
-void sc_cmd_random_suffix(char out[7])
-{
-	unsigned char rnd[3] = {0};
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
-		unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
-		memcpy(rnd, &v, sizeof(rnd));
-	}
-	snprintf(out, 7, "%02x%02x%02x", rnd[0], rnd[1], rnd[2]);
 }

@@ -46,9 +46,6 @@ bool sc_cmd_common_option(int opt);
 		"help", no_argument, NULL, 'h'                                                     \
 	}
 
-/* Six hex digits of randomness for a container name. */
-void sc_cmd_random_suffix(char out[7]);
-
 /* Runs the agent named argv[0] (a service of the configuration). */
 int sc_cmd_run_agent(int argc, char **argv);
 

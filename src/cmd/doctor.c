@@ -3,24 +3,19 @@
  * sandcage container, planned exactly as a session's, each reported pass,
  * warn or fail with the reason. */
 #include "../config/config.h"
-#include "../plan/container.h"
-#include "../plan/image.h"
+#include "../launch/launch.h"
 #include "../util/fs.h"
 #include "../util/log.h"
 #include "../util/path.h"
 #include "../util/proc.h"
 #include "../util/strbuf.h"
-#include "../workspace/workspace.h"
-#include "build.h"
 #include "cmd.h"
-#include "network.h"
-#include "security.h"
+#include "launch_ui.h"
 
 #include <jansson.h>
 #include <stdarg.h>
 
 extern const struct sc_command sc_cmd_doctor;
-extern char **environ;
 
 enum status { ST_PASS, ST_WARN, ST_FAIL };
 static const char *const status_names[] = {"pass", "warn", "fail"};
@@ -273,7 +268,7 @@ static void check_engine_versions(struct vec *checks, const struct sc_engine *en
 
 /* The tag a session would use, or NULL with a reason when it cannot be
  * told without building (a custom Dockerfile's tag depends on its build). */
-static char *planned_tag(const struct sc_config *cfg, char **why)
+static char *planned_tag(const struct sc_config *cfg, const struct sc_image_request *ir, char **why)
 {
 	if (*cfg->image.dockerfile.value) {
 		*why = xstrdup("with image.dockerfile the tag depends on that build");
@@ -281,7 +276,7 @@ static char *planned_tag(const struct sc_config *cfg, char **why)
 	}
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_image_plan_ struct sc_image_plan *plan = NULL;
-	if (sc_build_plan(cfg, NULL, &plan, &err) < 0) {
+	if (sc_image_service_plan(cfg, ir, NULL, &plan, &err) < 0) {
 		*why = xstrdup(err ? err->msg : "the image plan failed");
 		return NULL;
 	}
@@ -429,9 +424,41 @@ static char *make_canary(struct sc_error **err)
 	return steal_pointer(&path);
 }
 
-static void run_probes(struct vec *checks, const struct sc_engine *engine,
-                       const struct sc_config *cfg, const struct sc_workspace *ws,
-                       const char *image)
+struct probe_args {
+	const char *canary;
+};
+
+/* What the probes are told: the host canary, the host's ~/.ssh, the
+ * expected IDs and limits, and what the protection mounted: read-only binds
+ * at their own path are the protected paths; binds over secret files are
+ * the masks. */
+static void probe_command(void *ctx, const struct sc_launch *l, struct strv *command)
+{
+	const struct probe_args *a = ctx;
+	const struct sc_container_spec *spec = &l->spec;
+	_cleanup_free_ char *host_ssh = path_join(path_home(), ".ssh");
+	strv_push(command, a->canary);
+	strv_push(command, host_ssh);
+	strv_pushf(command, "%u", l->host.uid);
+	strv_pushf(command, "%u", l->host.gid);
+	strv_pushf(command, "%lld", spec->pids_limit);
+	strv_pushf(command, "%lld", spec->memory_bytes);
+	_cleanup_strvec_ struct strv masked = STRV_INIT;
+	strv_push(command, "--protected");
+	for (size_t i = 0; i < spec->mounts.len; i++) {
+		const struct sc_spec_mount *m = spec->mounts.items[i];
+		if (m->volume || !m->readonly)
+			continue;
+		if (streq(m->source, m->target))
+			strv_push(command, m->target);
+		else if (strv_contains(l->masked_files.v, m->target))
+			strv_push(&masked, m->target);
+	}
+	strv_push(command, "--masked");
+	strv_extend(command, masked.v);
+}
+
+static void run_probes(struct vec *checks, const char *project, const char *image)
 {
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_free_ char *canary = make_canary(&err);
@@ -439,74 +466,34 @@ static void run_probes(struct vec *checks, const struct sc_engine *engine,
 		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
 	}
-	char suffix[7];
-	sc_cmd_random_suffix(suffix);
-	struct sc_container_input in = {
-	    .cfg = cfg,
-	    .ws = ws,
+	struct probe_args pa = {.canary = canary};
+	char *const command[] = {"/bin/sh", "-c", (char *)probe_script, "sandcage-doctor", NULL};
+	struct sc_cmd_launch_ui ui;
+	sc_cmd_launch_ui_init(&ui);
+	struct sc_launch_request req = {
+	    .project = project,
+	    .role = "doctor",
+	    .command = command,
+	    .append_command = probe_command,
+	    .append_ctx = &pa,
 	    .image = image,
-	    .tty = false,
-	    .host_env = environ,
-	    .uid = (unsigned)getuid(),
-	    .gid = (unsigned)getgid(),
-	    .suffix = suffix,
+	    .no_stdin = true,
+	    .ui = &ui.ui,
 	};
-	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
-	sc_container_spec_init(&spec);
-	sc_container_plan(&in, &spec);
-	if (sc_cmd_security_protect(cfg, ws, &spec, &err) < 0) {
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	if (sc_launch_prepare(&req, &l, &err) < 0) {
 		unlink(canary);
 		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
 	}
-	spec.interactive = false;
-	free(spec.name);
-	spec.name = sc_container_name(ws->name, "doctor", suffix);
-	strv_release(&spec.command);
-	_cleanup_free_ char *host_ssh = path_join(path_home(), ".ssh");
-	strv_push(&spec.command, "/bin/sh");
-	strv_push(&spec.command, "-c");
-	strv_push(&spec.command, probe_script);
-	strv_push(&spec.command, "sandcage-doctor");
-	strv_push(&spec.command, canary);
-	strv_push(&spec.command, host_ssh);
-	strv_pushf(&spec.command, "%u", (unsigned)getuid());
-	strv_pushf(&spec.command, "%u", (unsigned)getgid());
-	strv_pushf(&spec.command, "%lld", spec.pids_limit);
-	strv_pushf(&spec.command, "%lld", spec.memory_bytes);
-	/* What the protection mounted: read-only binds are the protected
-	 * paths; binds of the empty file are the masks. */
-	_cleanup_strvec_ struct strv masked = STRV_INIT;
-	_cleanup_free_ char *gdir = sc_config_global_dir();
-	_cleanup_free_ char *empty = path_join(gdir, "empty");
-	strv_push(&spec.command, "--protected");
-	for (size_t i = 0; i < spec.mounts.len; i++) {
-		const struct sc_spec_mount *m = spec.mounts.items[i];
-		if (m->volume || !m->readonly)
-			continue;
-		if (streq(m->source, empty) || streq(m->source, "/dev/null"))
-			strv_push(&masked, m->target);
-		else if (streq(m->source, m->target))
-			strv_push(&spec.command, m->target);
-	}
-	strv_push(&spec.command, "--masked");
-	strv_extend(&spec.command, masked.v);
-
+	const struct sc_engine *engine = l->engine;
+	const struct sc_container_spec *spec_p = &l->spec;
 	_cleanup_strvec_ struct strv argv = STRV_INIT;
-	/* allowlist: the network and proxy sidecar a session gets. */
-	struct sc_network_session *net = NULL;
-	if (cfg->network.mode.value == SC_NETWORK_ALLOWLIST &&
-	    sc_cmd_network_up(engine, cfg, ws, &spec, &net, &err) < 0) {
-		sc_cmd_network_down(net);
-		unlink(canary);
-		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
-		return;
-	}
-	engine->ops->run_argv(engine, &spec, &argv);
+	engine->ops->run_argv(engine, spec_p, &argv);
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status = 0;
 	int r = proc_run_capture(argv.v, &out, &errout, &status, &err);
-	sc_cmd_network_down(net);
+	sc_cmd_launch_end(l);
 	unlink(canary);
 	if (r < 0) {
 		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
@@ -664,9 +651,14 @@ static int cmd_doctor(int argc, char **argv)
 		engine_ok = last && last->status == ST_PASS;
 	}
 
+	struct sc_cmd_launch_ui ui;
+	sc_cmd_launch_ui_init(&ui);
+	_cleanup_strvec_ struct strv host_strings = STRV_INIT;
+	struct sc_launch_host host;
+	sc_launch_host_current(&host, &host_strings);
 	bool config_ok = false;
 	if (cfg) {
-		if (sc_cmd_security_check(cfg, ws, &err) < 0) {
+		if (sc_launch_security_check(cfg, ws, host.global_dir, &err) < 0) {
 			add(&checks, "host", "configuration", ST_FAIL, "%s", err->msg);
 			sc_error_free(steal_pointer(&err));
 		} else {
@@ -674,20 +666,19 @@ static int cmd_doctor(int argc, char **argv)
 			    "valid, and asks for nothing sandcage refuses");
 			config_ok = true;
 		}
-		_cleanup_free_ char *gdir = sc_config_global_dir();
-		_cleanup_free_ char *store_path = sc_trust_store_path(gdir);
+		_cleanup_free_ char *store_path = sc_trust_store_path(host.global_dir);
 		_cleanup_trust_store_ struct sc_trust_store *store = NULL;
-		struct sc_cmd_trust_file files[2];
+		_cleanup_(sc_trust_files_release) struct sc_trust_files files = {0};
 		if (sc_trust_store_load(store_path, &store, &err) < 0 ||
-		    sc_cmd_trust_inspect(ws, cfg, store, files, &err) < 0) {
+		    sc_trust_inspect(ws, cfg, store, &files, &err) < 0) {
 			add(&checks, "host", "trust", ST_FAIL, "%s", err->msg);
 			sc_error_free(steal_pointer(&err));
 			config_ok = false;
 		} else {
 			_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 			bool ok = true;
-			for (size_t i = 0; i < 2; i++) {
-				const struct sc_cmd_trust_file *f = &files[i];
+			for (size_t i = 0; i < N_ELEMENTS(files.f); i++) {
+				const struct sc_trust_file *f = &files.f[i];
 				if (!f->exists)
 					continue;
 				static const char *const words[] = {
@@ -703,15 +694,15 @@ static int cmd_doctor(int argc, char **argv)
 			add(&checks, "host", "trust", ok ? ST_PASS : ST_FAIL, "%s",
 			    sb.len ? strbuf_str(&sb) : "no project configuration file");
 			config_ok = config_ok && ok;
-			sc_cmd_trust_file_release(&files[0]);
-			sc_cmd_trust_file_release(&files[1]);
 		}
 	}
 
 	if (cfg && engine_ok) {
 		_cleanup_free_ char *why = NULL;
 		bool given = image_opt && *image_opt;
-		char *tag = given ? xstrdup(image_opt) : planned_tag(cfg, &why);
+		struct sc_image_request ir;
+		sc_launch_image_request(&host, &ui.ui, &ir);
+		char *tag = given ? xstrdup(image_opt) : planned_tag(cfg, &ir, &why);
 		bool exists = false;
 		if (!tag && *cfg->image.dockerfile.value && !config_ok) {
 			add(&checks, "host", "image", ST_FAIL,
@@ -721,8 +712,7 @@ static int cmd_doctor(int argc, char **argv)
 		} else if (!tag && *cfg->image.dockerfile.value) {
 			/* The tag depends on the custom Dockerfile's own build:
 			 * found (or built) by the steps a session takes. */
-			struct sc_build_request req = {0};
-			if (sc_build_ensure(engine, cfg, &req, &tag, &err) < 0) {
+			if (sc_image_ensure(engine, cfg, &ir, &tag, &err) < 0) {
 				add(&checks, "host", "image", ST_FAIL, "%s", err->msg);
 				sc_error_free(steal_pointer(&err));
 			} else {
@@ -755,7 +745,7 @@ static int cmd_doctor(int argc, char **argv)
 	}
 
 	if (image && config_ok)
-		run_probes(&checks, engine, cfg, ws, image);
+		run_probes(&checks, project, image);
 	else
 		add(&checks, "container", "probes", ST_FAIL, "not run: %s",
 		    !engine_ok   ? "the engine does not answer"

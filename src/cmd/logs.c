@@ -1,12 +1,10 @@
 /* sandcage logs: what the network proxy of `network.mode: allowlist` let
  * through and refused, for the project. */
-#include "../config/config.h"
+#include "../launch/launch.h"
 #include "../plan/network.h"
-#include "../session/network.h"
 #include "../util/log.h"
-#include "../workspace/workspace.h"
-#include "build.h"
 #include "cmd.h"
+#include "launch_ui.h"
 
 extern const struct sc_command sc_cmd_logs;
 
@@ -41,15 +39,16 @@ static int cmd_logs(int argc, char **argv)
 	if (optind < argc)
 		return sc_cmd_usage_error(&sc_cmd_logs, "unexpected argument `%s`", argv[optind]);
 
+	struct sc_cmd_launch_ui ui;
+	sc_cmd_launch_ui_init(&ui);
+	struct sc_launch_request req = {.project = project, .ui = &ui.ui};
 	_cleanup_error_ struct sc_error *err = NULL;
-	_cleanup_workspace_ struct sc_workspace *ws = NULL;
-	_cleanup_config_ struct sc_config *cfg = NULL;
-	_cleanup_engine_ struct sc_engine *engine = NULL;
-	if (sc_cmd_open_project(project, NULL, &ws, &cfg, &engine, &err) < 0)
-		return sc_cmd_report(err);
-	_cleanup_free_ char *state = sc_config_global_dir();
+	_cleanup_launch_ struct sc_launch *launch = NULL;
+	if (sc_launch_open(&req, &launch, &err) < 0)
+		return sc_cmd_launch_failed(err);
+	const struct sc_config *cfg = launch->cfg;
 	_cleanup_free_ char *text = NULL;
-	if (sc_network_log(engine, ws, state, &text, &err) < 0)
+	if (sc_network_log(launch->engine, launch->ws, launch->global_dir, &text, &err) < 0)
 		return sc_cmd_report(err);
 
 	size_t shown = 0;

@@ -1,20 +1,9 @@
 /* sandcage shell, sandcage AGENT: a container for the project, with a shell,
  * a command, or an agent in it. */
-#include "../config/config.h"
-#include "../engine/engine.h"
-#include "../plan/container.h"
-#include "../plan/ssh.h"
 #include "../session/session.h"
-#include "../util/fs.h"
-#include "../util/log.h"
-#include "../util/path.h"
-#include "../workspace/workspace.h"
-#include "build.h"
 #include "cmd.h"
-#include "network.h"
-#include "security.h"
+#include "launch_ui.h"
 
-extern char **environ;
 extern const struct sc_command sc_cmd_shell;
 extern const struct sc_command sc_cmd_agent;
 
@@ -68,101 +57,25 @@ static int parse(const struct sc_command *cmd, int argc, char **argv, bool agent
 
 static int run_session(const struct run_options *o, const char *agent_name, bool agent)
 {
-	_cleanup_error_ struct sc_error *err = NULL;
-	_cleanup_workspace_ struct sc_workspace *ws = NULL;
-	_cleanup_config_ struct sc_config *cfg = NULL;
-	_cleanup_engine_ struct sc_engine *engine = NULL;
-	if (sc_cmd_open_project(o->project, NULL, &ws, &cfg, &engine, &err) < 0)
-		return sc_cmd_report(err);
-
-	const struct sc_service *svc = NULL;
-	if (agent) {
-		svc = sc_config_service(cfg, agent_name);
-		if (!svc) {
-			sc_log_error(
-			    "unknown command `%s`: not a sandcage command, nor a service in the "
-			    "configuration",
-			    agent_name);
-			fprintf(stderr, "usage: sandcage [-v|-q] COMMAND [ARGS...]\n"
-			                "Try `sandcage --help` for more.\n");
-			return SC_EXIT_USAGE;
-		}
-		if (!svc->enabled.value) {
-			_cleanup_free_ char *where = sc_pos_format(svc->enabled.origin.pos);
-			if (*where)
-				sc_log_error(
-				    "agent `%s` is disabled by %s (services.%s.enabled: false); "
-				    "enable it there or in .sandcage.local.yml",
-				    agent_name, where, agent_name);
-			else
-				sc_log_error("agent `%s` is disabled by default; enable it with "
-				             "`services.%s.enabled: true` in .sandcage.yml",
-				             agent_name, agent_name);
-			return SC_EXIT_FAILURE;
-		}
-	}
-
-	/* Dangerous settings, and project files not trusted, start nothing. */
-	int gate = sc_cmd_security_gate(ws, cfg);
-	if (gate != SC_EXIT_OK)
-		return gate;
-
-	if (cfg->ssh.enabled.value) {
-		_cleanup_free_ char *gdir = sc_config_global_dir();
-		_cleanup_free_ char *sdir = sc_ssh_host_dir(gdir);
-		_cleanup_free_ char *key = path_join(sdir, SC_SSH_KEY_NAME);
-		if (!fs_exists(key)) {
-			_cleanup_free_ char *where = sc_pos_format(cfg->ssh.enabled.origin.pos);
-			sc_log_error(
-			    "%s%s`ssh.enabled` is true, but there is no key for containers "
-			    "(`%s`): run `sandcage setup ssh`",
-			    where, *where ? ": " : "", key);
-			return SC_EXIT_FAILURE;
-		}
-	}
-
-	_cleanup_free_ char *image = NULL;
-	if (o->image && *o->image) {
-		image = xstrdup(o->image);
-	} else {
-		struct sc_build_request req = {0};
-		if (sc_build_ensure(engine, cfg, &req, &image, &err) < 0)
-			return sc_cmd_report(err);
-	}
-
-	char suffix[7];
-	sc_cmd_random_suffix(suffix);
-	struct sc_container_input in = {
-	    .cfg = cfg,
-	    .ws = ws,
-	    .image = image,
-	    .service = svc,
+	struct sc_cmd_launch_ui ui;
+	sc_cmd_launch_ui_init(&ui);
+	struct sc_launch_request req = {
+	    .project = o->project,
+	    .agent = agent ? agent_name : NULL,
 	    .shell = o->shell,
 	    .command = agent ? NULL : o->rest,
 	    .args = agent ? o->rest : NULL,
+	    .image = o->image,
 	    .tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO),
-	    .host_env = environ,
-	    .uid = (unsigned)getuid(),
-	    .gid = (unsigned)getgid(),
-	    .suffix = suffix,
+	    .ui = &ui.ui,
 	};
-	_cleanup_(sc_container_spec_release) struct sc_container_spec spec;
-	sc_container_spec_init(&spec);
-	sc_container_plan(&in, &spec);
-	if (sc_cmd_security_protect(cfg, ws, &spec, &err) < 0)
-		return sc_cmd_report(err);
-
-	/* allowlist: the project's internal network and proxy sidecar. */
-	struct sc_network_session *net = NULL;
-	if (cfg->network.mode.value == SC_NETWORK_ALLOWLIST &&
-	    sc_cmd_network_up(engine, cfg, ws, &spec, &net, &err) < 0) {
-		sc_cmd_network_down(net);
-		return sc_cmd_report(err);
-	}
-
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	if (sc_launch_prepare(&req, &l, &err) < 0)
+		return sc_cmd_launch_failed(err);
 	int code = 0;
-	int r = sc_session_run(engine, &spec, &code, &err);
-	sc_cmd_network_down(net);
+	int r = sc_session_run(l->engine, &l->spec, &code, &err);
+	sc_cmd_launch_end(l);
 	if (r < 0)
 		return sc_cmd_report(err);
 	return code;

@@ -1,12 +1,11 @@
 /* sandcage trust: shows what the project's configuration files grant and
  * records the user's approval of their exact content. */
 #include "../config/config.h"
+#include "../launch/launch.h"
 #include "../util/log.h"
 #include "../util/path.h"
-#include "../workspace/workspace.h"
-#include "build.h"
 #include "cmd.h"
-#include "security.h"
+#include "launch_ui.h"
 
 extern const struct sc_command sc_cmd_trust;
 
@@ -113,10 +112,13 @@ static int cmd_trust(int argc, char **argv)
 		return SC_EXIT_OK;
 	}
 
-	_cleanup_config_ struct sc_config *cfg = NULL;
-	if (sc_cmd_open_project(project, NULL, &ws, &cfg, NULL, &err) < 0)
-		return sc_cmd_report(err);
-	if (sc_cmd_security_check(cfg, ws, &err) < 0) {
+	struct sc_cmd_launch_ui ui;
+	sc_cmd_launch_ui_init(&ui);
+	struct sc_launch_request req = {.project = project, .ui = &ui.ui, .no_engine = true};
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	if (sc_launch_open(&req, &l, &err) < 0)
+		return sc_cmd_launch_failed(err);
+	if (sc_launch_security_check(l->cfg, l->ws, l->global_dir, &err) < 0) {
 		fflush(stdout);
 		fprintf(stderr,
 		        "sandcage: error: the configuration asks for what sandcage does not allow, "
@@ -124,17 +126,18 @@ static int cmd_trust(int argc, char **argv)
 		        err->msg);
 		return SC_EXIT_FAILURE;
 	}
-	struct sc_cmd_trust_file files[2];
-	if (sc_cmd_trust_inspect(ws, cfg, store, files, &err) < 0)
+	_cleanup_(sc_trust_files_release) struct sc_trust_files files = {0};
+	if (sc_trust_inspect(l->ws, l->cfg, store, &files, &err) < 0)
 		return sc_cmd_report(err);
 	int code = SC_EXIT_OK;
 	bool any_file = false;
-	for (size_t i = 0; i < 2 && code == SC_EXIT_OK; i++) {
-		const struct sc_cmd_trust_file *f = &files[i];
+	for (size_t i = 0; i < N_ELEMENTS(files.f) && code == SC_EXIT_OK; i++) {
+		const struct sc_trust_file *f = &files.f[i];
 		if (!f->exists)
 			continue;
 		any_file = true;
-		sc_cmd_trust_print(f, stdout);
+		_cleanup_free_ char *what = sc_trust_describe(f);
+		fputs(what, stdout);
 		if (f->state == SC_TRUST_NOT_NEEDED || f->state == SC_TRUST_TRUSTED)
 			continue;
 		fflush(stdout);
@@ -145,7 +148,7 @@ static int cmd_trust(int argc, char **argv)
 		} else if (!yes && !sc_cmd_ask("Trust this content?")) {
 			printf("not trusted\n");
 			code = SC_EXIT_FAILURE;
-		} else if (sc_cmd_trust_record(store, store_path, f, &err) < 0) {
+		} else if (sc_trust_approve(store, store_path, f, &err) < 0) {
 			code = sc_cmd_report(err);
 		} else {
 			printf("trusted %s (sha256 %.16s...)\n", f->path, f->sha256);
@@ -153,9 +156,7 @@ static int cmd_trust(int argc, char **argv)
 	}
 	if (!any_file)
 		printf("%s has no .sandcage.yml or .sandcage.local.yml: nothing to trust\n",
-		       ws->root);
-	sc_cmd_trust_file_release(&files[0]);
-	sc_cmd_trust_file_release(&files[1]);
+		       l->ws->root);
 	return code;
 }
 

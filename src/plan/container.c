@@ -75,7 +75,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 {
 	const struct sc_config *cfg = in->cfg;
 	const struct sc_workspace *ws = in->ws;
-	const char *agent = in->service ? in->service->name : "shell";
+	const char *agent = in->service ? in->service->name : in->role ? in->role : "shell";
 
 	spec->image = xstrdup(in->image);
 	spec->name = sc_container_name(ws->name, agent, in->suffix);
@@ -83,7 +83,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 	spec->workdir = xstrdup(ws->root);
 	spec->remove = true;
 	spec->init = true;
-	spec->interactive = true;
+	spec->interactive = !in->no_stdin;
 	spec->tty = in->tty;
 
 	spec->cap_drop_all = true;
@@ -101,8 +101,9 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 
 	/* The project at its own path; git directories outside it (worktrees,
 	 * submodules) too, or git fails inside. */
-	sc_container_spec_add_mount(spec, ws->root, ws->root, false, false);
-	if (ws->in_git) {
+	if (!in->home_only)
+		sc_container_spec_add_mount(spec, ws->root, ws->root, false, false);
+	if (ws->in_git && !in->home_only) {
 		bool common_outside = !path_is_within(ws->common_dir, ws->root);
 		if (common_outside)
 			sc_container_spec_add_mount(spec, ws->common_dir, ws->common_dir, false,
@@ -112,7 +113,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 			sc_container_spec_add_mount(spec, ws->git_dir, ws->git_dir, false, false);
 	}
 	sc_container_spec_add_mount(spec, cfg->home.volume.value, SC_IMAGE_HOME, false, true);
-	for (size_t i = 0; i < cfg->mounts.len; i++) {
+	for (size_t i = 0; i < cfg->mounts.len && !in->home_only; i++) {
 		const struct sc_cfg_mount *m = &cfg->mounts.items[i];
 		sc_container_spec_add_mount(spec, m->source.value, m->target.value,
 		                            m->readonly.value, false);
@@ -130,8 +131,10 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 	for (size_t s = 0; s < cfg->services.len; s++) {
 		const struct sc_service *svc = &cfg->services.items[s];
 		/* A shell sees every enabled agent's variables: it is where one
-		 * logs in and debugs them. */
-		if (!svc->enabled.value || (in->service && svc != in->service))
+		 * logs in and debugs them. Another role (an install, a probe)
+		 * sees none. */
+		if (!svc->enabled.value || (in->service && svc != in->service) ||
+		    (!in->service && in->role))
 			continue;
 		for (size_t i = 0; i < svc->env.len; i++)
 			pass(&spec->env, in->host_env, svc->env.items[i].value);
@@ -172,5 +175,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 		                          "else exec sh -l; fi");
 	}
 
-	sc_ssh_mounts(cfg, NULL, spec);
+	if (!in->home_only)
+		sc_ssh_mounts(cfg, in->global_dir, spec);
+	strv_extend(&spec->env, in->extra_env);
 }

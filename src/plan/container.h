@@ -15,12 +15,21 @@ struct sc_container_input {
 	const struct sc_service *service;
 	/* With a service: a shell in its environment instead of the agent. */
 	bool shell;
-	/* A command to run instead of the default one (shell only), or NULL. */
+	/* No service: what runs, for the container's name and label
+	 * ("doctor"), and it gets no agent's variables; NULL: a shell, which
+	 * gets every enabled agent's. */
+	const char *role;
+	/* A command to run instead of the default one, or NULL. */
 	char *const *command;
 	/* Arguments after `--` for the agent. */
 	char *const *args;
 	bool tty;
-	char *const *host_env; /* "NAME=value", NULL-terminated (environ) */
+	bool no_stdin;          /* the container's standard input is not kept open */
+	bool home_only;         /* the home volume and nothing else: no project, no git
+	                           directory, no configured mount, no SSH key */
+	char *const *extra_env; /* "NAME=value", set after the planned ones */
+	char *const *host_env;  /* "NAME=value", NULL-terminated (environ) */
+	const char *global_dir; /* sandcage's global directory on the host (GLOBAL/ssh) */
 	unsigned uid;
 	unsigned gid;
 	const char *suffix; /* random hex for the container name */

@@ -2,7 +2,6 @@
  * the host keys pinned for the common forges, and the checks of host keys a
  * user adds. */
 #include "ssh.h"
-#include "../config/config.h"
 #include "../util/hash.h"
 #include "../util/path.h"
 #include "../util/strbuf.h"
@@ -28,8 +27,7 @@ void sc_ssh_mounts(const struct sc_config *cfg, const char *global_dir,
 {
 	if (!cfg->ssh.enabled.value)
 		return;
-	_cleanup_free_ char *own = global_dir ? NULL : sc_config_global_dir();
-	_cleanup_free_ char *dir = sc_ssh_host_dir(global_dir ? global_dir : own);
+	_cleanup_free_ char *dir = sc_ssh_host_dir(global_dir);
 	/* The directory rather than the files: `setup ssh --rotate` replaces
 	 * them by rename, and a file mount would keep showing the old one. */
 	sc_container_spec_add_mount(spec, dir, SC_SSH_DIR, true, false);

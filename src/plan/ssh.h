@@ -24,8 +24,7 @@
 char *sc_ssh_host_dir(const char *global_dir);
 
 /* When cfg->ssh.enabled: mounts GLOBAL/ssh read-only at SC_SSH_DIR and sets
- * GIT_SSH_COMMAND (unless the configuration's `env` sets it). `global_dir`
- * NULL means sc_config_global_dir(). */
+ * GIT_SSH_COMMAND (unless the configuration's `env` sets it). */
 void sc_ssh_mounts(const struct sc_config *cfg, const char *global_dir,
                    struct sc_container_spec *spec);
 

@@ -194,12 +194,12 @@ static void test_container_plan(void **state)
 	    .uid = 1000,
 	    .gid = 1000,
 	    .suffix = "abcdef",
+	    /* The plan is pure: the global directory comes in as an argument. */
+	    .global_dir = "/srv/sandcage-home",
 	};
-	setenv("SANDCAGE_HOME", "/srv/sandcage-home", 1);
 	struct sc_container_spec spec;
 	sc_container_spec_init(&spec);
 	sc_container_plan(&in, &spec);
-	unsetenv("SANDCAGE_HOME");
 	const struct sc_spec_mount *m = mount_at(&spec, SC_SSH_DIR);
 	assert_non_null(m);
 	if (!m)

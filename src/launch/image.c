@@ -1,0 +1,381 @@
+/* The image service: plan, find or build, and follow the build's output. */
+#include "image.h"
+#include "../util/fs.h"
+#include "../util/hash.h"
+#include "../util/log.h"
+#include "../util/path.h"
+#include "sc-config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Follows the engine's build output: which step runs, and the last lines in
+ * case it fails. */
+struct progress {
+	struct sc_build_state st;
+	char **instr_step; /* instruction number (1-based) -> step title or NULL */
+	size_t n_instr;
+	char *last_from;
+	char *tail[SC_BUILD_TAIL_LINES];
+	size_t tail_next;
+	const struct sc_build_observer *observer;
+};
+
+static void notify(struct progress *p, enum sc_build_event ev, const char *line)
+{
+	if (!p->observer || !p->observer->event)
+		return;
+	for (size_t i = 0; i < SC_BUILD_TAIL_LINES; i++)
+		p->st.tail[i] = p->tail[(p->tail_next + i) % SC_BUILD_TAIL_LINES];
+	p->st.last_from = p->last_from;
+	p->observer->event(p->observer->ctx, ev, &p->st, line);
+}
+
+/* Maps the Dockerfile's instructions to the titles of the `# step:` comments
+ * that precede them, the same numbering as the builder's "Step N/M". */
+static void map_instructions(struct progress *p, const char *dockerfile)
+{
+	_cleanup_free_ char *copy = xstrdup(dockerfile);
+	struct vec v = VEC_INIT(NULL);
+	const char *pending = NULL;
+	bool continued = false;
+	char *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(line);
+		bool cont = len > 0 && line[len - 1] == '\\';
+		if (continued) {
+			continued = cont;
+			continue;
+		}
+		continued = cont;
+		const char *t = line + strspn(line, " \t");
+		if (str_has_prefix(t, "# step: ")) {
+			free((void *)pending);
+			pending = xstrdup(t + 8);
+			continue;
+		}
+		if (*t == '#' || *t == '\0')
+			continue;
+		vec_push(&v, (void *)pending);
+		pending = NULL;
+	}
+	free((void *)pending);
+	p->instr_step = (char **)v.items;
+	p->n_instr = v.len;
+	for (size_t i = 0; i < p->n_instr; i++)
+		if (p->instr_step[i])
+			p->st.n_steps++;
+}
+
+static void progress_release(struct progress *p)
+{
+	for (size_t i = 0; i < p->n_instr; i++)
+		free(p->instr_step[i]);
+	free(p->instr_step);
+	for (size_t i = 0; i < SC_BUILD_TAIL_LINES; i++)
+		free(p->tail[i]);
+	free(p->last_from);
+}
+
+static void on_build_line(void *ctx, const char *line)
+{
+	struct progress *p = ctx;
+	free(p->tail[p->tail_next]);
+	p->tail[p->tail_next] = xstrdup(line);
+	p->tail_next = (p->tail_next + 1) % SC_BUILD_TAIL_LINES;
+	notify(p, SC_BUILD_LINE, line);
+
+	unsigned n = 0, m = 0;
+	/* docker: "Step 3/9 : RUN ..."; podman: "STEP 3/9: RUN ..." */
+	if (sscanf(line, "Step %u/%u", &n, &m) == 2 || sscanf(line, "STEP %u/%u", &n, &m) == 2) {
+		const char *from = strstr(line, ": FROM ");
+		free(p->last_from);
+		p->last_from = NULL;
+		if (from) {
+			from += strlen(": FROM ");
+			p->last_from = xstrndup(from, strcspn(from, " "));
+		}
+		const char *title = n >= 1 && n <= p->n_instr ? p->instr_step[n - 1] : NULL;
+		if (!title)
+			return;
+		if (p->st.current)
+			notify(p, SC_BUILD_STEP_END, line);
+		p->st.current = title;
+		p->st.current_cached = false;
+		p->st.current_index++;
+		p->st.step_start = now_seconds();
+		notify(p, SC_BUILD_STEP_BEGIN, line);
+	}
+	if (p->st.current && strstr(line, "---> Using cache"))
+		p->st.current_cached = true;
+	notify(p, SC_BUILD_TICK, line);
+}
+
+static int run_build(const struct sc_engine *engine, const char *context_dir,
+                     const char *dockerfile, const char *dockerfile_text, const char *tag,
+                     const char *hash, const struct sc_config *cfg,
+                     const struct sc_image_request *req, struct sc_error **err)
+{
+	struct progress p = {.observer = req->observer};
+	map_instructions(&p, dockerfile_text);
+	p.st.tag = tag;
+	p.st.start = now_seconds();
+	notify(&p, SC_BUILD_BEGIN, NULL);
+
+	struct sc_build_options opts = {
+	    .context_dir = context_dir,
+	    .dockerfile = dockerfile,
+	    .tag = tag,
+	    .network = cfg->image.build_network.value,
+	    .no_cache = req->no_cache,
+	    .on_line = on_build_line,
+	    .ctx = &p,
+	};
+	strv_pushf(&opts.labels, "%s=true", SC_LABEL_MANAGED);
+	strv_pushf(&opts.labels, "%s=%s", SC_LABEL_HASH, hash);
+	strv_pushf(&opts.labels, "%s=%s", SC_LABEL_VERSION, SC_VERSION);
+	int status = 0;
+	int r = engine->ops->build(engine, &opts, &status, err);
+	strv_release(&opts.labels);
+	if (r < 0) {
+		progress_release(&p);
+		return -1;
+	}
+	if (status != 0) {
+		notify(&p, SC_BUILD_FAILED, NULL);
+		if (p.last_from)
+			sc_error_setx(
+			    err, 0,
+			    "building the image failed at its base image `%s` (exit code %d): "
+			    "the engine does not have it and cannot pull it; set `image.base` "
+			    "to an image you have (`docker images` lists them)",
+			    p.last_from, status);
+		else if (p.st.current)
+			sc_error_setx(
+			    err, 0,
+			    "building the image failed in step `%s` (%zu/%zu) with exit code "
+			    "%d; the lines above show why%s",
+			    p.st.current, p.st.current_index, p.st.n_steps, status,
+			    req->verbose ? "" : " (all of it with --verbose)");
+		else
+			sc_error_setx(err, 0, "building the image failed with exit code %d",
+			              status);
+		progress_release(&p);
+		return -1;
+	}
+	if (p.st.current)
+		notify(&p, SC_BUILD_STEP_END, NULL);
+	notify(&p, SC_BUILD_DONE, NULL);
+	progress_release(&p);
+	return 0;
+}
+
+/* ---- the custom Dockerfile's context ---- */
+
+/* The type numbers of nftw(3), so that a readable context hashes as it did
+ * when nftw walked it. */
+enum { WALK_F = 0, WALK_D = 1, WALK_SL = 4 };
+#define WALK_MAX_DEPTH 64
+
+static void hash_entry(struct sha256 *h, const char *path, const struct stat *st, int type)
+{
+	char line[64];
+	snprintf(line, sizeof(line), "%d %lld %lld.%09ld", type, (long long)st->st_size,
+	         (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	sha256_update_field(h, path);
+	sha256_update_field(h, line);
+}
+
+/* A directory first, then its entries in the order the directory lists
+ * them, as nftw(FTW_PHYS) visits them; no symlink is followed. */
+static int walk_dir(struct sha256 *h, int fd, const char *path, int depth, struct sc_error **err)
+{
+	if (depth > WALK_MAX_DEPTH) {
+		close(fd);
+		return sc_error_setx(err, 0, "`%s` is nested more than %d directories deep", path,
+		                     WALK_MAX_DEPTH);
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		return sc_error_set(err, e, "read `%s`", path);
+	}
+	int r = 0;
+	struct dirent *e;
+	errno = 0;
+	while (r == 0 && (e = readdir(d))) {
+		const char *name = e->d_name;
+		if (streq(name, ".") || streq(name, ".."))
+			continue;
+		_cleanup_free_ char *sub = path_join(path, name);
+		struct stat st;
+		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = sc_error_set(err, errno, "read `%s`", sub);
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (streq(name, ".git") || streq(name, "node_modules"))
+				continue;
+			hash_entry(h, sub, &st, WALK_D);
+			int subfd =
+			    openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (subfd < 0)
+				r = sc_error_set(err, errno, "read `%s`", sub);
+			else
+				r = walk_dir(h, subfd, sub, depth + 1, err);
+		} else {
+			hash_entry(h, sub, &st, S_ISLNK(st.st_mode) ? WALK_SL : WALK_F);
+		}
+		errno = 0;
+	}
+	if (r == 0 && errno != 0)
+		r = sc_error_set(err, errno, "read `%s`", path);
+	closedir(d);
+	return r;
+}
+
+int sc_image_context_hash(const char *dir, const char *dockerfile_text, char hex[65],
+                          struct sc_error **err)
+{
+	struct sha256 h;
+	sha256_init(&h);
+	sha256_update_field(&h, "sandcage-custom-v1");
+	sha256_update_field(&h, dockerfile_text);
+	struct stat st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return sc_error_set(err, e, "read the build context `%s`", dir);
+	}
+	hash_entry(&h, dir, &st, WALK_D);
+	if (walk_dir(&h, fd, dir, 0, err) < 0)
+		return sc_error_prefix(err, "read the build context `%s`", dir);
+	sha256_hex(&h, hex);
+	return 0;
+}
+
+static int ensure_custom_base(const struct sc_engine *engine, const struct sc_config *cfg,
+                              const struct sc_image_request *req, char **base,
+                              struct sc_error **err)
+{
+	const char *df = cfg->image.dockerfile.value;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *where = sc_pos_format(cfg->image.dockerfile.origin.pos);
+	if (fs_read_file(df, &text, NULL, err) < 0)
+		return sc_error_prefix(err, "%s%s`image.dockerfile`", where, *where ? ": " : "");
+	_cleanup_free_ char *dir = path_dirname(df);
+	char hex[65];
+	if (sc_image_context_hash(dir, text, hex, err) < 0)
+		return sc_error_prefix(err, "%s%s`image.dockerfile`", where, *where ? ": " : "");
+	_cleanup_free_ char *tag = xasprintf("sandcage-custom:%.16s", hex);
+	bool exists = false;
+	if (!req->force && engine->ops->image_exists(engine, tag, &exists, err) < 0)
+		return -1;
+	if (!exists && run_build(engine, dir, df, text, tag, hex, cfg, req, err) < 0)
+		return -1;
+	*base = steal_pointer(&tag);
+	return 0;
+}
+
+/* ---- the plan ---- */
+
+int sc_image_service_plan(const struct sc_config *cfg, const struct sc_image_request *req,
+                          const char *custom_base, struct sc_image_plan **plan,
+                          struct sc_error **err)
+{
+	size_t n = cfg->image.ca_certificates.len;
+	struct sc_context_file *certs = xcalloc(n ? n : 1, sizeof(*certs));
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const struct sc_cfg_str *c = &cfg->image.ca_certificates.items[i];
+		r = fs_read_file(c->value, &certs[i].data, &certs[i].len, err);
+		if (r < 0) {
+			_cleanup_free_ char *where = sc_pos_format(c->origin.pos);
+			sc_error_prefix(err, "%s%s`image.ca_certificates`", where,
+			                *where ? ": " : "");
+		}
+	}
+	if (r == 0) {
+		struct sc_image_input in = {
+		    .cfg = cfg,
+		    .uid = req->uid,
+		    .gid = req->gid,
+		    .user_name = req->user_name,
+		    .ca_certs = certs,
+		    .n_ca_certs = n,
+		    .custom_base = custom_base,
+		};
+		r = sc_image_plan(&in, plan, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(certs[i].data);
+	free(certs);
+	return r;
+}
+
+static int write_context(const char *dir, const struct sc_image_plan *plan, struct sc_error **err)
+{
+	_cleanup_free_ char *df = path_join(dir, "Dockerfile");
+	if (fs_write_atomic(df, plan->dockerfile, strlen(plan->dockerfile), 0644, err) < 0)
+		return -1;
+	for (size_t i = 0; i < plan->n_files; i++) {
+		_cleanup_free_ char *f = path_join(dir, plan->files[i].name);
+		_cleanup_free_ char *parent = path_dirname(f);
+		if (fs_mkdir_p(parent, 0755, err) < 0 ||
+		    fs_write_atomic(f, plan->files[i].data, plan->files[i].len, 0644, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sc_image_ensure_plan(const struct sc_engine *engine, const struct sc_config *cfg,
+                         const struct sc_image_plan *plan, const struct sc_image_request *req,
+                         struct sc_error **err)
+{
+	bool exists = false;
+	if (!req->force && engine->ops->image_exists(engine, plan->tag, &exists, err) < 0)
+		return -1;
+	if (exists) {
+		sc_log_debug("image %s is up to date", plan->tag);
+		return 0;
+	}
+	const char *tmpdir = req->tmp_dir;
+	_cleanup_free_ char *dir =
+	    xasprintf("%s/sandcage-build-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(dir))
+		return sc_error_set(err, errno, "create a build directory");
+	int r = write_context(dir, plan, err);
+	if (r == 0)
+		r = run_build(engine, dir, NULL, plan->dockerfile, plan->tag, plan->hash, cfg, req,
+		              err);
+	fs_remove_tree(dir, NULL);
+	return r;
+}
+
+int sc_image_ensure(const struct sc_engine *engine, const struct sc_config *cfg,
+                    const struct sc_image_request *req, char **tag, struct sc_error **err)
+{
+	_cleanup_free_ char *custom_base = NULL;
+	if (*cfg->image.dockerfile.value &&
+	    ensure_custom_base(engine, cfg, req, &custom_base, err) < 0)
+		return -1;
+	_cleanup_image_plan_ struct sc_image_plan *plan = NULL;
+	if (sc_image_service_plan(cfg, req, custom_base, &plan, err) < 0)
+		return -1;
+	if (sc_image_ensure_plan(engine, cfg, plan, req, err) < 0)
+		return -1;
+	*tag = xstrdup(plan->tag);
+	return 0;
+}

@@ -1,0 +1,118 @@
+/* The protection mounts of a session: the pure rules of plan/security.c with
+ * what the host scans of workspace/scan.c found. */
+#include "../plan/security.h"
+#include "../util/fs.h"
+#include "../util/log.h"
+#include "../util/path.h"
+#include "../workspace/scan.h"
+#include "internal.h"
+
+#include <sys/stat.h>
+
+/* The submodules' git directories get the protection of `.git/hooks/` and
+ * `.git/config`: each has hooks and config the host's git runs. */
+static void add_module_candidates(const struct sc_workspace *ws, struct vec *cands)
+{
+	_cleanup_strvec_ struct strv mods = STRV_INIT;
+	sc_workspace_module_git_dirs(ws, &mods);
+	size_t n = cands->len;
+	for (size_t i = 0; i < n; i++) {
+		const struct sc_protect_candidate *c = cands->items[i];
+		if (!c->create || !path_is_within(c->path, ws->common_dir) ||
+		    streq(c->path, ws->common_dir))
+			continue;
+		const char *rel = c->path + strlen(ws->common_dir) + 1;
+		for (size_t m = 0; m < mods.len; m++) {
+			struct sc_protect_candidate *mc = xcalloc(1, sizeof(*mc));
+			mc->path = path_join(mods.v[m], rel);
+			mc->dir = c->dir;
+			mc->create = true;
+			vec_push(cands, mc);
+		}
+	}
+}
+
+static bool masked_name(void *ctx, const char *name)
+{
+	return sc_security_masked_name(ctx, name);
+}
+
+/* The empty read-only file mounted over secret files: in the global
+ * directory, so that no project can reach it; /dev/null when it cannot be
+ * made there (writes to it then vanish instead of failing). */
+static char *empty_file(const char *gdir)
+{
+	_cleanup_free_ char *path = path_join(gdir, "empty");
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		return steal_pointer(&path);
+	_cleanup_error_ struct sc_error *err = NULL;
+	if (fs_mkdir_p(gdir, 0700, &err) < 0 || fs_write_atomic(path, "", 0, 0444, &err) < 0) {
+		sc_log_debug("masking with /dev/null: %s", err->msg);
+		return xstrdup("/dev/null");
+	}
+	return steal_pointer(&path);
+}
+
+static int debug_overrides(struct sc_launch *l, const struct sc_launch_request *req,
+                           struct sc_error **err)
+{
+	const char *caps = sc_launch_getenv(l, "SANDCAGE_DEBUG_CAP_ADD");
+	if (!caps || !*caps)
+		return 0;
+	_cleanup_free_ char *copy = xstrdup(caps);
+	char *save = NULL;
+	for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+		if (strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != strlen(c))
+			return sc_error_setx(
+			    err, 0,
+			    "SANDCAGE_DEBUG_CAP_ADD: `%s` is not a capability name "
+			    "(such as NET_RAW)",
+			    c);
+		strv_push(&l->spec.cap_add, c);
+	}
+	sc_launch_say(req, SC_LAUNCH_WARN,
+	              "SANDCAGE_DEBUG_CAP_ADD is set: the container gets %s; this weakens the "
+	              "sandbox and is meant for testing `sandcage doctor` only",
+	              caps);
+	return 0;
+}
+
+int sc_launch_protect(struct sc_launch *l, const struct sc_launch_request *req,
+                      struct sc_error **err)
+{
+	const struct sc_workspace *ws = l->ws;
+	struct vec cands = VEC_INIT(sc_protect_candidate_free);
+	sc_security_protected_paths(l->cfg, ws, &cands);
+	if (ws->in_git)
+		add_module_candidates(ws, &cands);
+	struct sc_protect_set set = {STRV_INIT, STRV_INIT, NULL};
+	int r = 0;
+	for (size_t i = 0; i < cands.len && r == 0; i++) {
+		const struct sc_protect_candidate *c = cands.items[i];
+		r = sc_workspace_protect_path(ws, c->path, c->dir, c->create, &set.readonly, err);
+	}
+	vec_release(&cands);
+	_cleanup_free_ char *empty = NULL;
+	if (r == 0 && l->cfg->security.masked_files.len) {
+		bool truncated =
+		    sc_workspace_scan_files(ws, masked_name, (void *)l->cfg, &set.masked);
+		if (truncated)
+			sc_launch_say(
+			    req, SC_LAUNCH_NOTICE,
+			    "looked for secret files (%s) only %d directories deep and in the "
+			    "first %d entries of the project; files beyond are not masked",
+			    "security.masked_files", SC_MASK_SCAN_DEPTH, SC_MASK_SCAN_ENTRIES);
+		if (set.masked.len)
+			set.empty = empty = empty_file(l->global_dir);
+	}
+	if (r == 0) {
+		sc_security_protect(&set, &l->spec);
+		r = debug_overrides(l, req, err);
+	}
+	strv_extend(&l->protected_paths, set.readonly.v);
+	strv_extend(&l->masked_files, set.masked.v);
+	strv_release(&set.readonly);
+	strv_release(&set.masked);
+	return r;
+}

@@ -1,0 +1,126 @@
+/* The security check with the host's facts, and the trust of the
+ * project's configuration files. */
+#include "trust.h"
+#include "../plan/security.h"
+#include "../util/path.h"
+#include "../util/strbuf.h"
+
+#include <sys/stat.h>
+#include <time.h>
+
+static char *host_resolve(void *ctx, const char *path, bool *socket)
+{
+	(void)ctx;
+	char *real = realpath(path, NULL);
+	struct stat st;
+	*socket = real && stat(real, &st) == 0 && S_ISSOCK(st.st_mode);
+	return real;
+}
+
+/* Symlinks resolved when the path exists, else as written. */
+static char *resolved_or_normal(const char *path)
+{
+	char *real = realpath(path, NULL);
+	return real ? real : path_normalize(path);
+}
+
+int sc_launch_security_check(const struct sc_config *cfg, const struct sc_workspace *ws,
+                             const char *global_dir, struct sc_error **err)
+{
+	_cleanup_free_ char *home = resolved_or_normal(path_home());
+	_cleanup_free_ char *global = resolved_or_normal(global_dir);
+	struct sc_security_host host = {
+	    .home = home,
+	    .global_dir = global,
+	    .resolve = host_resolve,
+	};
+	return sc_security_check(cfg, &host, ws, err);
+}
+
+void sc_trust_files_release(struct sc_trust_files *files)
+{
+	for (size_t i = 0; i < N_ELEMENTS(files->f); i++) {
+		free(files->f[i].path);
+		files->f[i].path = NULL;
+		vec_release(&files->f[i].grants);
+	}
+}
+
+int sc_trust_inspect(const struct sc_workspace *ws, const struct sc_config *cfg,
+                     const struct sc_trust_store *store, struct sc_trust_files *out,
+                     struct sc_error **err)
+{
+	static const struct {
+		const char *label;
+		const char *name;
+		enum sc_layer layer;
+	} which[2] = {
+	    {"project", ".sandcage.yml", SC_LAYER_PROJECT},
+	    {"local", ".sandcage.local.yml", SC_LAYER_LOCAL},
+	};
+	/* Both initialised first: a failure on the first leaves nothing
+	 * half-made to release. */
+	for (size_t i = 0; i < 2; i++)
+		out->f[i] = (struct sc_trust_file){
+		    .label = which[i].label,
+		    .layer = which[i].layer,
+		    .path = path_join(ws->root, which[i].name),
+		    .grants = VEC_INIT(sc_grant_free),
+		};
+	for (size_t i = 0; i < 2; i++) {
+		struct sc_trust_file *f = &out->f[i];
+		if (sc_trust_hash_file(f->path, &f->exists, f->sha256, err) < 0) {
+			sc_trust_files_release(out);
+			return -1;
+		}
+		if (f->exists)
+			sc_trust_grants(cfg, f->layer, &f->grants);
+		f->record = store ? sc_trust_store_find(store, f->path) : NULL;
+		f->state = sc_trust_state(f->record, f->sha256, &f->grants);
+	}
+	return 0;
+}
+
+char *sc_trust_describe(const struct sc_trust_file *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	switch (f->state) {
+	case SC_TRUST_NOT_NEEDED:
+		strbuf_addf(&sb, "%s grants nothing beyond the defaults: no trust needed\n",
+		            f->path);
+		return strbuf_steal(&sb);
+	case SC_TRUST_TRUSTED:
+		strbuf_addf(&sb, "%s is trusted (since %s); it grants:\n", f->path,
+		            f->record->trusted_at);
+		break;
+	case SC_TRUST_NEW:
+		strbuf_addf(&sb, "%s (the %s configuration) is not trusted; it grants:\n", f->path,
+		            f->label);
+		break;
+	case SC_TRUST_CHANGED:
+		strbuf_addf(&sb,
+		            "%s (the %s configuration) changed since you trusted it (%s); what it "
+		            "grants now (+ new, - no longer):\n",
+		            f->path, f->label, f->record->trusted_at);
+		break;
+	}
+	_cleanup_free_ char *diff = sc_trust_diff(f->record, &f->grants);
+	for (const char *line = diff; *line;) {
+		size_t n = strcspn(line, "\n");
+		strbuf_addf(&sb, "  %.*s\n", (int)n, line);
+		line += n + (line[n] == '\n');
+	}
+	return strbuf_steal(&sb);
+}
+
+int sc_trust_approve(struct sc_trust_store *store, const char *store_path,
+                     const struct sc_trust_file *f, struct sc_error **err)
+{
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sc_trust_store_put(store, f->path, f->sha256, &f->grants, now);
+	return sc_trust_store_save(store, store_path, err);
+}
