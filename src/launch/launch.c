@@ -117,7 +117,14 @@ int sc_launch_open(const struct sc_launch_request *req, struct sc_launch **out,
 		    req, SC_LAUNCH_NOTICE,
 		    "`%s` is not in a git repository: using that directory as the project",
 		    l->ws->root);
-	if (sc_config_load(l->ws->root, req->flags, &l->cfg, err) < 0)
+	/* The global layer from this launch's global directory, not from the
+	 * environment again. */
+	_cleanup_(sc_config_paths_release) struct sc_config_paths paths = {
+	    .global = path_join(l->global_dir, "config.toml"),
+	    .project = path_join(l->ws->root, ".sandcage.yml"),
+	    .local = path_join(l->ws->root, ".sandcage.local.yml"),
+	};
+	if (sc_config_load_paths(&paths, req->flags, &l->cfg, err) < 0)
 		return -1;
 	if (req->engine || req->no_engine) {
 		l->engine = req->engine;

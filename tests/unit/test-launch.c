@@ -1,0 +1,549 @@
+/* The launch layer without a daemon: each kind of request against real
+ * project directories and a real global directory, with an engine whose
+ * image look-ups and builds are recorded instead of run. */
+#include "support.h"
+
+#include "acp/store.h"
+#include "launch/launch.h"
+#include "plan/image.h"
+#include "util/fs.h"
+#include "util/path.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+/* ---- an engine that records ---- */
+
+struct fake_engine {
+	struct sc_engine e; /* first: the ops get a pointer to it */
+	bool have_images;
+	struct strv asked; /* image_exists */
+	struct strv built; /* build tags */
+};
+
+static int fake_image_exists(const struct sc_engine *e, const char *image, bool *exists,
+                             struct sc_error **err)
+{
+	struct fake_engine *f = (struct fake_engine *)e;
+	strv_push(&f->asked, image);
+	*exists = f->have_images;
+	return 0;
+}
+
+static int fake_build(const struct sc_engine *e, const struct sc_build_options *opts, int *status,
+                      struct sc_error **err)
+{
+	struct fake_engine *f = (struct fake_engine *)e;
+	strv_push(&f->built, opts->tag);
+	opts->on_line(opts->ctx, "Step 1/2 : FROM base");
+	opts->on_line(opts->ctx, "Step 2/2 : RUN true");
+	*status = 0;
+	return 0;
+}
+
+static const struct sc_engine_ops fake_ops = {
+    .image_exists = fake_image_exists,
+    .build = fake_build,
+};
+
+/* ---- a host of the test's own ---- */
+
+struct fixture {
+	char *dir;     /* everything below is in here */
+	char *project; /* the project (not a git repository unless made one) */
+	char *global;  /* the global directory */
+	struct fake_engine engine;
+	struct sc_launch_host host;
+	struct strv said;
+	int begins, dones;
+	bool approve_answer;
+	int approvals;
+	struct sc_build_observer observer;
+	struct sc_launch_ui ui;
+};
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	_cleanup_free_ char *path = path_join(dir, name);
+	_cleanup_free_ char *parent = path_dirname(path);
+	_cleanup_error_ struct sc_error *err = NULL;
+	assert_int_equal(fs_mkdir_p(parent, 0755, &err), 0);
+	assert_int_equal(fs_write_atomic(path, text, strlen(text), 0644, &err), 0);
+}
+
+static void on_say(void *ctx, enum sc_launch_level level, const char *msg)
+{
+	struct fixture *fx = ctx;
+	strv_push(&fx->said, msg);
+}
+
+static bool on_approve(void *ctx, const struct sc_trust_file *f)
+{
+	struct fixture *fx = ctx;
+	fx->approvals++;
+	return fx->approve_answer;
+}
+
+static void on_build(void *ctx, enum sc_build_event ev, const struct sc_build_state *st,
+                     const char *line)
+{
+	struct fixture *fx = ctx;
+	fx->begins += ev == SC_BUILD_BEGIN;
+	fx->dones += ev == SC_BUILD_DONE;
+}
+
+static char *const host_env[] = {"ANTHROPIC_API_KEY=sk-test", "LANG=C.UTF-8", NULL};
+
+static int setup(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof(*fx));
+	fx->dir = xstrdup("/tmp/sandcage-test-launch-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	fx->project = path_join(fx->dir, "proj");
+	fx->global = path_join(fx->dir, "global");
+	assert_int_equal(mkdir(fx->project, 0755), 0);
+	assert_int_equal(mkdir(fx->global, 0700), 0);
+	fx->engine.e = (struct sc_engine){.ops = &fake_ops, .kind = "docker", .program = "/x"};
+	fx->engine.have_images = true;
+	fx->host = (struct sc_launch_host){
+	    .env = host_env,
+	    .uid = 1234,
+	    .gid = 2345,
+	    .user_name = "dev",
+	    .global_dir = fx->global,
+	    .suffix = "abcdef",
+	};
+	fx->observer = (struct sc_build_observer){.event = on_build, .ctx = fx};
+	fx->ui = (struct sc_launch_ui){
+	    .approve = on_approve,
+	    .say = on_say,
+	    .build = &fx->observer,
+	    .ctx = fx,
+	};
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	fs_remove_tree(fx->dir, NULL);
+	free(fx->dir);
+	free(fx->project);
+	free(fx->global);
+	strv_release(&fx->engine.asked);
+	strv_release(&fx->engine.built);
+	strv_release(&fx->said);
+	free(fx);
+	return 0;
+}
+
+static struct sc_launch_request request(struct fixture *fx)
+{
+	return (struct sc_launch_request){
+	    .project = fx->project,
+	    .ui = &fx->ui,
+	    .host = &fx->host,
+	    .engine = &fx->engine.e,
+	};
+}
+
+static const struct sc_spec_mount *mount_at(const struct sc_container_spec *spec,
+                                            const char *target)
+{
+	for (size_t i = 0; i < spec->mounts.len; i++) {
+		const struct sc_spec_mount *m = spec->mounts.items[i];
+		if (streq(m->target, target))
+			return m;
+	}
+	return NULL;
+}
+
+static bool has_env(const struct sc_container_spec *spec, const char *entry)
+{
+	return strv_contains(spec->env.v, entry);
+}
+
+static bool has_label(const struct sc_container_spec *spec, const char *entry)
+{
+	return strv_contains(spec->labels.v, entry);
+}
+
+/* ---- the kinds of request ---- */
+
+static void test_shell(void **state)
+{
+	struct fixture *fx = *state;
+	struct sc_launch_request req = request(fx);
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+	/* Not a git repository: said so, and the directory is the project. */
+	assert_int_equal(fx->said.len, 1);
+	assert_non_null(strstr(fx->said.v[0], "is not in a git repository"));
+	assert_string_equal(l->ws->root, fx->project);
+	assert_null(l->service);
+	assert_string_equal(l->spec.name, "sandcage-proj-shell-abcdef");
+	assert_string_equal(l->spec.user, "1234:2345");
+	assert_string_equal(l->spec.command.v[0], "/bin/sh");
+	assert_true(l->spec.interactive);
+	assert_false(l->spec.tty);
+	const struct sc_spec_mount *m = mount_at(&l->spec, fx->project);
+	assert_non_null(m);
+	if (!m)
+		return;
+	assert_false(m->readonly);
+	assert_non_null(mount_at(&l->spec, SC_IMAGE_HOME));
+	/* The configured image, found: asked once, not built. */
+	assert_non_null(l->image);
+	assert_true(str_has_prefix(l->image, "sandcage:"));
+	assert_int_equal(fx->engine.asked.len, 1);
+	assert_string_equal(fx->engine.asked.v[0], l->image);
+	assert_int_equal(fx->engine.built.len, 0);
+	/* A shell sees the enabled agents' variables. */
+	assert_true(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
+	assert_null(l->net);
+}
+
+static void test_agent_builds_missing_image(void **state)
+{
+	struct fixture *fx = *state;
+	fx->engine.have_images = false;
+	struct sc_launch_request req = request(fx);
+	req.agent = "claude";
+	char *const args[] = {"--resume", NULL};
+	req.args = args;
+	req.tty = true;
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+	assert_non_null(l->service);
+	assert_string_equal(l->service->name, "claude");
+	assert_string_equal(l->spec.name, "sandcage-proj-claude-abcdef");
+	assert_true(has_label(&l->spec, "io.sandcage.agent=claude"));
+	assert_string_equal(l->spec.command.v[l->spec.command.len - 1], "--resume");
+	assert_true(l->spec.tty);
+	assert_int_equal(fx->engine.built.len, 1);
+	assert_string_equal(fx->engine.built.v[0], l->image);
+	assert_int_equal(fx->begins, 1);
+	assert_int_equal(fx->dones, 1);
+}
+
+static void test_unknown_agent_is_a_usage_error(void **state)
+{
+	struct fixture *fx = *state;
+	struct sc_launch_request req = request(fx);
+	req.agent = "nope";
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), -1);
+	assert_null(l);
+	assert_int_equal(err->exit, 2);
+	assert_non_null(strstr(err->msg, "unknown command `nope`"));
+	/* Nothing was looked up or built for it. */
+	assert_int_equal(fx->engine.asked.len, 0);
+}
+
+static void test_disabled_agent_names_its_line(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx->project, ".sandcage.yml", "services:\n  gemini:\n    enabled: false\n");
+	struct sc_launch_request req = request(fx);
+	req.agent = "gemini";
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), -1);
+	assert_non_null(strstr(err->msg, "agent `gemini` is disabled by "));
+	assert_non_null(strstr(err->msg, ".sandcage.yml:3:"));
+}
+
+static void test_given_image_is_not_looked_up(void **state)
+{
+	struct fixture *fx = *state;
+	struct sc_launch_request req = request(fx);
+	req.image = "my/image:1";
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+	assert_string_equal(l->spec.image, "my/image:1");
+	assert_int_equal(fx->engine.asked.len, 0);
+}
+
+static void test_untrusted_file_refused_then_approved(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx->project, ".sandcage.yml", "resources:\n  pids: 4096\n");
+	struct sc_launch_request req = request(fx);
+	/* No terminal: refused, with what the file grants and the fix. */
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l, &err), -1);
+		assert_non_null(strstr(err->msg, "is not trusted; it grants:"));
+		assert_non_null(strstr(err->msg, "sandcage trust -p"));
+		assert_int_equal(fx->approvals, 0);
+	}
+	/* On a terminal, declined. */
+	fx->ui.interactive = true;
+	fx->approve_answer = false;
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l, &err), -1);
+		assert_non_null(strstr(err->msg, "is not trusted: nothing was started"));
+		assert_int_equal(fx->approvals, 1);
+	}
+	/* Approved: recorded in the global directory... */
+	fx->approve_answer = true;
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+		assert_int_equal(l->spec.pids_limit, 4096);
+		assert_int_equal(fx->approvals, 2);
+	}
+	_cleanup_free_ char *store = path_join(fx->global, "trust.json");
+	assert_true(fs_exists(store));
+	/* ...so that the next launch, without a terminal, goes on. */
+	fx->ui.interactive = false;
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+		assert_int_equal(fx->approvals, 2);
+	}
+}
+
+static void test_refused_configuration(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx->global, "config.toml", "[[mounts]]\nsource = \"/\"\ntarget = \"/host\"\n");
+	struct sc_launch_request req = request(fx);
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), -1);
+	assert_true(str_has_prefix(err->msg, "the configuration asks for what sandcage does not "
+	                                     "allow (nothing was started):\n"));
+	assert_non_null(strstr(err->msg, "config.toml:"));
+	assert_int_equal(fx->engine.asked.len, 0);
+}
+
+static void test_ssh_without_key(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx->global, "config.toml", "[ssh]\nenabled = true\n");
+	struct sc_launch_request req = request(fx);
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l, &err), -1);
+		assert_non_null(strstr(err->msg, "run `sandcage setup ssh`"));
+	}
+	write_file(fx->global, "ssh/id_ed25519", "key");
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+	_cleanup_free_ char *ssh = path_join(fx->global, "ssh");
+	const struct sc_spec_mount *m = mount_at(&l->spec, "/etc/sandcage/ssh");
+	assert_non_null(m);
+	if (!m)
+		return;
+	assert_string_equal(m->source, ssh);
+	assert_true(m->readonly);
+}
+
+static void test_acp_service_and_installed_agent(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx->global, "config.toml",
+	           "[services.echoacp]\ncommand = [\"echo-acp\", \"--stdio\"]\n");
+	struct sc_launch_request req = request(fx);
+	req.acp_agent = "echoacp";
+	char *const args[] = {"--x", NULL};
+	req.args = args;
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+		assert_string_equal(l->spec.command.v[0], "echo-acp");
+		assert_string_equal(l->spec.command.v[2], "--x");
+		assert_true(has_label(&l->spec, "io.sandcage.agent=echoacp"));
+	}
+	/* A built-in speaks ACP only through its registry agent. */
+	req.acp_agent = "claude";
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l, &err), -1);
+		assert_non_null(strstr(err->msg, "sandcage acp install claude-acp"));
+	}
+	/* Installed: its command and variables, as the built-in it stands for. */
+	struct sc_acp_installed rec = {
+	    .id = "claude-acp",
+	    .name = "Claude Code",
+	    .version = "1.0.0",
+	    .kind = "npx",
+	    .volume = "sandcage-home",
+	    .source = "https://registry.invalid/",
+	    .installed_at = "2026-01-01T00:00:00Z",
+	};
+	strv_push(&rec.command, "/home/sandcage/.sandcage/acp/claude-acp/run");
+	strv_push(&rec.env, "ACP_MODE=1");
+	_cleanup_error_ struct sc_error *err = NULL;
+	assert_int_equal(sc_acp_store_put(fx->global, &rec, &err), 0);
+	strv_release(&rec.command);
+	strv_release(&rec.env);
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+	assert_string_equal(l->spec.command.v[0], "/home/sandcage/.sandcage/acp/claude-acp/run");
+	assert_string_equal(l->spec.command.v[1], "--x");
+	assert_true(has_env(&l->spec, "ACP_MODE=1"));
+	assert_true(has_label(&l->spec, "io.sandcage.agent=claude"));
+	assert_true(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
+}
+
+struct probe_ctx {
+	size_t protected_seen;
+};
+
+static void append_probe(void *ctx, const struct sc_launch *l, struct strv *command)
+{
+	struct probe_ctx *p = ctx;
+	p->protected_seen = l->protected_paths.len;
+	strv_push(command, "--done");
+}
+
+static void test_role_with_command_and_protection(void **state)
+{
+	struct fixture *fx = *state;
+	/* A git repository with a secret file. */
+	write_file(fx->project, ".git/HEAD", "ref: refs/heads/main\n");
+	write_file(fx->project, ".git/config", "[core]\n");
+	write_file(fx->project, ".env", "TOKEN=1\n");
+	struct probe_ctx pc = {0};
+	char *const command[] = {"/bin/sh", "-c", "true", NULL};
+	struct sc_launch_request req = request(fx);
+	req.role = "doctor";
+	req.command = command;
+	req.append_command = append_probe;
+	req.append_ctx = &pc;
+	req.no_stdin = true;
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+	assert_string_equal(l->spec.name, "sandcage-proj-doctor-abcdef");
+	assert_true(has_label(&l->spec, "io.sandcage.agent=doctor"));
+	assert_false(l->spec.interactive);
+	assert_string_equal(l->spec.command.v[2], "true");
+	assert_string_equal(l->spec.command.v[3], "--done");
+	/* The command was completed once the protection was known. */
+	assert_true(pc.protected_seen > 0);
+	assert_int_equal(pc.protected_seen, l->protected_paths.len);
+	_cleanup_free_ char *hooks = path_join(fx->project, ".git/hooks");
+	assert_true(strv_contains(l->protected_paths.v, hooks));
+	const struct sc_spec_mount *m = mount_at(&l->spec, hooks);
+	assert_non_null(m);
+	if (!m)
+		return;
+	assert_true(m->readonly);
+	_cleanup_free_ char *env = path_join(fx->project, ".env");
+	assert_true(strv_contains(l->masked_files.v, env));
+	m = mount_at(&l->spec, env);
+	assert_non_null(m);
+	if (!m)
+		return;
+	assert_true(m->readonly);
+	_cleanup_free_ char *empty = path_join(fx->global, "empty");
+	assert_string_equal(m->source, empty);
+	/* A role gets no agent's variables. */
+	assert_false(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
+}
+
+static void test_home_only(void **state)
+{
+	struct fixture *fx = *state;
+	/* Not trusted, and not asked for: nothing of the project is used. */
+	write_file(fx->project, ".sandcage.yml", "resources:\n  pids: 4096\n");
+	fx->host.suffix = NULL; /* random, as for a real launch */
+	struct sc_launch_request req = request(fx);
+	req.role = "acp-install";
+	req.home_only = true;
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+	assert_int_equal(l->spec.mounts.len, 1);
+	assert_non_null(mount_at(&l->spec, SC_IMAGE_HOME));
+	assert_false(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
+	assert_true(str_has_prefix(l->spec.name, "sandcage-proj-acp-install-"));
+	/* Planned again: a container of another name in place of the last. */
+	_cleanup_free_ char *first = xstrdup(l->spec.name);
+	assert_int_equal(sc_launch_plan(l, &req, &err), 0);
+	assert_true(str_has_prefix(l->spec.name, "sandcage-proj-acp-install-"));
+	assert_string_not_equal(first, l->spec.name);
+	assert_int_equal(l->spec.mounts.len, 1);
+}
+
+/* ---- the custom Dockerfile's context ---- */
+
+static void test_context_hash(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx->project, "ctx/Dockerfile", "FROM x\n");
+	write_file(fx->project, "ctx/sub/file", "a");
+	_cleanup_free_ char *ctx = path_join(fx->project, "ctx");
+	char a[65], b[65];
+	_cleanup_error_ struct sc_error *err = NULL;
+	assert_int_equal(sc_image_context_hash(ctx, "FROM x\n", a, &err), 0);
+	assert_int_equal(sc_image_context_hash(ctx, "FROM x\n", b, &err), 0);
+	assert_string_equal(a, b);
+	/* A new file changes it; so does the Dockerfile's text. */
+	write_file(fx->project, "ctx/sub/new", "b");
+	assert_int_equal(sc_image_context_hash(ctx, "FROM x\n", b, &err), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(sc_image_context_hash(ctx, "FROM y\n", a, &err), 0);
+	assert_string_not_equal(a, b);
+
+	/* An unreadable directory is an error, not an unchanged hash. Root
+	 * reads everything: the check runs as another user in a child. */
+	_cleanup_free_ char *sub = path_join(ctx, "sub");
+	assert_int_equal(chmod(sub, 0), 0);
+	assert_int_equal(chmod(fx->dir, 0755), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(3);
+		struct sc_error *e = NULL;
+		char h[65];
+		int r = sc_image_context_hash(ctx, "FROM x\n", h, &e);
+		_exit(r < 0 && e && strstr(e->msg, "read the build context") &&
+		              strstr(e->msg, "/sub")
+		          ? 0
+		          : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	chmod(sub, 0755);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_shell, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_agent_builds_missing_image, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_agent_is_a_usage_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_disabled_agent_names_its_line, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_given_image_is_not_looked_up, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_untrusted_file_refused_then_approved, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_refused_configuration, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ssh_without_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_acp_service_and_installed_agent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_role_with_command_and_protection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_home_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_context_hash, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("launch", tests, NULL, NULL);
+}
