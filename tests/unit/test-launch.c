@@ -4,6 +4,7 @@
 #include "support.h"
 
 #include "acp/store.h"
+#include "config/config.h"
 #include "launch/launch.h"
 #include "plan/image.h"
 #include "util/fs.h"
@@ -483,6 +484,27 @@ static void test_home_only(void **state)
 	assert_int_equal(l->spec.mounts.len, 1);
 }
 
+/* The first file failing leaves nothing half-made: the second was never
+ * looked at, and releasing is safe (a regression: it freed an
+ * uninitialised second file). */
+static void test_trust_inspect_failure(void **state)
+{
+	struct fixture *fx = *state;
+	_cleanup_free_ char *dir = path_join(fx->project, ".sandcage.yml");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file(fx->project, ".sandcage.local.yml", "resources:\n  pids: 10\n");
+	struct sc_workspace ws = {.root = fx->project, .name = "proj"};
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml("{}\n");
+	struct sc_trust_files files;
+	memset(&files, 0xa5, sizeof(files));
+	_cleanup_error_ struct sc_error *err = NULL;
+	assert_int_equal(sc_trust_inspect(&ws, cfg, NULL, &files, &err), -1);
+	assert_non_null(strstr(err->msg, ".sandcage.yml"));
+	assert_null(files.f[0].path);
+	assert_null(files.f[1].path);
+	sc_trust_files_release(&files);
+}
+
 /* ---- the custom Dockerfile's context ---- */
 
 static void test_context_hash(void **state)
@@ -543,6 +565,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_acp_service_and_installed_agent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_role_with_command_and_protection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_home_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trust_inspect_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_context_hash, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("launch", tests, NULL, NULL);
