@@ -282,10 +282,12 @@ static const char *image_option(const struct acp_options *o)
 
 /* What install and uninstall run: a container that sees the home volume and
  * nothing of the project (an install script from the registry has no
- * business there). */
-static void installer_request(const struct acp_options *o, const struct sc_cmd_launch_ui *ui,
-                              struct sc_launch_request *req)
+ * business there). Opened here: the configuration read, no container yet.
+ * Returns SC_EXIT_OK or the exit code to end with. */
+static int installer_open(const struct acp_options *o, struct sc_cmd_launch_ui *ui,
+                          struct sc_launch_request *req, struct sc_launch **l)
 {
+	sc_cmd_launch_ui_init(ui);
 	*req = (struct sc_launch_request){
 	    .project = o->project,
 	    .role = "acp-install",
@@ -293,6 +295,10 @@ static void installer_request(const struct acp_options *o, const struct sc_cmd_l
 	    .home_only = true,
 	    .ui = &ui->ui,
 	};
+	_cleanup_error_ struct sc_error *err = NULL;
+	if (sc_launch_open(req, l, &err) < 0)
+		return sc_cmd_launch_failed(err);
+	return SC_EXIT_OK;
 }
 
 /* Plans the next installer container. */
@@ -325,14 +331,13 @@ static int acp_install(int argc, char **argv)
 	if (optind >= argc)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp install: which agent? (an id from "
 		                                       "`sandcage acp list`)");
-	_cleanup_error_ struct sc_error *err = NULL;
 	struct sc_cmd_launch_ui ui;
-	sc_cmd_launch_ui_init(&ui);
 	struct sc_launch_request req;
-	installer_request(&o, &ui, &req);
 	_cleanup_launch_ struct sc_launch *l = NULL;
-	if (sc_launch_open(&req, &l, &err) < 0)
-		return sc_cmd_launch_failed(err);
+	int code = installer_open(&o, &ui, &req, &l);
+	if (code != SC_EXIT_OK)
+		return code;
+	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_acp_registry_ struct sc_acp_registry *reg = NULL;
 	if (load_registry(l->cfg, o.refresh, &reg, &err) < 0)
 		return sc_cmd_report(err);
@@ -403,14 +408,13 @@ static int acp_uninstall(int argc, char **argv)
 		return r < 0 ? SC_EXIT_OK : r;
 	if (optind >= argc)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp uninstall: which agent?");
-	_cleanup_error_ struct sc_error *err = NULL;
 	struct sc_cmd_launch_ui ui;
-	sc_cmd_launch_ui_init(&ui);
 	struct sc_launch_request req;
-	installer_request(&o, &ui, &req);
 	_cleanup_launch_ struct sc_launch *l = NULL;
-	if (sc_launch_open(&req, &l, &err) < 0)
-		return sc_cmd_launch_failed(err);
+	int code = installer_open(&o, &ui, &req, &l);
+	if (code != SC_EXIT_OK)
+		return code;
+	_cleanup_error_ struct sc_error *err = NULL;
 	const char *volume = l->cfg->home.volume.value;
 	for (int i = optind; i < argc; i++) {
 		_cleanup_acp_installed_ struct sc_acp_installed *have = NULL;
