@@ -213,9 +213,12 @@ void sc_eco_set_tool(struct sc_eco_project *p, const char *tool, const char *sou
 	p->tool_source = xstrdup(source);
 }
 
-/* Reads a manifest; a problem becomes a note of the project. */
+/* Reads a manifest; NULL when the directory has none, and when it cannot
+ * be read (a problem becomes a note of the project). */
 char *sc_eco_read_small(const struct sc_eco_listing *l, const char *name, struct sc_eco_project *p)
 {
+	if (!sc_eco_has(l, name))
+		return NULL;
 	_cleanup_free_ char *path = path_join(l->abs, name);
 	_cleanup_free_ char *rel = sc_eco_rel_file(l, name);
 	struct stat st;

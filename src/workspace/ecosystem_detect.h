@@ -70,7 +70,8 @@ void sc_eco_pin_add(struct sc_eco_project *p, char *version, const char *raw, ch
                     bool minimum);
 /* The package manager, unless one is set already. */
 void sc_eco_set_tool(struct sc_eco_project *p, const char *tool, const char *source);
-/* Reads a manifest; a problem becomes a note of the project. */
+/* Reads a manifest; NULL when the directory has none, and when it cannot
+ * be read (a problem becomes a note of the project). */
 char *sc_eco_read_small(const struct sc_eco_listing *l, const char *name, struct sc_eco_project *p);
 /* Parses a TOML manifest; NULL (and a note) when it does not parse. */
 struct sc_value *sc_eco_read_toml(const struct sc_eco_listing *l, const char *name,

@@ -37,8 +37,6 @@ void sc_eco_detect_go(struct sc_eco_scan *s, const struct sc_eco_listing *l)
 	struct sc_eco_project *p = sc_eco_project_add(s, SC_ECO_GO, l->rel);
 	sc_eco_push_markers(p, l, markers);
 	for (const char *const *f = markers; *f; f++) {
-		if (!sc_eco_has(l, *f))
-			continue;
 		_cleanup_free_ char *text = sc_eco_read_small(l, *f, p);
 		if (!text)
 			continue;

@@ -33,8 +33,6 @@ void sc_eco_detect_rust(struct sc_eco_scan *s, const struct sc_eco_listing *l)
 	sc_eco_push_markers(p, l, markers);
 	static const char *const files[] = {"rust-toolchain.toml", "rust-toolchain", NULL};
 	for (const char *const *f = files; *f; f++) {
-		if (!sc_eco_has(l, *f))
-			continue;
 		_cleanup_free_ char *text = sc_eco_read_small(l, *f, p);
 		if (!text)
 			continue;
