@@ -3,6 +3,7 @@
  * sandcage container, planned exactly as a session's, each reported pass,
  * warn or fail with the reason. */
 #include "../config/config.h"
+#include "../engine/versions.h"
 #include "../launch/launch.h"
 #include "../util/fs.h"
 #include "../util/log.h"
@@ -65,164 +66,41 @@ static char *first_line(char *const argv[])
 	return *out ? xstrdup(out) : NULL;
 }
 
-/* ---- versions against known container escapes ---- */
-
-struct version {
-	int v[3];
-};
-
-/* "v1.1.12-0-g51d5e94", "1.1.5+ds1-1+deb12u1", "20.10.24+dfsg1": the
- * leading numbers; false when there are none. */
-static bool parse_version(const char *s, struct version *out)
-{
-	*out = (struct version){{0, 0, 0}};
-	if (*s == 'v')
-		s++;
-	if (*s < '0' || *s > '9')
-		return false;
-	for (int i = 0; i < 3; i++) {
-		char *end = NULL;
-		out->v[i] = (int)strtol(s, &end, 10);
-		if (*end != '.' || end[1] < '0' || end[1] > '9')
-			return true;
-		s = end + 1;
-	}
-	return true;
-}
-
-static int vcmp(const struct version *a, const struct version *b)
-{
-	for (int i = 0; i < 3; i++)
-		if (a->v[i] != b->v[i])
-			return a->v[i] < b->v[i] ? -1 : 1;
-	return 0;
-}
-
-/* A fix, released on several branches: a version has it when its branch
- * (major.minor) has a fixed release at or below it, or its branch is newer
- * than every branch listed. */
-struct fix {
-	const char *component; /* "docker", "podman", "runc" */
-	const char *what;
-	struct version fixed[3];
-	size_t n;
-	/* A distribution's build of an older release known to carry the fix:
-	 * the version up to its update counter, and the first update with it. */
-	const char *backport_prefix;
-	int backport_min;
-};
-
-static const struct fix fixes[] = {
-    {"docker",
-     "CVE-2019-5736 (a container overwrites the host's runc)",
-     {{{18, 9, 2}}},
-     1,
-     NULL,
-     0},
-    {"docker", "CVE-2019-14271 (code injection through docker cp)", {{{19, 3, 1}}}, 1, NULL, 0},
-    {"docker",
-     "CVE-2021-41091 and CVE-2021-41089 (data directory permissions, docker cp)",
-     {{{20, 10, 9}}},
-     1,
-     NULL,
-     0},
-    {"podman",
-     "CVE-2024-1753 (a build mounts the host's root)",
-     {{{4, 9, 4}}, {{5, 0, 1}}},
-     2,
-     NULL,
-     0},
-    {"runc",
-     "CVE-2019-5736 and CVE-2021-30465 (host runc overwrite, mount symlink race)",
-     {{{1, 0, 0}}},
-     1,
-     NULL,
-     0},
-    {"runc",
-     "CVE-2024-21626 (leaked file descriptor to the host, \"Leaky Vessels\")",
-     {{{1, 1, 12}}},
-     1,
-     "1.1.5+ds1-1+deb12u",
-     1},
-    {"runc",
-     "CVE-2025-31133, CVE-2025-52565 and CVE-2025-52881 (mount races around "
-     "masked paths and /dev/console)",
-     {{{1, 2, 8}}, {{1, 3, 3}}, {{1, 4, 0}}},
-     3,
-     NULL,
-     0},
-};
-
-static bool has_fix(const struct fix *f, const struct version *v)
-{
-	const struct version *last = &f->fixed[f->n - 1];
-	for (size_t i = 0; i < f->n; i++) {
-		const struct version *x = &f->fixed[i];
-		if (v->v[0] == x->v[0] && v->v[1] == x->v[1])
-			return vcmp(v, x) >= 0;
-	}
-	return v->v[0] > last->v[0] || (v->v[0] == last->v[0] && v->v[1] > last->v[1]);
-}
-
-static bool backported(const struct fix *f, const char *version)
-{
-	if (!f->backport_prefix || !str_has_prefix(version, f->backport_prefix))
-		return false;
-	const char *n = version + strlen(f->backport_prefix);
-	return *n >= '0' && *n <= '9' && atoi(n) >= f->backport_min;
-}
-
-/* Distributions patch their packages without changing the upstream number. */
-static bool distro_build(const char *version)
-{
-	static const char *const marks[] = {"+ds", "dfsg", "deb",  "ubuntu",
-	                                    ".el", ".fc",  "suse", NULL};
-	for (const char *const *m = marks; *m; m++)
-		if (strstr(version, *m))
-			return true;
-	return false;
-}
+/* ---- versions against known container escapes (the table: engine/versions.c) ---- */
 
 static void check_version(struct vec *checks, const char *name, const char *component,
                           const char *version)
 {
-	struct version v;
-	if (!version || !parse_version(version, &v)) {
+	struct sc_fixes_report rep;
+	sc_fixes_check(component, version, &rep);
+	switch (rep.verdict) {
+	case SC_FIXES_UNKNOWN:
 		add(checks, "host", name, ST_WARN,
 		    "could not tell the %s version (%s); compare it with the fixes in "
 		    "docs/security.md",
 		    component, version ? version : "no answer");
-		return;
-	}
-	_cleanup_strbuf_ struct strbuf missing = STRBUF_INIT;
-	_cleanup_strbuf_ struct strbuf patched = STRBUF_INIT;
-	size_t n = 0;
-	for (size_t i = 0; i < N_ELEMENTS(fixes); i++) {
-		const struct fix *f = &fixes[i];
-		if (!streq(f->component, component))
-			continue;
-		n++;
-		if (has_fix(f, &v))
-			continue;
-		struct strbuf *sb = backported(f, version) ? &patched : &missing;
-		strbuf_addf(sb, "%s%s (fixed in %d.%d.%d)", sb->len ? "; " : "", f->what,
-		            f->fixed[0].v[0], f->fixed[0].v[1], f->fixed[0].v[2]);
-	}
-	if (missing.len && distro_build(version))
+		break;
+	case SC_FIXES_DISTRO:
 		add(checks, "host", name, ST_WARN,
 		    "%s %s is a distribution build of an older release: check its security "
 		    "advisories for %s%s%s",
-		    component, version, strbuf_str(&missing), patched.len ? "; backported: " : "",
-		    strbuf_str(&patched));
-	else if (missing.len)
+		    component, version, rep.missing, *rep.backported ? "; backported: " : "",
+		    rep.backported);
+		break;
+	case SC_FIXES_MISSING:
 		add(checks, "host", name, ST_FAIL, "%s %s lacks the fixes for %s: upgrade it",
-		    component, version, strbuf_str(&missing));
-	else if (patched.len)
+		    component, version, rep.missing);
+		break;
+	case SC_FIXES_BACKPORTED:
 		add(checks, "host", name, ST_PASS, "%s %s: the distribution backported %s",
-		    component, version, strbuf_str(&patched));
-	else
+		    component, version, rep.backported);
+		break;
+	case SC_FIXES_PRESENT:
 		add(checks, "host", name, ST_PASS, "%s %s has the fixes for the %zu known escapes",
-		    component, version, n);
+		    component, version, rep.known);
+		break;
+	}
+	sc_fixes_report_release(&rep);
 }
 
 static void check_engine_versions(struct vec *checks, const struct sc_engine *engine)
@@ -249,8 +127,8 @@ static void check_engine_versions(struct vec *checks, const struct sc_engine *en
 	}
 	char *const runc_argv[] = {engine->program, "info", "--format={{.RuncCommit.ID}}", NULL};
 	_cleanup_free_ char *runc = first_line(runc_argv);
-	struct version v;
-	if (!runc || !parse_version(runc, &v) || !strchr(runc, '.')) {
+	struct sc_version v;
+	if (!runc || !sc_version_parse(runc, &v) || !strchr(runc, '.')) {
 		/* Docker's own packages report a commit; the binary knows its
 		 * version. */
 		_cleanup_free_ char *prog = proc_find_program("runc");
@@ -286,114 +164,9 @@ static char *planned_tag(const struct sc_config *cfg, const struct sc_image_requ
 /* ---- the probes ---- */
 
 /* Runs inside the container, as the agent would: one line per probe,
- * "NAME<TAB>pass|fail<TAB>REASON". Arguments: the host canary, the host's
- * ~/.ssh, the expected UID, GID, process and memory limits, then
- * `--protected PATH...` and `--masked PATH...`. */
-static const char probe_script[] =
-    "r() { printf '%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$3\"; }\n"
-    "canary=$1 hostssh=$2 uid=$3 gid=$4 want_pids=$5 want_mem=$6\n"
-    "shift 6\n"
-    /* runtime-socket */
-    "found=\n"
-    "for s in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock \\\n"
-    "  /var/run/containerd/containerd.sock /run/podman/podman.sock /var/run/podman/podman.sock \\\n"
-    "  /run/crio/crio.sock /run/buildkit/buildkitd.sock \"$HOME/.docker/run/docker.sock\" \\\n"
-    "  \"/run/user/$uid/docker.sock\" \"/run/user/$uid/podman/podman.sock\"; do\n"
-    "  [ -e \"$s\" ] && found=\"$found $s\"\n"
-    "done\n"
-    "if command -v find >/dev/null 2>&1; then\n"
-    "  more=$(find / -maxdepth 4 \\( -path /proc -o -path /sys \\) -prune -o -type s \\( \\\n"
-    "    -name docker.sock -o -name podman.sock -o -name containerd.sock -o -name crio.sock \\\n"
-    "    -o -name buildkitd.sock \\) -print 2>/dev/null | head -n 5 | tr '\\n' ' ')\n"
-    "  [ -n \"$more\" ] && found=\"$found $more\"\n"
-    "fi\n"
-    "if [ -n \"${DOCKER_HOST-}\" ]; then found=\"$found DOCKER_HOST=$DOCKER_HOST\"; fi\n"
-    "if [ -n \"$found\" ]; then r runtime-socket fail \"a container engine is reachable:$found\"\n"
-    "else r runtime-socket pass \"no container engine socket, no DOCKER_HOST\"; fi\n"
-    /* ssh-agent */
-    "if [ -n \"${SSH_AUTH_SOCK+x}\" ]; then\n"
-    "  r ssh-agent fail \"SSH_AUTH_SOCK is set: $SSH_AUTH_SOCK\"\n"
-    "else r ssh-agent pass \"SSH_AUTH_SOCK is unset\"; fi\n"
-    /* capabilities, no-new-privileges, seccomp */
-    "caps= nnp= sec=\n"
-    "while read -r k v rest; do\n"
-    "  case $k in\n"
-    "  Cap*:) case $v in *[!0]*) caps=\"$caps ${k%:}=$v\";; esac;;\n"
-    "  NoNewPrivs:) nnp=$v;;\n"
-    "  Seccomp:) sec=$v;;\n"
-    "  esac\n"
-    "done </proc/self/status\n"
-    "if [ -n \"$caps\" ]; then r capabilities fail \"capability sets not empty:$caps\"\n"
-    "else r capabilities pass \"effective, permitted, inheritable, bounding and ambient sets \\\n"
-    "are 0\"; fi\n"
-    "if [ \"$nnp\" = 1 ]; then r no-new-privileges pass \"NoNewPrivs is 1\"\n"
-    "else r no-new-privileges fail \"NoNewPrivs is ${nnp:-unknown}\"; fi\n"
-    "if [ \"$sec\" = 2 ]; then r seccomp pass \"a seccomp filter is on (mode 2)\"\n"
-    "else r seccomp fail \"seccomp mode is ${sec:-unknown}, not 2 (filtering)\"; fi\n"
-    /* host-canary, host-ssh */
-    "if [ -e \"$canary\" ] || cat \"$canary\" >/dev/null 2>&1; then\n"
-    "  r host-canary fail \"the host file $canary outside the project is visible\"\n"
-    "else r host-canary pass \"the host file $canary outside the project is unreadable\"; fi\n"
-    "if [ -e \"$hostssh\" ]; then r host-ssh fail \"the host's $hostssh is visible\"\n"
-    "else r host-ssh pass \"the host's $hostssh is absent\"; fi\n"
-    /* protected-paths, masked-files */
-    "mode= np=0 bad= nm=0 badm=\n"
-    "for a in \"$@\"; do\n"
-    "  case $a in --protected) mode=p; continue;; --masked) mode=m; continue;; esac\n"
-    "  if [ \"$mode\" = p ]; then\n"
-    "    np=$((np + 1))\n"
-    "    if [ -d \"$a\" ]; then\n"
-    "      if ( : >\"$a/.sandcage-doctor-probe\" ) 2>/dev/null; then\n"
-    "        rm -f \"$a/.sandcage-doctor-probe\"; bad=\"$bad $a\"; continue; fi\n"
-    "    elif ( : >>\"$a\" ) 2>/dev/null; then bad=\"$bad $a\"; continue; fi\n"
-    "    if mv \"$a\" \"$a.sandcage-doctor-probe\" 2>/dev/null; then\n"
-    "      mv \"$a.sandcage-doctor-probe\" \"$a\"; bad=\"$bad $a(renamed)\"; fi\n"
-    "  else\n"
-    "    nm=$((nm + 1))\n"
-    "    if [ -s \"$a\" ]; then badm=\"$badm $a\"; continue; fi\n"
-    "    if ( : >>\"$a\" ) 2>/dev/null; then badm=\"$badm $a(writable)\"; fi\n"
-    "  fi\n"
-    "done\n"
-    "if [ -n \"$bad\" ]; then r protected-paths fail \"writable:$bad\"\n"
-    "elif [ \"$np\" = 0 ]; then r protected-paths pass \"none of the protected paths exists\"\n"
-    "else r protected-paths pass \"$np paths are read-only and cannot be renamed\"; fi\n"
-    "if [ -n \"$badm\" ]; then r masked-files fail \"not masked:$badm\"\n"
-    "elif [ \"$nm\" = 0 ]; then r masked-files pass \"no secret file in the project\"\n"
-    "else r masked-files pass \"$nm secret files read as empty and cannot be written\"; fi\n"
-    /* mount, unshare */
-    "if command -v mount >/dev/null 2>&1; then\n"
-    "  d=$(mktemp -d 2>/dev/null) || d=/tmp\n"
-    "  if mount -t tmpfs sandcage-probe \"$d\" 2>/dev/null; then\n"
-    "    umount \"$d\"; r mount fail \"mounting a tmpfs worked\"\n"
-    "  elif command -v unshare >/dev/null 2>&1 &&\n"
-    "    unshare -rm mount -t tmpfs sandcage-probe \"$d\" 2>/dev/null; then\n"
-    "    r mount fail \"mounting a tmpfs in a new user namespace worked\"\n"
-    "  else r mount pass \"mounting a tmpfs fails\"; fi\n"
-    "  [ \"$d\" = /tmp ] || rmdir \"$d\" 2>/dev/null\n"
-    "else r mount pass \"no mount program in the image (the capability sets are empty)\"; fi\n"
-    "if command -v unshare >/dev/null 2>&1; then\n"
-    "  ok=\n"
-    "  for f in -U -m -n -p; do unshare $f true 2>/dev/null && ok=\"$ok $f\"; done\n"
-    "  if [ -n \"$ok\" ]; then r unshare fail \"new namespaces could be made:$ok\"\n"
-    "  else r unshare pass \"new user, mount, network and PID namespaces are refused\"; fi\n"
-    "else r unshare pass \"no unshare program in the image (the capability sets are empty)\"; fi\n"
-    /* pids-limit, memory-limit */
-    "p=; for f in /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max; do\n"
-    "  [ -r \"$f\" ] && { p=$(cat \"$f\"); break; }; done\n"
-    "if [ -z \"$p\" ] || [ \"$p\" = max ]; then\n"
-    "  r pids-limit fail \"no process limit (${p:-no pids.max})\"\n"
-    "elif [ \"$p\" = \"$want_pids\" ]; then r pids-limit pass \"pids.max is $p, as configured\"\n"
-    "else r pids-limit fail \"pids.max is $p, configured $want_pids\"; fi\n"
-    "m=; for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do\n"
-    "  [ -r \"$f\" ] && { m=$(cat \"$f\"); break; }; done\n"
-    "case $m in\n"
-    "''|max|9223372036854771712) r memory-limit fail \"no memory limit (${m:-no memory.max})\";;\n"
-    "*) r memory-limit pass \"the limit is $m bytes (configured $want_mem)\";;\n"
-    "esac\n"
-    /* user */
-    "if [ \"$(id -u)\" = \"$uid\" ] && [ \"$(id -g)\" = \"$gid\" ]; then\n"
-    "  r user pass \"running as $uid:$gid, the host user\"\n"
-    "else r user fail \"running as $(id -u):$(id -g), not the host user $uid:$gid\"; fi\n";
+ * "NAME<TAB>pass|fail<TAB>REASON". The script is doctor-probe.sh, built in
+ * as `probe_script` (see meson.build); its arguments are pushed below. */
+#include "doctor-probe.h"
 
 static const char *const probe_names[] = {
     "runtime-socket", "ssh-agent",   "capabilities", "no-new-privileges",

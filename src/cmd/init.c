@@ -5,9 +5,9 @@
 #include "../util/log.h"
 #include "../util/path.h"
 #include "../util/strbuf.h"
-#include "../workspace/ecosystem.h"
 #include "../workspace/workspace.h"
 #include "cmd.h"
+#include "init_render.h"
 
 #include <sys/stat.h>
 
@@ -245,7 +245,7 @@ static int cmd_init(int argc, char **argv)
 	_cleanup_ecosystems_ struct sc_ecosystems *eco = NULL;
 	if (sc_ecosystem_detect(ws->root, &eco, &err) < 0)
 		return sc_cmd_report(err);
-	_cleanup_free_ char *text = sc_ecosystem_render_yaml(eco);
+	_cleanup_free_ char *text = sc_init_render_yaml(eco);
 	_cleanup_config_ struct sc_config *cfg = NULL;
 	if (check_loads(text, &cfg, &err) < 0)
 		return sc_cmd_report(err);

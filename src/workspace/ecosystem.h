@@ -1,8 +1,8 @@
 /* The ecosystems of a project (Rust, Node, Python, Go), found from its files
  * the way `sandcage init` needs them: which toolchain each directory uses,
  * which version it pins and where, and its package manager. Detection only
- * reads files; sc_ecosystem_render_yaml() turns the result into the text of
- * a commented .sandcage.yml and is pure. */
+ * reads files; cmd/init_render.c turns the result into the text of a
+ * commented .sandcage.yml. */
 #pragma once
 
 #include "../util/error.h"
@@ -57,10 +57,6 @@ static inline void cleanup_ecosystemsp(struct sc_ecosystems **e)
 }
 #define _cleanup_ecosystems_ _cleanup_(cleanup_ecosystemsp)
 
-/* The text of a commented .sandcage.yml with the suggested toolchains and
- * packages (it always loads through the configuration code). */
-char *sc_ecosystem_render_yaml(const struct sc_ecosystems *eco);
-
 /* "Rust", "Node", "Python", "Go". */
 const char *sc_eco_name(enum sc_eco_kind kind);
 /* The toolchain key: "rust", "node", "python", "go". */
@@ -81,3 +77,5 @@ char *sc_eco_go_version(const char *spec);
 char *sc_eco_rust_channel(const char *text, bool toml);
 /* Compares dotted versions by their numeric parts ("1.10" > "1.9"). */
 int sc_eco_version_cmp(const char *a, const char *b);
+/* Whether `s` is a numeric version: "N(.N)*". */
+bool sc_eco_version_is_numeric(const char *s);

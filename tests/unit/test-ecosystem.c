@@ -1,7 +1,8 @@
-/* Unit tests for src/workspace/ecosystem: version normalisation, detection on
- * the fixture projects of tests/golden/init/CASE/project against
- * CASE/expected.yml (rewritten with SC_UPDATE_GOLDEN=1), and that every text
- * it renders loads through the configuration code. */
+/* Unit tests for src/workspace/ecosystem and the text src/cmd/init_render.c
+ * makes of it: version normalisation, detection on the fixture projects of
+ * tests/golden/init/CASE/project against CASE/expected.yml (rewritten with
+ * SC_UPDATE_GOLDEN=1), and that every text it renders loads through the
+ * configuration code. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "support.h"
 
+#include "cmd/init_render.h"
 #include "config/config.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -171,7 +173,7 @@ static void test_render_hostile_input(void **state)
 	p.n_pins = 1;
 	strv_push(&p.notes, "package.json:1: invalid JSON: '\xff'\nbroken: [");
 	struct sc_ecosystems eco = {&p, 1, true};
-	_cleanup_free_ char *text = sc_ecosystem_render_yaml(&eco);
+	_cleanup_free_ char *text = sc_init_render_yaml(&eco);
 	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(text);
 	assert_string_equal(toolchain(cfg, "node"), "20");
 	assert_int_equal(cfg->packages.len, 2);
@@ -219,7 +221,7 @@ static void test_detect_robust(void **state)
 	assert_int_equal(eco->items[1].notes.len, 1);
 	assert_int_equal(eco->items[2].kind, SC_ECO_GO);
 	assert_string_equal(eco->items[2].dir, "a");
-	_cleanup_free_ char *text = sc_ecosystem_render_yaml(eco);
+	_cleanup_free_ char *text = sc_init_render_yaml(eco);
 	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(text);
 	assert_string_equal(toolchain(cfg, "go"), "system");
 	assert_non_null(strstr(text, "not read: package.json"));
@@ -238,7 +240,7 @@ static void run_golden_case(void **state)
 	_cleanup_error_ struct sc_error *err = NULL;
 	if (sc_ecosystem_detect(project, &eco, &err) < 0)
 		fail_msg("%s", err->msg);
-	_cleanup_free_ char *got = sc_ecosystem_render_yaml(eco);
+	_cleanup_free_ char *got = sc_init_render_yaml(eco);
 	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(got);
 	/* Every ecosystem found has its toolchain, and nothing else does. */
 	for (int k = 0; k < SC_ECO_KINDS; k++) {
