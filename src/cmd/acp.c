@@ -1,12 +1,13 @@
 /* sandcage acp: ACP agents for editors. `acp run` is what an editor starts:
  * the agent in its container, stdio relayed. `acp list`, `install`,
  * `installed` and `uninstall` manage agents from the ACP registry. */
+#include "../acp/install.h"
 #include "../acp/registry.h"
 #include "../acp/store.h"
 #include "../config/config.h"
 #include "../plan/container.h"
 #include "../plan/image.h"
-#include "../session/relay.h"
+#include "../session/session.h"
 #include "../util/log.h"
 #include "../util/strbuf.h"
 #include "../workspace/workspace.h"
@@ -605,12 +606,13 @@ static int acp_run(int argc, char **argv)
 	if (sc_cmd_security_protect(p.cfg, p.ws, &spec, &err) < 0)
 		return sc_cmd_report(err);
 
-	struct sc_acp_session s = {
+	struct sc_session_opts s = {
 	    .engine = p.engine,
 	    .spec = &spec,
-	    .strip_terminal = p.cfg->acp.strip_terminal.value && !o.keep_terminal,
-	    .trace_fd = trace_fd,
-	    .eof_grace_ms = EOF_GRACE_MS,
+	    .mode = SC_SESSION_RELAY,
+	    .relay = {.strip_terminal = p.cfg->acp.strip_terminal.value && !o.keep_terminal,
+	              .trace_fd = trace_fd,
+	              .eof_grace_ms = EOF_GRACE_MS},
 	};
 	/* allowlist: the project's internal network and proxy sidecar. */
 	struct sc_network_session *net = NULL;
@@ -620,7 +622,7 @@ static int acp_run(int argc, char **argv)
 		return sc_cmd_report(err);
 	}
 	int code = 0;
-	int rr = sc_acp_session_run(&s, &code, &err);
+	int rr = sc_session_run(&s, &code, &err);
 	sc_cmd_network_down(net);
 	if (rr < 0)
 		return sc_cmd_report(err);

@@ -1,9 +1,9 @@
 /* Helpers the commands share: usage errors, help, error reports. */
 #include "cmd.h"
+#include "../os/random.h"
 #include "../util/log.h"
 
 #include <stdarg.h>
-#include <sys/random.h>
 #include <time.h>
 
 int sc_cmd_usage_error(const struct sc_command *cmd, const char *fmt, ...)
@@ -81,7 +81,7 @@ int sc_cmd_option_default(const struct sc_command *cmd, int c, char **argv)
 void sc_cmd_random_suffix(char out[7])
 {
 	unsigned char rnd[3] = {0};
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
+	if (os_random(rnd, sizeof(rnd)) < 0) {
 		unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
 		memcpy(rnd, &v, sizeof(rnd));
 	}

@@ -5,6 +5,7 @@
 #include "../config/config.h"
 #include "../plan/container.h"
 #include "../plan/image.h"
+#include "../session/session.h"
 #include "../util/fs.h"
 #include "../util/log.h"
 #include "../util/path.h"
@@ -17,6 +18,7 @@
 #include "security.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 
 extern const struct sc_command sc_cmd_doctor;
@@ -492,7 +494,6 @@ static void run_probes(struct vec *checks, const struct sc_engine *engine,
 	strv_push(&spec.command, "--masked");
 	strv_extend(&spec.command, masked.v);
 
-	_cleanup_strvec_ struct strv argv = STRV_INIT;
 	/* allowlist: the network and proxy sidecar a session gets. */
 	struct sc_network_session *net = NULL;
 	if (cfg->network.mode.value == SC_NETWORK_ALLOWLIST &&
@@ -502,15 +503,23 @@ static void run_probes(struct vec *checks, const struct sc_engine *engine,
 		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
 	}
-	engine->ops->run_argv(engine, &spec, &argv);
 	_cleanup_free_ char *out = NULL, *errout = NULL;
-	int status = 0;
-	int r = proc_run_capture(argv.v, &out, &errout, &status, &err);
+	int status = 0, stopped_by = 0;
+	struct sc_session_opts so = {.engine = engine,
+	                             .spec = &spec,
+	                             .mode = SC_SESSION_CAPTURE,
+	                             .capture = {.out = &out, .err_out = &errout},
+	                             .stopped_by = &stopped_by};
+	int r = sc_session_run(&so, &status, &err);
 	sc_cmd_network_down(net);
 	unlink(canary);
 	if (r < 0) {
 		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
+	}
+	if (stopped_by) { /* the probe container is gone: end as the signal says */
+		signal(stopped_by, SIG_DFL);
+		raise(stopped_by);
 	}
 	for (const char *const *name = probe_names; *name; name++) {
 		bool seen = false;

@@ -161,7 +161,9 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 	}
 
 	int code = 0;
-	int r = sc_session_run(engine, &spec, &code, &err);
+	struct sc_session_opts so = {
+	    .engine = engine, .spec = &spec, .mode = SC_SESSION_FOREGROUND};
+	int r = sc_session_run(&so, &code, &err);
 	sc_cmd_network_down(net);
 	if (r < 0)
 		return sc_cmd_report(err);
