@@ -3,6 +3,7 @@
 #include "../os/signals.h"
 #include "../util/fs.h"
 #include "../util/log.h"
+#include "../util/proc.h"
 #include "../util/strbuf.h"
 #include "reaper.h"
 #include "relay.h"
@@ -136,17 +137,23 @@ static void cleanup_attr(posix_spawnattr_t *a)
 	posix_spawnattr_destroy(a);
 }
 
+/* The signals that stop a session. */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
 /* Blocks the signals the session handles and starts the reaper, before
  * any pipe exists, so that the reaper holds none of them. */
 static int begin(struct session *s, struct sc_error **err)
 {
 	sigset_t mask;
-	sigemptyset(&mask);
+	stop_signals(&mask);
 	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, &s->old);
 	s->sfd = os_signal_fd(&mask);
 	if (s->sfd < 0) {
@@ -180,11 +187,7 @@ static int spawn(struct session *s, char *const argv[], const posix_spawn_file_a
 	_cleanup_(cleanup_attr) posix_spawnattr_t attr;
 	posix_spawnattr_init(&attr);
 	sigset_t deflt;
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGINT);
-	sigaddset(&deflt, SIGTERM);
-	sigaddset(&deflt, SIGHUP);
-	sigaddset(&deflt, SIGQUIT);
+	stop_signals(&deflt);
 	sigaddset(&deflt, SIGPIPE);
 	posix_spawnattr_setsigmask(&attr, &s->old);
 	posix_spawnattr_setsigdefault(&attr, &deflt);
@@ -414,15 +417,6 @@ static int run_capture(struct session *s, char *const argv[], struct sc_error **
 
 /* ---- the runner ---- */
 
-static int exit_status(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
-}
-
 int sc_session_run(const struct sc_session_opts *opts, int *exit_code, struct sc_error **err)
 {
 	_cleanup_strvec_ struct strv argv = STRV_INIT;
@@ -457,7 +451,7 @@ int sc_session_run(const struct sc_session_opts *opts, int *exit_code, struct sc
 	else if (opts->mode == SC_SESSION_RELAY && s.removed)
 		*exit_code = 0; /* the editor ended the session */
 	else
-		*exit_code = exit_status(s.status);
+		*exit_code = proc_exit_status(s.status);
 	if (opts->stopped_by)
 		*opts->stopped_by = s.terminating;
 	return 0;

@@ -31,7 +31,7 @@ char *proc_find_program(const char *name)
 	return NULL;
 }
 
-static int status_code(int status)
+int proc_exit_status(int status)
 {
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -47,7 +47,7 @@ int proc_wait(pid_t pid)
 		if (errno != EINTR)
 			return 127;
 	}
-	return status_code(status);
+	return proc_exit_status(status);
 }
 
 static void cleanup_actions(posix_spawn_file_actions_t *fa)
