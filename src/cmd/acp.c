@@ -1,11 +1,12 @@
 /* sandcage acp: ACP agents for editors. `acp run` is what an editor starts:
  * the agent in its container, stdio relayed. `acp list`, `install`,
  * `installed` and `uninstall` manage agents from the ACP registry. */
+#include "../acp/install.h"
 #include "../acp/registry.h"
 #include "../acp/store.h"
 #include "../config/config.h"
 #include "../launch/launch.h"
-#include "../session/relay.h"
+#include "../session/session.h"
 #include "../util/log.h"
 #include "../util/strbuf.h"
 #include "cmd.h"
@@ -485,15 +486,16 @@ static int acp_run(int argc, char **argv)
 	}
 	if (sc_launch_complete(l, &req, &err) < 0)
 		return sc_cmd_launch_failed(err);
-	struct sc_acp_session s = {
+	struct sc_session_opts s = {
 	    .engine = l->engine,
 	    .spec = &l->spec,
-	    .strip_terminal = l->cfg->acp.strip_terminal.value && !o.keep_terminal,
-	    .trace_fd = trace_fd,
-	    .eof_grace_ms = EOF_GRACE_MS,
+	    .mode = SC_SESSION_RELAY,
+	    .relay = {.strip_terminal = l->cfg->acp.strip_terminal.value && !o.keep_terminal,
+	              .trace_fd = trace_fd,
+	              .eof_grace_ms = EOF_GRACE_MS},
 	};
 	int code = 0;
-	int rr = sc_acp_session_run(&s, &code, &err);
+	int rr = sc_session_run(&s, &code, &err);
 	sc_cmd_launch_end(l);
 	if (rr < 0)
 		return sc_cmd_report(err);

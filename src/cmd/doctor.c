@@ -5,6 +5,7 @@
 #include "../config/config.h"
 #include "../engine/versions.h"
 #include "../launch/launch.h"
+#include "../session/session.h"
 #include "../util/fs.h"
 #include "../util/log.h"
 #include "../util/path.h"
@@ -14,6 +15,7 @@
 #include "launch_ui.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 
 extern const struct sc_command sc_cmd_doctor;
@@ -259,18 +261,23 @@ static void run_probes(struct vec *checks, const char *project, const char *imag
 		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
 	}
-	const struct sc_engine *engine = l->engine;
-	const struct sc_container_spec *spec_p = &l->spec;
-	_cleanup_strvec_ struct strv argv = STRV_INIT;
-	engine->ops->run_argv(engine, spec_p, &argv);
 	_cleanup_free_ char *out = NULL, *errout = NULL;
-	int status = 0;
-	int r = proc_run_capture(argv.v, &out, &errout, &status, &err);
+	int status = 0, stopped_by = 0;
+	struct sc_session_opts so = {.engine = l->engine,
+	                             .spec = &l->spec,
+	                             .mode = SC_SESSION_CAPTURE,
+	                             .capture = {.out = &out, .err_out = &errout},
+	                             .stopped_by = &stopped_by};
+	int r = sc_session_run(&so, &status, &err);
 	sc_cmd_launch_end(l);
 	unlink(canary);
 	if (r < 0) {
 		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
+	}
+	if (stopped_by) { /* the probe container is gone: end as the signal says */
+		signal(stopped_by, SIG_DFL);
+		raise(stopped_by);
 	}
 	for (const char *const *name = probe_names; *name; name++) {
 		bool seen = false;

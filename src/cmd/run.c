@@ -74,7 +74,9 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 	if (sc_launch_prepare(&req, &l, &err) < 0)
 		return sc_cmd_launch_failed(err);
 	int code = 0;
-	int r = sc_session_run(l->engine, &l->spec, &code, &err);
+	struct sc_session_opts so = {
+	    .engine = l->engine, .spec = &l->spec, .mode = SC_SESSION_FOREGROUND};
+	int r = sc_session_run(&so, &code, &err);
 	sc_cmd_launch_end(l);
 	if (r < 0)
 		return sc_cmd_report(err);

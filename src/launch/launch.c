@@ -1,5 +1,6 @@
 /* The launch sequence: open, check, image, plan; and its undoing. */
 #include "../config/config.h"
+#include "../os/random.h"
 #include "../plan/container.h"
 #include "../plan/network.h"
 #include "../plan/ssh.h"
@@ -9,7 +10,6 @@
 
 #include <pwd.h>
 #include <stdarg.h>
-#include <sys/random.h>
 #include <time.h>
 
 extern char **environ;
@@ -58,7 +58,7 @@ void sc_launch_host_current(struct sc_launch_host *host, struct strv *storage)
 static void random_suffix(char out[7])
 {
 	unsigned char rnd[3] = {0};
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
+	if (os_random(rnd, sizeof(rnd)) < 0) {
 		unsigned v = (unsigned)getpid() ^ (unsigned)time(NULL);
 		memcpy(rnd, &v, sizeof(rnd));
 	}

@@ -1,24 +1,10 @@
 #include "reaper.h"
+#include "../os/fd.h"
 #include "../util/fs.h"
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <time.h>
-
-/* Closes every descriptor from `first` on, so that the reaper, which may live
- * on after sandcage, holds no end of any pipe of sandcage's (an editor
- * waiting for EOF on sandcage's stdout would otherwise wait for it too). */
-static void close_from(int first)
-{
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
-		return;
-#endif
-	long max = sysconf(_SC_OPEN_MAX);
-	for (long fd = first; fd < (max > 0 ? max : 1024); fd++)
-		close((int)fd);
-}
 
 /* The reaper sits in its own session, away from the terminal's and the
  * caller's signals, and waits for the end of a pipe only sandcage holds. A
@@ -34,7 +20,7 @@ int sc_reaper_start_with(const struct sc_engine *engine, const char *name, void 
                          void *ctx, int *notify_fd)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (os_pipe(p) < 0)
 		return -errno;
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -58,7 +44,10 @@ int sc_reaper_start_with(const struct sc_engine *engine, const char *name, void 
 				_exit(1);
 			rd = 3;
 		}
-		close_from(4);
+		/* The reaper may live on after sandcage: it must hold no end of
+		 * any pipe of sandcage's (an editor waiting for EOF on sandcage's
+		 * stdout would otherwise wait for it too). */
+		os_close_from(4);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);

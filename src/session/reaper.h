@@ -1,6 +1,7 @@
 /* A cleanup process that removes a container even when sandcage is killed
- * (SIGKILL included). Used by every command that runs a container in the
- * foreground: sessions, the ACP relay, the ACP installs. */
+ * (SIGKILL included). Started by the session runner (session.h) for every
+ * container sandcage runs, and with a function by the network session
+ * (network.h) for the proxy sidecar and the network. */
 #pragma once
 
 #include "../engine/engine.h"

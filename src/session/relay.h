@@ -3,7 +3,8 @@
  * relay copies bytes both ways as they arrive, in order, nonblocking, so
  * that neither side can stall the other. It reads JSON only to remove the
  * host-side `terminal` capabilities from the editor's `initialize` request;
- * everything else passes byte for byte. */
+ * everything else passes byte for byte. The container around it is run by
+ * the session runner (session.h, SC_SESSION_RELAY). */
 #pragma once
 
 #include "../engine/engine.h"
@@ -69,21 +70,3 @@ int sc_relay_run(const struct sc_relay_config *config, struct sc_relay_stats *st
  * removed, *out gets the new line (compact JSON, the other keys in their
  * order). *out stays NULL when the line passes unchanged. Exposed for tests. */
 void sc_relay_filter_initialize(const char *line, size_t len, bool *is_initialize, char **out);
-
-struct sc_acp_session {
-	const struct sc_engine *engine;
-	const struct sc_container_spec *spec; /* interactive, no TTY, with a name */
-	bool strip_terminal;
-	int trace_fd; /* -1: none */
-	/* How long the agent may take to end by itself after the editor's
-	 * input ended, before its container is removed. */
-	int eof_grace_ms;
-};
-
-/* Runs the container of `s->spec` with its stdin and stdout relayed to
- * sandcage's, its stderr on sandcage's. Signals (SIGTERM, SIGINT, SIGHUP,
- * SIGQUIT), the editor's EOF and the editor going away remove the
- * container; a reaper removes it even when sandcage is killed. *exit_code is
- * the agent's exit status, 0 when the editor ended the session, or 128+N
- * for signal N. Returns <0 only when the engine could not be started. */
-int sc_acp_session_run(const struct sc_acp_session *s, int *exit_code, struct sc_error **err);

@@ -1,4 +1,5 @@
 #include "proc.h"
+#include "../os/fd.h"
 #include "fs.h"
 #include "path.h"
 #include "strbuf.h"
@@ -30,7 +31,7 @@ char *proc_find_program(const char *name)
 	return NULL;
 }
 
-static int status_code(int status)
+int proc_exit_status(int status)
 {
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
@@ -46,7 +47,7 @@ int proc_wait(pid_t pid)
 		if (errno != EINTR)
 			return 127;
 	}
-	return status_code(status);
+	return proc_exit_status(status);
 }
 
 static void cleanup_actions(posix_spawn_file_actions_t *fa)
@@ -76,11 +77,11 @@ int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
                      struct sc_error **err)
 {
 	int opipe[2] = {-1, -1}, epipe[2] = {-1, -1};
-	if (out && pipe2(opipe, O_CLOEXEC) < 0)
+	if (out && os_pipe(opipe) < 0)
 		return sc_error_set(err, errno, "pipe");
 	_cleanup_close_ int oread = opipe[0];
 	_cleanup_close_ int owrite = opipe[1];
-	if (errout && pipe2(epipe, O_CLOEXEC) < 0)
+	if (errout && os_pipe(epipe) < 0)
 		return sc_error_set(err, errno, "pipe");
 	_cleanup_close_ int eread = epipe[0];
 	_cleanup_close_ int ewrite = epipe[1];
@@ -153,7 +154,7 @@ int proc_run_lines(char *const argv[], char *const env_add[],
                    struct sc_error **err)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (os_pipe(p) < 0)
 		return sc_error_set(err, errno, "pipe");
 	_cleanup_close_ int rd = p[0];
 	_cleanup_close_ int wr = p[1];

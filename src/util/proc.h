@@ -15,6 +15,10 @@ char *proc_find_program(const char *name);
 int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
                      struct sc_error **err);
 
+/* The exit status of a waitpid() status as a shell reports it: the code,
+ * or 128+N for signal N. */
+int proc_exit_status(int status);
+
 /* Starts argv inheriting stdio; *pid on success. */
 int proc_spawn(char *const argv[], pid_t *pid, struct sc_error **err);
 /* Waits for pid, retrying on EINTR; returns the exit status as a shell

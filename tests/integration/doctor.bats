@@ -103,3 +103,38 @@ teardown() {
 	[[ "$output" == *"fail  image              sandcage-test/does-not-exist:1 is missing"* ]]
 	[[ "$output" != *"building image"* ]]
 }
+
+# A probe that does not end: a `find` that sleeps, mounted over
+# /usr/local/bin (first in the image's PATH), as a trusted project mount.
+hang_probe() {
+	mkdir -p "$WORK/slowbin" "$WORK/tmp"
+	printf '#!/bin/sh\nexec sleep 300\n' >"$WORK/slowbin/find"
+	chmod +x "$WORK/slowbin/find"
+	printf 'mounts:\n  - source: %s\n    target: /usr/local/bin\n' "$WORK/slowbin" >"$REPO/.sandcage.yml"
+	(cd "$REPO" && "$SANDCAGE" trust --yes >/dev/null)
+}
+
+@test "SIGKILL of doctor while its probe runs leaves no container" {
+	hang_probe
+	cd "$REPO"
+	TMPDIR=$WORK/tmp "$SANDCAGE" -q doctor >/dev/null 2>&1 &
+	pid=$!
+	wait_running "$REPO"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	wait_no_containers "$REPO" 15
+}
+
+@test "SIGTERM of doctor removes the probe's container and the canary, and ends it" {
+	hang_probe
+	cd "$REPO"
+	TMPDIR=$WORK/tmp "$SANDCAGE" -q doctor >/dev/null 2>&1 &
+	pid=$!
+	wait_running "$REPO"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 143 ]
+	[ -z "$(containers_of "$REPO")" ]
+	[ -z "$(ls "$WORK/tmp")" ]
+}
