@@ -25,6 +25,12 @@ extern char **environ;
 /* After a signal, how long the relay still passes the agent's last words
  * to the editor. */
 #define RELAY_DRAIN_MS 5000
+/* The grace after the editor's EOF counts from when the container runs: on
+ * a loaded machine a container can take longer to start than the grace, and
+ * its agent would be removed before it read its input. At most this long
+ * after the EOF, though, whatever the engine says. */
+#define EOF_START_LIMIT_MS 30000
+#define EOF_POLL_MS        500
 /* How long a busy session sleeps between looks at its child. */
 #define TICK_MS 200
 
@@ -56,6 +62,19 @@ static void remove_container(struct session *s, const char *why)
 	s->removed = true;
 	if (s->escalate_at == 0)
 		s->escalate_at = now_ms();
+}
+
+/* Whether the container runs now; false while the engine is still
+ * creating it, and once it has ended. */
+static bool container_running(const struct session *s)
+{
+	const struct sc_engine *e = s->o->engine;
+	if (!e->ops->container_state)
+		return true;
+	_cleanup_free_ char *state = NULL;
+	if (e->ops->container_state(e, s->o->spec->name, &state, NULL) < 0)
+		return true;
+	return streq(state, "running") || streq(state, "paused") || streq(state, "restarting");
 }
 
 static void reap(struct session *s)
@@ -255,7 +274,7 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 	_cleanup_error_ struct sc_error *relay_err = NULL;
 	{
 		_cleanup_relay_ struct sc_relay *relay = sc_relay_new(&rc);
-		double eof_at = 0, term_at = 0;
+		double eof_at = 0, running_since = 0, polled_at = 0, term_at = 0;
 		while (!sc_relay_done(relay)) {
 			bool busy = s->terminating || eof_at > 0 || s->exited || s->escalate_at > 0;
 			bool sig = false;
@@ -271,7 +290,17 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 				term_at = now;
 			if (sc_relay_client_closed(relay) && eof_at == 0)
 				eof_at = now;
-			if (eof_at > 0 && !s->removed && now - eof_at > ro->eof_grace_ms)
+			/* The grace counts from when the container runs (a poll
+			 * of its state every EOF_POLL_MS until then). */
+			if (eof_at > 0 && running_since == 0 && now - polled_at >= EOF_POLL_MS) {
+				polled_at = now;
+				if (container_running(s))
+					running_since = now;
+			}
+			reap(s);
+			if (eof_at > 0 && !s->removed && !s->exited &&
+			    ((running_since > 0 && now - running_since > ro->eof_grace_ms) ||
+			     now - eof_at > EOF_START_LIMIT_MS))
 				remove_container(s, "the editor's input ended");
 			if (sc_relay_client_gone(relay) && !s->removed)
 				remove_container(s, "the editor went away");
