@@ -1,9 +1,9 @@
 #include "trust.h"
-#include "../plan/security.h"
 #include "../util/fs.h"
 #include "../util/hash.h"
 #include "../util/path.h"
 #include "../util/strbuf.h"
+#include "validate.h"
 
 #include <fcntl.h>
 #include <jansson.h>
@@ -74,7 +74,7 @@ void sc_trust_grants(const struct sc_config *cfg, enum sc_layer layer, struct ve
 	            " to every agent (env_passthrough)");
 	for (size_t i = 0; i < cfg->env.len; i++) {
 		const struct sc_cfg_map_entry *e = &cfg->env.items[i];
-		if (e->value.origin.layer == layer && sc_security_env_denied(e->key))
+		if (e->value.origin.layer == layer && sc_env_name_denied(e->key))
 			grant(out, e->value.origin,
 			      "set `%s=%s` (a variable that changes how programs "
 			      "run or where traffic goes)",
