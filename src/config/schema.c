@@ -22,54 +22,6 @@ static bool strv_has(const char *const *v, const char *s)
 	return false;
 }
 
-/* ---- did you mean ---- */
-
-static size_t levenshtein(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	size_t row[65];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* The nearest candidate: edit distance at most 2, or one a prefix of the
- * other; NULL when nothing is near. */
-static const char *nearest(const char *word, const char *const *candidates)
-{
-	const char *best = NULL;
-	size_t best_dist = SIZE_MAX;
-	size_t wl = strlen(word);
-	for (const char *const *c = candidates; *c; c++) {
-		size_t d = levenshtein(word, *c);
-		size_t cl = strlen(*c);
-		bool prefix = wl >= 2 && cl >= 2 && (strncmp(word, *c, cl < wl ? cl : wl) == 0);
-		if (d > 2 && !prefix)
-			continue;
-		if (d < best_dist) {
-			best = *c;
-			best_dist = d;
-		}
-	}
-	return best;
-}
-
 /* ---- the decoder ---- */
 
 struct dec {
@@ -181,7 +133,7 @@ static const struct sc_key *key_find(struct dec *d, const struct sc_member *m,
 	const char **names = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		names[i] = keys[i].name;
-	const char *near = nearest(name, names);
+	const char *near = sc_nearest(name, names);
 	free(names);
 	size_t mark = push_key(d, m->key);
 	_cleanup_free_ char *full = xstrdup(strbuf_str(&d->path));
@@ -292,7 +244,7 @@ static void get_enum(struct dec *d, const struct sc_value *v, void *base, const 
 			return;
 		}
 	}
-	const char *near = nearest(v->u.str.ptr, k->names);
+	const char *near = sc_nearest(v->u.str.ptr, k->names);
 	if (near && *near)
 		fail(d, v->pos, "expected one of %s, found \"%s\" (did you mean \"%s\"?)",
 		     k->allowed, v->u.str.ptr, near);
@@ -498,7 +450,7 @@ static bool map_key_ok(struct dec *d, const struct sc_member *m, const struct sc
 	}
 	if (strv_has(k->known, m->key))
 		return true;
-	const char *near = nearest(m->key, k->known);
+	const char *near = sc_nearest(m->key, k->known);
 	_cleanup_free_ char *known = NULL;
 	if (near) {
 		fail_plain(d, m->key_pos, "unknown toolchain `%s` (did you mean `%s.%s`?)",
@@ -625,7 +577,7 @@ static void decode_service(struct dec *d, const struct sc_member *sm, const stru
 			has_command |= seen[i] || s->command.len;
 	if (has_command || s->builtin || d->partial)
 		return;
-	const char *near = nearest(sm->key, sc_builtin_services);
+	const char *near = sc_nearest(sm->key, sc_builtin_services);
 	if (near)
 		fail(d, sm->key_pos,
 		     "a custom harness needs `command` (the program to run); did you mean the "

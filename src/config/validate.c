@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,6 +268,52 @@ const char *sc_name_unsafe(const char *s, bool slash_ok)
 	if (!slash_ok && strchr(s, '/'))
 		return "contains `/`";
 	return NULL;
+}
+
+/* ---- did you mean ---- */
+
+static size_t levenshtein(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	size_t row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *sc_nearest(const char *word, const char *const *candidates)
+{
+	const char *best = NULL;
+	size_t best_dist = SIZE_MAX;
+	size_t wl = strlen(word);
+	for (const char *const *c = candidates; *c; c++) {
+		size_t d = levenshtein(word, *c);
+		size_t cl = strlen(*c);
+		bool prefix = wl >= 2 && cl >= 2 && (strncmp(word, *c, cl < wl ? cl : wl) == 0);
+		if (d > 2 && !prefix)
+			continue;
+		if (d < best_dist) {
+			best = *c;
+			best_dist = d;
+		}
+	}
+	return best;
 }
 
 /* ---- sizes ---- */

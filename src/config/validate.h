@@ -50,3 +50,8 @@ const char *sc_name_unsafe(const char *s, bool slash_ok);
 /* Docker's memory sizes, with binary multiples: 512m, 4g, 4gb, 1.5g,
  * 1073741824. */
 bool sc_parse_memory(const char *s, int64_t *bytes);
+
+/* "Did you mean": the candidate nearest `word` (edit distance at most 2, or
+ * one a prefix of the other), NULL when nothing is near. `candidates` is
+ * NULL-terminated. */
+const char *sc_nearest(const char *word, const char *const *candidates);
