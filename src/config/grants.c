@@ -44,6 +44,17 @@ static char *join_list(const struct sc_cfg_list *l)
 	return strbuf_steal(&sb);
 }
 
+/* "BEFORE`ITEM`AFTER" for each item of the list `field` the layer set. */
+static void grant_items(const struct sc_grant_ctx *ctx, const void *field, const char *before,
+                        const char *after)
+{
+	const struct sc_cfg_list *l = field;
+	for (size_t i = 0; i < l->len; i++)
+		if (here(ctx, l->items[i].origin))
+			grant(ctx, l->items[i].origin, "%s`%s`%s", before, l->items[i].value,
+			      after);
+}
+
 void sc_grant_mounts(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field)
 {
 	(void)key;
@@ -61,12 +72,7 @@ void sc_grant_passthrough(const struct sc_grant_ctx *ctx, const struct sc_key *k
                           const void *field)
 {
 	(void)key;
-	const struct sc_cfg_list *l = field;
-	for (size_t i = 0; i < l->len; i++)
-		if (here(ctx, l->items[i].origin))
-			grant(ctx, l->items[i].origin,
-			      "pass the host variable `%s` to every agent (env_passthrough)",
-			      l->items[i].value);
+	grant_items(ctx, field, "pass the host variable ", " to every agent (env_passthrough)");
 }
 
 void sc_grant_env(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field)
@@ -87,13 +93,9 @@ void sc_grant_service_env(const struct sc_grant_ctx *ctx, const struct sc_key *k
                           const void *field)
 {
 	(void)key;
-	const struct sc_cfg_list *l = field;
-	const char *name = ctx->svc->name;
-	for (size_t i = 0; i < l->len; i++)
-		if (here(ctx, l->items[i].origin))
-			grant(ctx, l->items[i].origin,
-			      "pass the host variable `%s` to `%s` (services.%s.env)",
-			      l->items[i].value, name, name);
+	_cleanup_free_ char *after =
+	    xasprintf(" to `%s` (services.%s.env)", ctx->svc->name, ctx->svc->name);
+	grant_items(ctx, field, "pass the host variable ", after);
 }
 
 void sc_grant_service_command(const struct sc_grant_ctx *ctx, const struct sc_key *key,
@@ -111,35 +113,26 @@ void sc_grant_service_args(const struct sc_grant_ctx *ctx, const struct sc_key *
                            const void *field)
 {
 	(void)key;
-	const struct sc_cfg_list *l = field;
-	for (size_t i = 0; i < l->len; i++)
-		if (here(ctx, l->items[i].origin))
-			grant(ctx, l->items[i].origin, "give `%s` the argument `%s`",
-			      ctx->svc->name, l->items[i].value);
+	_cleanup_free_ char *before = xasprintf("give `%s` the argument ", ctx->svc->name);
+	grant_items(ctx, field, before, "");
 }
 
 void sc_grant_service_install(const struct sc_grant_ctx *ctx, const struct sc_key *key,
                               const void *field)
 {
 	(void)key;
-	const struct sc_cfg_list *l = field;
-	for (size_t i = 0; i < l->len; i++)
-		if (here(ctx, l->items[i].origin))
-			grant(ctx, l->items[i].origin,
-			      "run `%s` while building the image (services.%s.install)",
-			      l->items[i].value, ctx->svc->name);
+	_cleanup_free_ char *after =
+	    xasprintf(" while building the image (services.%s.install)", ctx->svc->name);
+	grant_items(ctx, field, "run ", after);
 }
 
 void sc_grant_service_domains(const struct sc_grant_ctx *ctx, const struct sc_key *key,
                               const void *field)
 {
 	(void)key;
-	const struct sc_cfg_list *l = field;
-	const char *name = ctx->svc->name;
-	for (size_t i = 0; i < l->len; i++)
-		if (here(ctx, l->items[i].origin))
-			grant(ctx, l->items[i].origin, "let `%s` reach `%s` (services.%s.domains)",
-			      name, l->items[i].value, name);
+	_cleanup_free_ char *before = xasprintf("let `%s` reach ", ctx->svc->name);
+	_cleanup_free_ char *after = xasprintf(" (services.%s.domains)", ctx->svc->name);
+	grant_items(ctx, field, before, after);
 }
 
 void sc_grant_network_mode(const struct sc_grant_ctx *ctx, const struct sc_key *key,
@@ -156,11 +149,7 @@ void sc_grant_network_allow(const struct sc_grant_ctx *ctx, const struct sc_key 
                             const void *field)
 {
 	(void)key;
-	const struct sc_cfg_list *l = field;
-	for (size_t i = 0; i < l->len; i++)
-		if (here(ctx, l->items[i].origin))
-			grant(ctx, l->items[i].origin, "allow network access to `%s`",
-			      l->items[i].value);
+	grant_items(ctx, field, "allow network access to ", "");
 }
 
 void sc_grant_ssh(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field)
@@ -214,12 +203,7 @@ void sc_grant_ca_certificates(const struct sc_grant_ctx *ctx, const struct sc_ke
                               const void *field)
 {
 	(void)key;
-	const struct sc_cfg_list *l = field;
-	for (size_t i = 0; i < l->len; i++)
-		if (here(ctx, l->items[i].origin))
-			grant(ctx, l->items[i].origin,
-			      "copy the host file `%s` into the image as a CA certificate",
-			      l->items[i].value);
+	grant_items(ctx, field, "copy the host file ", " into the image as a CA certificate");
 }
 
 /* Other than the engine's default network, or none. */

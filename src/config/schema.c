@@ -361,15 +361,6 @@ static bool get_path(struct dec *d, const struct sc_value *v, struct sc_cfg_str 
 
 /* ---- lists and maps ---- */
 
-static void list_release(struct sc_cfg_list *l)
-{
-	for (size_t i = 0; i < l->len; i++)
-		free(l->items[i].value);
-	free(l->items);
-	l->items = NULL;
-	l->len = 0;
-}
-
 static void list_push(struct sc_cfg_list *l, char *value, struct sc_origin origin)
 {
 	l->items = xreallocarray(l->items, l->len + 1, sizeof(*l->items));
@@ -395,7 +386,7 @@ static bool get_list(struct dec *d, const struct sc_value *v, const struct sc_ke
                      struct sc_cfg_list *out)
 {
 	bool string_is_list = k->kind == SC_KEY_COMMAND;
-	list_release(out);
+	sc_cfg_list_release(out);
 	out->origin = origin_of(d, v);
 	if (string_is_list && v->kind == SC_VALUE_STRING)
 		return get_item(d, v, k, out);
@@ -526,7 +517,7 @@ static void service_defaults(const struct sc_key *keys, struct sc_service *s)
 			b->origin = def;
 		} else {
 			struct sc_cfg_list *l = sc_key_field(s, k);
-			list_release(l);
+			sc_cfg_list_release(l);
 			l->origin = def;
 		}
 	}

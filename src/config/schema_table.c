@@ -476,7 +476,7 @@ struct sc_value *sc_config_defaults(void)
 
 /* ---- freeing and small accessors ---- */
 
-static void list_release(struct sc_cfg_list *l)
+void sc_cfg_list_release(struct sc_cfg_list *l)
 {
 	for (size_t i = 0; i < l->len; i++)
 		free(l->items[i].value);
@@ -523,7 +523,7 @@ void sc_schema_release(const struct sc_key *keys, void *base)
 		case SC_KEY_LIST:
 		case SC_KEY_COMMAND:
 		case SC_KEY_FILES:
-			list_release(f);
+			sc_cfg_list_release(f);
 			break;
 		case SC_KEY_MAP:
 			map_release(f);

@@ -95,6 +95,8 @@ static inline const void *sc_key_cfield(const void *base, const struct sc_key *k
 int sc_key_enum_get(const void *base, const struct sc_key *key, struct sc_origin *origin);
 void sc_key_enum_set(void *base, const struct sc_key *key, int value, struct sc_origin origin);
 
+/* Frees the items of a list and empties it. */
+void sc_cfg_list_release(struct sc_cfg_list *l);
 /* Frees the fields of `keys` in `base`. */
 void sc_schema_release(const struct sc_key *keys, void *base);
 
