@@ -110,51 +110,45 @@ static void text_keys(struct strbuf *sb, const char *prefix, const struct sc_key
 	for (const struct sc_key *k = keys; k->name; k++) {
 		const void *f = sc_key_cfield(base, k);
 		_cleanup_free_ char *key = xasprintf("%s%s", prefix, k->name);
-		switch (k->kind) {
-		case SC_KEY_TABLE: {
+		switch (sc_key_store(k)) {
+		case SC_STORE_TABLE: {
 			_cleanup_free_ char *sub = xasprintf("%s.", key);
 			text_keys(sb, sub, k->sub, base);
 			break;
 		}
-		case SC_KEY_STR:
-		case SC_KEY_FILE:
-		case SC_KEY_SOURCE:
-		case SC_KEY_TARGET:
-		case SC_KEY_MEMORY:
+		case SC_STORE_STR:
 			line_str(sb, key, f);
 			break;
-		case SC_KEY_BOOL:
+		case SC_STORE_BOOL:
 			line_bool(sb, key, f);
 			break;
-		case SC_KEY_INT: {
+		case SC_STORE_INT: {
 			const struct sc_cfg_int *n = f;
 			strbuf_addf(sb, "%s = %lld", key, (long long)n->value);
 			add_origin(sb, n->origin);
 			break;
 		}
-		case SC_KEY_CPUS: {
+		case SC_STORE_NUM: {
 			const struct sc_cfg_num *n = f;
 			_cleanup_free_ char *num = sc_cfg_format_number(n->value);
 			strbuf_addf(sb, "%s = %s", key, num);
 			add_origin(sb, n->origin);
 			break;
 		}
-		case SC_KEY_ENUM: {
+		case SC_STORE_ENUM: {
 			struct sc_origin o;
 			int v = sc_key_enum_get(base, k, &o);
 			strbuf_addf(sb, "%s = \"%s\"", key, k->names[v]);
 			add_origin(sb, o);
 			break;
 		}
-		case SC_KEY_LIST:
-		case SC_KEY_COMMAND:
-		case SC_KEY_FILES:
+		case SC_STORE_LIST:
 			line_list(sb, key, f);
 			break;
-		case SC_KEY_MAP:
+		case SC_STORE_MAP:
 			lines_map(sb, key, f);
 			break;
-		case SC_KEY_SERVICES: {
+		case SC_STORE_SERVICES: {
 			const struct sc_config *cfg = base;
 			for (size_t i = 0; i < cfg->services.len; i++) {
 				const struct sc_service *s = &cfg->services.items[i];
@@ -163,7 +157,7 @@ static void text_keys(struct strbuf *sb, const char *prefix, const struct sc_key
 			}
 			break;
 		}
-		case SC_KEY_MOUNTS: {
+		case SC_STORE_MOUNTS: {
 			const struct sc_config *cfg = base;
 			if (cfg->mounts.len == 0) {
 				strbuf_addf(sb, "%s = []", key);
@@ -242,46 +236,40 @@ static void json_keys(json_t *obj, const struct sc_key *keys, const void *base)
 	for (const struct sc_key *k = keys; k->name; k++) {
 		const void *f = sc_key_cfield(base, k);
 		json_t *j = NULL;
-		switch (k->kind) {
-		case SC_KEY_TABLE:
+		switch (sc_key_store(k)) {
+		case SC_STORE_TABLE:
 			j = json_object();
 			json_keys(j, k->sub, base);
 			break;
-		case SC_KEY_STR:
-		case SC_KEY_FILE:
-		case SC_KEY_SOURCE:
-		case SC_KEY_TARGET:
-		case SC_KEY_MEMORY:
+		case SC_STORE_STR:
 			j = json_str(f);
 			break;
-		case SC_KEY_BOOL:
+		case SC_STORE_BOOL:
 			j = json_bool(f);
 			break;
-		case SC_KEY_INT: {
+		case SC_STORE_INT: {
 			const struct sc_cfg_int *n = f;
 			j = leaf(json_integer(n->value), n->origin);
 			break;
 		}
-		case SC_KEY_CPUS: {
+		case SC_STORE_NUM: {
 			const struct sc_cfg_num *n = f;
 			j = leaf(json_real(n->value), n->origin);
 			break;
 		}
-		case SC_KEY_ENUM: {
+		case SC_STORE_ENUM: {
 			struct sc_origin o;
 			int v = sc_key_enum_get(base, k, &o);
 			j = leaf(json_string(k->names[v]), o);
 			break;
 		}
-		case SC_KEY_LIST:
-		case SC_KEY_COMMAND:
-		case SC_KEY_FILES:
+		case SC_STORE_LIST:
 			j = json_list(f);
 			break;
-		case SC_KEY_MAP:
+		case SC_STORE_MAP:
 			j = json_map(f);
 			break;
-		case SC_KEY_SERVICES: {
+		case SC_STORE_SERVICES: {
 			const struct sc_config *cfg = base;
 			j = json_object();
 			for (size_t i = 0; i < cfg->services.len; i++) {
@@ -292,7 +280,7 @@ static void json_keys(json_t *obj, const struct sc_key *keys, const void *base)
 			}
 			break;
 		}
-		case SC_KEY_MOUNTS: {
+		case SC_STORE_MOUNTS: {
 			const struct sc_config *cfg = base;
 			j = json_array();
 			for (size_t i = 0; i < cfg->mounts.len; i++) {

@@ -690,8 +690,7 @@ static void fill_strings(const struct sc_key *keys, void *base)
 	for (const struct sc_key *k = keys; k->name; k++) {
 		if (k->kind == SC_KEY_TABLE) {
 			fill_strings(k->sub, base);
-		} else if (k->kind == SC_KEY_STR || k->kind == SC_KEY_FILE ||
-		           k->kind == SC_KEY_MEMORY) {
+		} else if (sc_key_store(k) == SC_STORE_STR) {
 			struct sc_cfg_str *s = sc_key_field(base, k);
 			if (!s->value)
 				s->value = xstrdup("");

@@ -371,6 +371,39 @@ static const struct {
           "cloudcode-pa.googleapis.com")},
 };
 
+enum sc_key_store sc_key_store(const struct sc_key *key)
+{
+	switch (key->kind) {
+	case SC_KEY_TABLE:
+		return SC_STORE_TABLE;
+	case SC_KEY_BOOL:
+		return SC_STORE_BOOL;
+	case SC_KEY_INT:
+		return SC_STORE_INT;
+	case SC_KEY_CPUS:
+		return SC_STORE_NUM;
+	case SC_KEY_ENUM:
+		return SC_STORE_ENUM;
+	case SC_KEY_LIST:
+	case SC_KEY_COMMAND:
+	case SC_KEY_FILES:
+		return SC_STORE_LIST;
+	case SC_KEY_MAP:
+		return SC_STORE_MAP;
+	case SC_KEY_SERVICES:
+		return SC_STORE_SERVICES;
+	case SC_KEY_MOUNTS:
+		return SC_STORE_MOUNTS;
+	case SC_KEY_STR:
+	case SC_KEY_FILE:
+	case SC_KEY_SOURCE:
+	case SC_KEY_TARGET:
+	case SC_KEY_MEMORY:
+		break;
+	}
+	return SC_STORE_STR;
+}
+
 /* Every enum key's field is an int-sized enum. */
 _Static_assert(sizeof(enum sc_network_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sc_engine_kind) == sizeof(int), "enum size");
@@ -424,38 +457,32 @@ static const char *const *builtin_list(size_t i, const char *key)
 static void put_keys(struct sc_value *t, const struct sc_key *keys, ssize_t builtin)
 {
 	for (const struct sc_key *k = keys; k->name; k++) {
-		switch (k->kind) {
-		case SC_KEY_TABLE:
+		switch (sc_key_store(k)) {
+		case SC_STORE_TABLE:
 			put_keys(put(t, k->name, sc_value_new(SC_VALUE_TABLE, no_pos)), k->sub, -1);
 			break;
-		case SC_KEY_STR:
-		case SC_KEY_FILE:
-		case SC_KEY_SOURCE:
-		case SC_KEY_TARGET:
-		case SC_KEY_MEMORY:
-		case SC_KEY_ENUM:
+		case SC_STORE_STR:
+		case SC_STORE_ENUM:
 			put(t, k->name,
 			    sc_value_new_string(k->def.str, strlen(k->def.str), no_pos));
 			break;
-		case SC_KEY_BOOL:
+		case SC_STORE_BOOL:
 			put(t, k->name, sc_value_new_bool(k->def.boolean, no_pos));
 			break;
-		case SC_KEY_INT:
-		case SC_KEY_CPUS:
+		case SC_STORE_INT:
+		case SC_STORE_NUM:
 			put(t, k->name, sc_value_new_integer(k->def.integer, no_pos));
 			break;
-		case SC_KEY_LIST:
-		case SC_KEY_COMMAND:
-		case SC_KEY_FILES:
-		case SC_KEY_MOUNTS:
+		case SC_STORE_LIST:
+		case SC_STORE_MOUNTS:
 			put_list(t, k->name,
 			         builtin >= 0 ? builtin_list((size_t)builtin, k->name)
 			                      : k->def.list);
 			break;
-		case SC_KEY_MAP:
+		case SC_STORE_MAP:
 			put(t, k->name, sc_value_new(SC_VALUE_TABLE, no_pos));
 			break;
-		case SC_KEY_SERVICES: {
+		case SC_STORE_SERVICES: {
 			struct sc_value *s = put(t, k->name, sc_value_new(SC_VALUE_TABLE, no_pos));
 			for (size_t i = 0; i < N_ELEMENTS(builtin_defaults); i++)
 				put_keys(put(s, builtin_defaults[i].name,
@@ -501,34 +528,28 @@ void sc_schema_release(const struct sc_key *keys, void *base)
 	struct sc_config *cfg = base; /* for the kinds only the root has */
 	for (const struct sc_key *k = keys; k->name; k++) {
 		void *f = sc_key_field(base, k);
-		switch (k->kind) {
-		case SC_KEY_TABLE:
+		switch (sc_key_store(k)) {
+		case SC_STORE_TABLE:
 			sc_schema_release(k->sub, base);
 			break;
-		case SC_KEY_STR:
-		case SC_KEY_FILE:
-		case SC_KEY_SOURCE:
-		case SC_KEY_TARGET:
-		case SC_KEY_MEMORY: {
+		case SC_STORE_STR: {
 			struct sc_cfg_str *s = f;
 			free(s->value);
 			s->value = NULL;
 			break;
 		}
-		case SC_KEY_BOOL:
-		case SC_KEY_INT:
-		case SC_KEY_CPUS:
-		case SC_KEY_ENUM:
+		case SC_STORE_BOOL:
+		case SC_STORE_INT:
+		case SC_STORE_NUM:
+		case SC_STORE_ENUM:
 			break;
-		case SC_KEY_LIST:
-		case SC_KEY_COMMAND:
-		case SC_KEY_FILES:
+		case SC_STORE_LIST:
 			sc_cfg_list_release(f);
 			break;
-		case SC_KEY_MAP:
+		case SC_STORE_MAP:
 			map_release(f);
 			break;
-		case SC_KEY_SERVICES:
+		case SC_STORE_SERVICES:
 			for (size_t i = 0; i < cfg->services.len; i++) {
 				free(cfg->services.items[i].name);
 				sc_schema_release(k->sub, &cfg->services.items[i]);
@@ -537,7 +558,7 @@ void sc_schema_release(const struct sc_key *keys, void *base)
 			cfg->services.items = NULL;
 			cfg->services.len = 0;
 			break;
-		case SC_KEY_MOUNTS:
+		case SC_STORE_MOUNTS:
 			for (size_t i = 0; i < cfg->mounts.len; i++)
 				sc_schema_release(k->sub, &cfg->mounts.items[i]);
 			free(cfg->mounts.items);

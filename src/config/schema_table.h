@@ -29,6 +29,20 @@ enum sc_key_kind {
 	SC_KEY_MOUNTS,   /* sc_config.mounts: a list of tables of `sub` keys */
 };
 
+/* How a kind's field is stored (what defaults, freeing and rendering see). */
+enum sc_key_store {
+	SC_STORE_TABLE,    /* SC_KEY_TABLE */
+	SC_STORE_STR,      /* struct sc_cfg_str */
+	SC_STORE_BOOL,     /* struct sc_cfg_bool */
+	SC_STORE_INT,      /* struct sc_cfg_int */
+	SC_STORE_NUM,      /* struct sc_cfg_num */
+	SC_STORE_ENUM,     /* an int-sized enum and an origin */
+	SC_STORE_LIST,     /* struct sc_cfg_list */
+	SC_STORE_MAP,      /* struct sc_cfg_map */
+	SC_STORE_SERVICES, /* sc_config.services */
+	SC_STORE_MOUNTS,   /* sc_config.mounts */
+};
+
 /* NULL when `s` is fine, else the message (to free). */
 typedef char *(*sc_check_fn)(const char *s);
 
@@ -90,6 +104,8 @@ static inline const void *sc_key_cfield(const void *base, const struct sc_key *k
 {
 	return (const char *)base + key->offset;
 }
+
+enum sc_key_store sc_key_store(const struct sc_key *key);
 
 /* An enum key's value and origin. */
 int sc_key_enum_get(const void *base, const struct sc_key *key, struct sc_origin *origin);
