@@ -442,18 +442,17 @@ static bool map_key_ok(struct dec *d, const struct sc_member *m, const struct sc
 	if (strv_has(k->known, m->key))
 		return true;
 	const char *near = sc_nearest(m->key, k->known);
-	_cleanup_free_ char *known = NULL;
 	if (near) {
-		fail_plain(d, m->key_pos, "unknown toolchain `%s` (did you mean `%s.%s`?)",
+		fail_plain(d, m->key_pos, "unknown %s `%s` (did you mean `%s.%s`?)", k->what,
 		           strbuf_str(&d->path), k->name, near);
-	} else {
-		struct strbuf sb = STRBUF_INIT;
-		for (const char *const *p = k->known; *p; p++)
-			strbuf_addf(&sb, "%s%s", p == k->known ? "" : ", ", *p);
-		known = strbuf_steal(&sb);
-		fail_plain(d, m->key_pos, "unknown toolchain `%s` (known: %s)",
-		           strbuf_str(&d->path), known);
+		return false;
 	}
+	struct strbuf known = STRBUF_INIT;
+	for (const char *const *p = k->known; *p; p++)
+		strbuf_addf(&known, "%s%s", p == k->known ? "" : ", ", *p);
+	fail_plain(d, m->key_pos, "unknown %s `%s` (known: %s)", k->what, strbuf_str(&d->path),
+	           strbuf_str(&known));
+	strbuf_release(&known);
 	return false;
 }
 

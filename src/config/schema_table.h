@@ -78,6 +78,7 @@ struct sc_key {
 	/* SC_KEY_MAP: the keys allowed, or a check of each key; and whether
 	 * values may be any scalar (else version strings). */
 	const char *const *known;
+	const char *what; /* a known key, in messages: "toolchain" */
 	sc_check_fn key_check;
 	bool scalars;
 	/* Trust: a project or local file setting this key needs approval for
