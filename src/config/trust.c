@@ -1,16 +1,12 @@
 #include "trust.h"
-#include "../plan/security.h"
 #include "../util/fs.h"
 #include "../util/hash.h"
 #include "../util/path.h"
 #include "../util/strbuf.h"
+#include "schema_table.h"
 
 #include <fcntl.h>
 #include <jansson.h>
-
-/* The defaults of schema.c that resources are compared with. */
-#define DEFAULT_MEMORY_BYTES (8LL * 1024 * 1024 * 1024)
-#define DEFAULT_PIDS         1024
 
 void sc_grant_free(void *p)
 {
@@ -21,120 +17,69 @@ void sc_grant_free(void *p)
 	free(g);
 }
 
-static void grant(struct vec *out, struct sc_origin origin, const char *fmt, ...) _printf_(3, 4);
-static void grant(struct vec *out, struct sc_origin origin, const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	struct sc_grant *g = xcalloc(1, sizeof(*g));
-	g->text = strbuf_steal(&sb);
-	g->origin = origin;
-	vec_push(out, g);
-}
+/* ---- what a file grants: the keys of the schema with a grant ---- */
 
-/* A list as one line: `a b "c d"`. */
-static char *join_list(const struct sc_cfg_list *l)
+struct grant_call {
+	unsigned rank, minor; /* the key's, and a service key's within its service */
+	size_t service;       /* the service's index */
+	const struct sc_key *key;
+	const void *field;
+	const struct sc_service *svc;
+};
+
+static void collect(const struct sc_config *cfg, const struct sc_key *keys, struct vec *calls)
 {
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < l->len; i++) {
-		const char *v = l->items[i].value;
-		if (i)
-			strbuf_addc(&sb, ' ');
-		if (*v && !strpbrk(v, " \t\"'\\"))
-			strbuf_adds(&sb, v);
-		else
-			strbuf_addf(&sb, "\"%s\"", v);
+	for (const struct sc_key *k = keys; k->name; k++) {
+		if (k->kind == SC_KEY_TABLE) {
+			collect(cfg, k->sub, calls);
+			continue;
+		}
+		for (size_t s = 0; k->kind == SC_KEY_SERVICES && s < cfg->services.len; s++) {
+			const struct sc_service *svc = &cfg->services.items[s];
+			for (const struct sc_key *sk = k->sub; sk->name; sk++) {
+				if (!sk->grant)
+					continue;
+				struct grant_call *c = xcalloc(1, sizeof(*c));
+				*c = (struct grant_call){k->grant_rank,
+				                         sk->grant_rank,
+				                         s,
+				                         sk,
+				                         sc_key_cfield(svc, sk),
+				                         svc};
+				vec_push(calls, c);
+			}
+		}
+		if (!k->grant)
+			continue;
+		struct grant_call *c = xcalloc(1, sizeof(*c));
+		*c = (struct grant_call){k->grant_rank, 0, 0, k, sc_key_cfield(cfg, k), NULL};
+		vec_push(calls, c);
 	}
-	return strbuf_steal(&sb);
 }
 
-/* "BEFORE`ITEM`AFTER" for each item `layer` set. */
-static void grant_items(struct vec *out, const struct sc_cfg_list *l, enum sc_layer layer,
-                        const char *before, const char *after)
+static int call_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < l->len; i++)
-		if (l->items[i].origin.layer == layer)
-			grant(out, l->items[i].origin, "%s`%s`%s", before, l->items[i].value,
-			      after);
+	const struct grant_call *x = *(const struct grant_call *const *)a;
+	const struct grant_call *y = *(const struct grant_call *const *)b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->service != y->service)
+		return x->service < y->service ? -1 : 1;
+	return x->minor < y->minor ? -1 : x->minor > y->minor;
 }
 
 void sc_trust_grants(const struct sc_config *cfg, enum sc_layer layer, struct vec *out)
 {
-	for (size_t i = 0; i < cfg->mounts.len; i++) {
-		const struct sc_cfg_mount *m = &cfg->mounts.items[i];
-		if (m->origin.layer == layer)
-			grant(out, m->origin, "mount the host path `%s` at `%s` (%s)",
-			      m->source.value, m->target.value,
-			      m->readonly.value ? "read-only" : "read-write");
+	struct vec calls = VEC_INIT(free);
+	collect(cfg, sc_schema_root, &calls);
+	if (calls.len)
+		qsort(calls.items, calls.len, sizeof(void *), call_cmp);
+	for (size_t i = 0; i < calls.len; i++) {
+		const struct grant_call *c = calls.items[i];
+		struct sc_grant_ctx ctx = {cfg, layer, c->svc, out};
+		c->key->grant(&ctx, c->key, c->field);
 	}
-	grant_items(out, &cfg->env_passthrough, layer, "pass the host variable ",
-	            " to every agent (env_passthrough)");
-	for (size_t i = 0; i < cfg->env.len; i++) {
-		const struct sc_cfg_map_entry *e = &cfg->env.items[i];
-		if (e->value.origin.layer == layer && sc_security_env_denied(e->key))
-			grant(out, e->value.origin,
-			      "set `%s=%s` (a variable that changes how programs "
-			      "run or where traffic goes)",
-			      e->key, e->value.value);
-	}
-	for (size_t s = 0; s < cfg->services.len; s++) {
-		const struct sc_service *svc = &cfg->services.items[s];
-		for (size_t i = 0; i < svc->env.len; i++)
-			if (svc->env.items[i].origin.layer == layer)
-				grant(out, svc->env.items[i].origin,
-				      "pass the host variable `%s` to `%s` (services.%s.env)",
-				      svc->env.items[i].value, svc->name, svc->name);
-		if (svc->command.len && svc->command.origin.layer == layer) {
-			_cleanup_free_ char *cmd = join_list(&svc->command);
-			grant(out, svc->command.origin, "run `%s` as the command `%s`", svc->name,
-			      cmd);
-		}
-		for (size_t i = 0; i < svc->args.len; i++)
-			if (svc->args.items[i].origin.layer == layer)
-				grant(out, svc->args.items[i].origin, "give `%s` the argument `%s`",
-				      svc->name, svc->args.items[i].value);
-		for (size_t i = 0; i < svc->install.len; i++)
-			if (svc->install.items[i].origin.layer == layer)
-				grant(out, svc->install.items[i].origin,
-				      "run `%s` while building the image (services.%s.install)",
-				      svc->install.items[i].value, svc->name);
-		for (size_t i = 0; i < svc->domains.len; i++)
-			if (svc->domains.items[i].origin.layer == layer)
-				grant(out, svc->domains.items[i].origin,
-				      "let `%s` reach `%s` (services.%s.domains)", svc->name,
-				      svc->domains.items[i].value, svc->name);
-	}
-	if (cfg->network.mode.origin.layer == layer && cfg->network.mode.value == SC_NETWORK_OPEN)
-		grant(out, cfg->network.mode.origin, "open network access (network.mode: open)");
-	grant_items(out, &cfg->network.allow, layer, "allow network access to ", "");
-	if (cfg->ssh.enabled.origin.layer == layer && cfg->ssh.enabled.value)
-		grant(out, cfg->ssh.enabled.origin,
-		      "SSH for git with sandcage's container key (ssh.enabled)");
-	if (cfg->resources.memory.origin.layer == layer &&
-	    cfg->resources.memory_bytes > DEFAULT_MEMORY_BYTES)
-		grant(out, cfg->resources.memory.origin,
-		      "a memory limit of %s, above the default 8g", cfg->resources.memory.value);
-	if (cfg->resources.cpus.origin.layer == layer && cfg->resources.cpus.value == 0)
-		grant(out, cfg->resources.cpus.origin, "no CPU limit (resources.cpus: 0)");
-	if (cfg->resources.pids.origin.layer == layer && cfg->resources.pids.value > DEFAULT_PIDS)
-		grant(out, cfg->resources.pids.origin,
-		      "a process limit of %lld, above the default %d",
-		      (long long)cfg->resources.pids.value, DEFAULT_PIDS);
-	if (cfg->image.dockerfile.origin.layer == layer && *cfg->image.dockerfile.value)
-		grant(
-		    out, cfg->image.dockerfile.origin,
-		    "build the image from the Dockerfile `%s` (its directory is the build context)",
-		    cfg->image.dockerfile.value);
-	grant_items(out, &cfg->image.ca_certificates, layer, "copy the host file ",
-	            " into the image as a CA certificate");
-	const char *bn = cfg->image.build_network.value;
-	if (cfg->image.build_network.origin.layer == layer && !streq(bn, "default") &&
-	    !streq(bn, "none"))
-		grant(out, cfg->image.build_network.origin, "build the image on the network `%s`",
-		      bn);
+	vec_release(&calls);
 }
 
 int sc_trust_hash_file(const char *path, bool *exists, char sha256[65], struct sc_error **err)

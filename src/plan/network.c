@@ -5,65 +5,24 @@
  * once and checks the addresses it is about to connect to, which is what a
  * rule against private addresses needs (tinyproxy's filter only sees names). */
 #include "network.h"
+#include "../config/validate.h"
 #include "../util/hash.h"
 #include "../util/strbuf.h"
 #include "container.h"
 #include "sc-config.h"
 
-static bool is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static bool valid_host(const char *h, size_t n)
-{
-	if (n >= 2 && h[0] == '*' && h[1] == '.') {
-		h += 2;
-		n -= 2;
-	}
-	if (n == 0 || n > 253)
-		return false;
-	size_t label = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = h[i];
-		if (c == '.') {
-			if (label == 0 || h[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (is_alnum(c) || c == '-') {
-			if (label == 0 && c == '-')
-				return false;
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return label > 0 && h[n - 1] != '-';
-}
-
 bool sc_allow_parse(const char *entry, char **host, unsigned *port)
 {
-	const char *colon = strchr(entry, ':');
-	size_t n = colon ? (size_t)(colon - entry) : strlen(entry);
-	unsigned long p = 443;
-	if (colon) {
-		const char *d = colon + 1;
-		size_t len = strlen(d);
-		if (len == 0 || len > 5 || strspn(d, "0123456789") != len)
-			return false;
-		p = strtoul(d, NULL, 10);
-		if (p < 1 || p > 65535)
-			return false;
-	}
-	if (!valid_host(entry, n))
+	size_t n = 0;
+	unsigned p = 0;
+	if (sc_valid_domain(entry, &n, &p) != SC_DOMAIN_OK)
 		return false;
 	char *h = xstrndup(entry, n);
 	for (char *c = h; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
 	*host = h;
-	*port = (unsigned)p;
+	*port = p;
 	return true;
 }
 

@@ -2,6 +2,7 @@
  * for, and the mounts that protect the host's git and sandcage files and hide
  * secret files from the agent. */
 #include "security.h"
+#include "../config/validate.h"
 #include "../util/path.h"
 #include "../util/strbuf.h"
 #include "image.h"
@@ -13,113 +14,9 @@
 
 /* ---- the environment ---- */
 
-/* Variables that change how programs run, where traffic goes, or that reach
- * the host. fnmatch patterns, compared without regard to case. */
-static const char *const denied_env[] = {
-    /* how programs run */
-    "LD_*",
-    "DYLD_*",
-    "BASH_ENV",
-    "ENV",
-    "BASH_FUNC_*",
-    "SHELLOPTS",
-    "BASHOPTS",
-    "PS4",
-    "PROMPT_COMMAND",
-    "IFS",
-    "PATH",
-    "HOME",
-    "NODE_OPTIONS",
-    "NODE_PATH",
-    "PYTHONPATH",
-    "PYTHONHOME",
-    "PYTHONSTARTUP",
-    "PERL5LIB",
-    "PERL5OPT",
-    "PERLLIB",
-    "RUBYOPT",
-    "RUBYLIB",
-    "JAVA_TOOL_OPTIONS",
-    "_JAVA_OPTIONS",
-    "JDK_JAVA_OPTIONS",
-    "GIT_SSH",
-    "GIT_SSH_COMMAND",
-    "GIT_CONFIG*",
-    "GIT_EXEC_PATH",
-    "GIT_ASKPASS",
-    "SSH_ASKPASS",
-    "GIT_PROXY_COMMAND",
-    "GIT_EXTERNAL_DIFF",
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_COMMON_DIR",
-    "GIT_TEMPLATE_DIR",
-    "GIT_EDITOR",
-    "GIT_PAGER",
-    "GIT_SEQUENCE_EDITOR",
-    "EDITOR",
-    "VISUAL",
-    "PAGER",
-    "LESSOPEN",
-    "LESSCLOSE",
-    "BROWSER",
-    "RUSTC_WRAPPER",
-    "CARGO_BUILD_RUSTC_WRAPPER",
-    "GOFLAGS",
-    /* where traffic goes */
-    "*_PROXY",
-    "*_BASE_URL",
-    "*_API_BASE",
-    "*_ENDPOINT",
-    "*_ENDPOINT_URL",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "CURL_CA_BUNDLE",
-    "REQUESTS_CA_BUNDLE",
-    "NODE_EXTRA_CA_CERTS",
-    "NODE_TLS_REJECT_UNAUTHORIZED",
-    "GIT_SSL_NO_VERIFY",
-    "GIT_SSL_CAINFO",
-    "NPM_CONFIG_*",
-    "YARN_REGISTRY",
-    "PIP_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-    "PIP_TRUSTED_HOST",
-    "UV_INDEX_URL",
-    "UV_EXTRA_INDEX_URL",
-    "GOPROXY",
-    "GOSUMDB",
-    "GONOSUMDB",
-    "GOINSECURE",
-    "CARGO_REGISTRIES_*",
-    /* the host */
-    "DOCKER_*",
-    "CONTAINER_HOST",
-    "KUBECONFIG",
-    "SSH_AUTH_SOCK",
-    "GPG_AGENT_INFO",
-    "XDG_RUNTIME_DIR",
-    "DBUS_SESSION_BUS_ADDRESS",
-    NULL,
-};
-
 bool sc_security_env_denied(const char *name)
 {
-	for (const char *const *p = denied_env; *p; p++)
-		if (fnmatch(*p, name, FNM_CASEFOLD) == 0)
-			return true;
-	return false;
-}
-
-static bool env_name_ok(const char *s)
-{
-	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
-		return false;
-	for (s++; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_'))
-			return false;
-	return true;
+	return sc_env_name_denied(name);
 }
 
 /* The layers the user writes on this machine: the project and local files
@@ -167,23 +64,10 @@ static void report(struct check *c, struct sc_origin o, const char *key, const c
 
 /* ---- names ---- */
 
-/* A name sandcage turns into an argument, a path or a Docker object name:
- * no `/`, no `..`, no leading `-`. `slash_ok` for image references. */
-static const char *bad_name(const char *s, bool slash_ok)
-{
-	if (*s == '-')
-		return "starts with `-` (it would be read as an option)";
-	if (strstr(s, ".."))
-		return "contains `..`";
-	if (!slash_ok && strchr(s, '/'))
-		return "contains `/`";
-	return NULL;
-}
-
 static void check_name(struct check *c, struct sc_origin o, const char *key, const char *value,
                        bool slash_ok)
 {
-	const char *why = bad_name(value, slash_ok);
+	const char *why = sc_name_unsafe(value, slash_ok);
 	if (why)
 		report(c, o, key, "\"%s\" %s; choose a name of letters, digits, `.`, `_` and `-`",
 		       value, why);
@@ -232,7 +116,7 @@ static void check_names(struct check *c)
 static void check_env_name(struct check *c, struct sc_origin o, const char *key, const char *name,
                            bool passthrough)
 {
-	if (!env_name_ok(name)) {
+	if (!sc_valid_env_name(name)) {
 		report(c, o, key,
 		       "invalid environment variable name \"%s\"; use letters, digits and `_`, not "
 		       "starting with a digit",

@@ -11,6 +11,7 @@
 #include "support.h"
 
 #include "config/config.h"
+#include "config/edit.h"
 #include "config/merge.h"
 #include "config/schema.h"
 #include "config/toml.h"
@@ -649,6 +650,97 @@ static void run_golden_case(void **state)
 		check_golden(case_dir, "expected.txt", got, "expected-error.txt");
 }
 
+/* ---- edit.c: ssh.enabled in config.toml ---- */
+
+static void test_edit_enable_ssh(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"", "[ssh]\nenabled = true\n"},
+	    {"a = 1", "a = 1\n\n[ssh]\nenabled = true\n"},
+	    {"a = 1\n", "a = 1\n\n[ssh]\nenabled = true\n"},
+	    {"[ssh]\nenabled = false # x\n", "[ssh]\nenabled = true # x\n"},
+	    {"[ssh] # c\nx = 1\n", "[ssh] # c\nenabled = true\nx = 1\n"},
+	    {"[ssh]", "[ssh]\nenabled = true\n"},
+	    {"[ssh]\r\nx = 1\r\n", "[ssh]\r\nenabled = true\r\nx = 1\r\n"},
+	    {"[env]\nA = \"b\"\n", "[env]\nA = \"b\"\n\n[ssh]\nenabled = true\n"},
+	};
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		bool already = true;
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_free_ char *out =
+		    sc_config_edit_enable_ssh(cases[i].in, "/g/config.toml", &already, &err);
+		if (!out)
+			fail_msg("case %zu: %s", i, err ? err->msg : "already");
+		assert_false(already);
+		assert_string_equal(out, cases[i].out);
+	}
+	static const struct {
+		const char *in, *msg;
+	} errors[] = {
+	    {"ssh = 3\n", "/g/config.toml:1:7: `ssh` is a integer, not a table"},
+	    {"[ssh]\nenabled = \"no\"\n", "`ssh.enabled` is not `false` where sandcage can change"},
+	    {"x = [", "cannot set ssh.enabled in the global configuration; fix it first"},
+	    {"ssh = { other = 1 }\n", "without rewriting it"},
+	};
+	for (size_t i = 0; i < N_ELEMENTS(errors); i++) {
+		bool already = true;
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_free_ char *out =
+		    sc_config_edit_enable_ssh(errors[i].in, "/g/config.toml", &already, &err);
+		assert_null(out);
+		assert_non_null(err);
+		if (!strstr(err->msg, errors[i].msg))
+			fail_msg("case %zu: \"%s\" does not say \"%s\"", i, err->msg,
+			         errors[i].msg);
+	}
+	bool already = false;
+	_cleanup_error_ struct sc_error *err = NULL;
+	assert_null(sc_config_edit_enable_ssh("[ssh]\nenabled = true\n", "f", &already, &err));
+	assert_true(already);
+	assert_null(err);
+}
+
+static void test_enable_ssh_file(void **state)
+{
+	char tmp[] = "/tmp/sc-config-edit-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	_cleanup_free_ char *file = path_join(tmp, "config.toml");
+	_cleanup_error_ struct sc_error *err = NULL;
+	bool changed = false;
+	/* A missing file is created, readable by the user only. */
+	assert_int_equal(sc_config_enable_ssh(file, &changed, &err), 0);
+	assert_true(changed);
+	struct stat st;
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	_cleanup_free_ char *text = NULL;
+	assert_int_equal(fs_read_file(file, &text, NULL, &err), 0);
+	assert_string_equal(text, "[ssh]\nenabled = true\n");
+	/* Then nothing to change. */
+	assert_int_equal(sc_config_enable_ssh(file, &changed, &err), 0);
+	assert_false(changed);
+	/* A link is followed: the file it names is edited, keeping its mode. */
+	write_file(tmp, "real.toml", "[ssh]\nenabled = false\n");
+	_cleanup_free_ char *real = path_join(tmp, "real.toml");
+	assert_int_equal(chmod(real, 0640), 0);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(symlink(real, file), 0);
+	assert_int_equal(sc_config_enable_ssh(file, &changed, &err), 0);
+	assert_true(changed);
+	struct stat lst;
+	assert_int_equal(lstat(file, &lst), 0);
+	assert_true(S_ISLNK(lst.st_mode));
+	free(text);
+	text = NULL;
+	assert_int_equal(fs_read_file(real, &text, NULL, &err), 0);
+	assert_string_equal(text, "[ssh]\nenabled = true\n");
+	assert_int_equal(stat(real, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	rm_rf(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest unit[] = {
@@ -672,6 +764,8 @@ int main(void)
 	    cmocka_unit_test(test_conversions),
 	    cmocka_unit_test(test_load_files),
 	    cmocka_unit_test(test_render_json),
+	    cmocka_unit_test(test_edit_enable_ssh),
+	    cmocka_unit_test(test_enable_ssh_file),
 	};
 
 	return unit_run_with_cases("config", unit, N_ELEMENTS(unit), golden_root(),

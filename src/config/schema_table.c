@@ -1,0 +1,620 @@
+/* The schema's tables, the built-in defaults made from them, and freeing. */
+#include "schema_table.h"
+#include "validate.h"
+
+#include <stddef.h>
+
+const char *const sc_reserved_names[] = {
+    "shell",  "build", "init", "config",  "setup", "acp",     "ps", "stop",
+    "doctor", "trust", "help", "version", "logs",  "compose", NULL,
+};
+
+const char *const sc_builtin_services[] = {"claude", "codex", "gemini", NULL};
+static const char *const known_toolchains[] = {"node", "python", "rust", "go", NULL};
+static const char *const network_modes[] = {"open", "none", "allowlist", NULL};
+static const char *const engines[] = {"", "docker", "podman", NULL};
+
+/* ---- the checks, with their messages ---- */
+
+static char *check_not_empty(const char *s)
+{
+	return *s ? NULL : xstrdup("must not be empty");
+}
+
+static char *check_env_name(const char *s)
+{
+	if (sc_valid_env_name(s))
+		return NULL;
+	return xasprintf("invalid environment variable name \"%s\" (expected letters, digits and "
+	                 "`_`, not starting with a digit)",
+	                 s);
+}
+
+static char *check_package(const char *s)
+{
+	if (sc_valid_package(s))
+		return NULL;
+	return xasprintf(
+	    "invalid package name \"%s\" (expected a Debian package name such as "
+	    "\"ripgrep\" or \"ripgrep=13.0.0-4\": [a-z0-9][a-z0-9+.-]+ and an optional "
+	    "=VERSION)",
+	    s);
+}
+
+static char *check_image_ref(const char *s)
+{
+	if (sc_valid_image_ref(s))
+		return NULL;
+	return xasprintf("invalid image reference \"%s\" (expected something like "
+	                 "\"debian:bookworm-slim\" or \"registry.example.com/team/image:tag\")",
+	                 s);
+}
+
+static char *check_docker_name(const char *s)
+{
+	if (sc_valid_docker_name(s))
+		return NULL;
+	return xasprintf("invalid name \"%s\" (expected [a-zA-Z0-9][a-zA-Z0-9_.-]+, as Docker "
+	                 "requires)",
+	                 s);
+}
+
+static char *check_domain(const char *s)
+{
+	switch (sc_valid_domain(s, NULL, NULL)) {
+	case SC_DOMAIN_OK:
+		return NULL;
+	case SC_DOMAIN_BAD_PORT:
+		return xasprintf("invalid port in \"%s\" (expected HOST or HOST:PORT with a port "
+		                 "from 1 to 65535)",
+		                 s);
+	case SC_DOMAIN_BAD_HOST:
+		break;
+	}
+	return xasprintf("invalid domain \"%s\" (expected a host name such as \"example.com\", "
+	                 "\"*.example.com\" or \"example.com:8443\")",
+	                 s);
+}
+
+static char *check_version(const char *s)
+{
+	if (sc_valid_version(s))
+		return NULL;
+	return xasprintf("invalid version \"%s\" (expected something like \"20\", \"3.12\" or "
+	                 "\"1.79.0\")",
+	                 s);
+}
+
+static char *check_url(const char *s)
+{
+	if (sc_valid_url(s))
+		return NULL;
+	return xasprintf("invalid URL \"%s\" (expected an https://, http:// or file:// URL "
+	                 "without spaces)",
+	                 s);
+}
+
+static char *check_absolute(const char *s)
+{
+	if (sc_valid_absolute(s))
+		return NULL;
+	return xasprintf("expected an absolute path, found \"%s\"", s);
+}
+
+static char *check_project_path(const char *s)
+{
+	if (sc_valid_project_path(s))
+		return NULL;
+	return xasprintf("invalid path \"%s\" (expected a path relative to the project root, "
+	                 "without `..`, such as \".git/hooks/\")",
+	                 s);
+}
+
+static char *check_name_pattern(const char *s)
+{
+	if (sc_valid_name_pattern(s))
+		return NULL;
+	return xasprintf("invalid file name pattern \"%s\" (expected a name such as \".env\" or "
+	                 "\".env.*\", or `!NAME` for an exception; no `/`)",
+	                 s);
+}
+
+/* ---- the tables ---- */
+
+#define LIST(...)  ((const char *const[]){__VA_ARGS__, NULL})
+#define CFG(field) offsetof(struct sc_config, field)
+#define SVC(field) offsetof(struct sc_service, field)
+#define MNT(field) offsetof(struct sc_cfg_mount, field)
+
+static const struct sc_key image_keys[] = {
+    {.name = "base",
+     .kind = SC_KEY_STR,
+     .offset = CFG(image.base),
+     .def.str = "debian:bookworm-slim",
+     .check = check_image_ref},
+    {.name = "dockerfile",
+     .kind = SC_KEY_FILE,
+     .offset = CFG(image.dockerfile),
+     .def.str = "",
+     .grant = sc_grant_dockerfile,
+     .grant_rank = 11},
+    {.name = "ca_certificates",
+     .kind = SC_KEY_FILES,
+     .offset = CFG(image.ca_certificates),
+     .appendable = true,
+     .grant = sc_grant_ca_certificates,
+     .grant_rank = 12},
+    {.name = "build_network",
+     .kind = SC_KEY_STR,
+     .offset = CFG(image.build_network),
+     .def.str = "default",
+     .check = check_docker_name,
+     .grant = sc_grant_build_network,
+     .grant_rank = 13},
+    {0},
+};
+
+static const struct sc_key network_keys[] = {
+    {.name = "mode",
+     .kind = SC_KEY_ENUM,
+     .offset = CFG(network.mode.value),
+     .aux = CFG(network.mode.origin),
+     .def.str = "open",
+     .names = network_modes,
+     .allowed = "open, none, allowlist",
+     .grant = sc_grant_network_mode,
+     .grant_rank = 5},
+    {.name = "allow",
+     .kind = SC_KEY_LIST,
+     .offset = CFG(network.allow),
+     .check = check_domain,
+     .appendable = true,
+     .grant = sc_grant_network_allow,
+     .grant_rank = 6},
+    {0},
+};
+
+static const struct sc_key resources_keys[] = {
+    {.name = "memory",
+     .kind = SC_KEY_MEMORY,
+     .offset = CFG(resources.memory),
+     .aux = CFG(resources.memory_bytes),
+     .def.str = "8g",
+     .grant = sc_grant_memory,
+     .grant_rank = 8},
+    {.name = "cpus",
+     .kind = SC_KEY_CPUS,
+     .offset = CFG(resources.cpus),
+     .def.integer = 0,
+     .grant = sc_grant_cpus,
+     .grant_rank = 9},
+    {.name = "pids",
+     .kind = SC_KEY_INT,
+     .offset = CFG(resources.pids),
+     .def.integer = 1024,
+     .grant = sc_grant_pids,
+     .grant_rank = 10},
+    {0},
+};
+
+static const struct sc_key ssh_keys[] = {
+    {.name = "enabled",
+     .kind = SC_KEY_BOOL,
+     .offset = CFG(ssh.enabled),
+     .def.boolean = false,
+     .grant = sc_grant_ssh,
+     .grant_rank = 7},
+    {0},
+};
+
+static const struct sc_key home_keys[] = {
+    {.name = "volume",
+     .kind = SC_KEY_STR,
+     .offset = CFG(home.volume),
+     .def.str = "sandcage-home",
+     .check = check_docker_name},
+    {0},
+};
+
+static const struct sc_key acp_keys[] = {
+    {.name = "registry_url",
+     .kind = SC_KEY_STR,
+     .offset = CFG(acp.registry_url),
+     .def.str = "https://cdn.agentclientprotocol.com/registry/v1/latest/registry.json",
+     .check = check_url},
+    {.name = "strip_terminal",
+     .kind = SC_KEY_BOOL,
+     .offset = CFG(acp.strip_terminal),
+     .def.boolean = true},
+    {0},
+};
+
+/* Read from the global layer only (src/plan/security.c rejects them elsewhere). */
+static const struct sc_key security_keys[] = {
+    {.name = "protected_paths",
+     .kind = SC_KEY_LIST,
+     .offset = CFG(security.protected_paths),
+     .def.list = LIST(".sandcage.yml", ".sandcage.local.yml", ".git/hooks/", ".git/config"),
+     .check = check_project_path,
+     .appendable = true},
+    {.name = "masked_files",
+     .kind = SC_KEY_LIST,
+     .offset = CFG(security.masked_files),
+     .def.list = LIST(".env", ".env.*", "!.env.example"),
+     .check = check_name_pattern,
+     .appendable = true},
+    {0},
+};
+
+/* The built-in services' defaults come from builtin_defaults below; these
+ * are a custom harness's (`enabled` is true for one written down). */
+const struct sc_key sc_schema_service[] = {
+    {.name = "enabled", .kind = SC_KEY_BOOL, .offset = SVC(enabled), .def.boolean = true},
+    {.name = "command",
+     .kind = SC_KEY_COMMAND,
+     .offset = SVC(command),
+     .appendable = true,
+     .grant = sc_grant_service_command,
+     .grant_rank = 2},
+    {.name = "install",
+     .kind = SC_KEY_LIST,
+     .offset = SVC(install),
+     .check = check_not_empty,
+     .appendable = true,
+     .grant = sc_grant_service_install,
+     .grant_rank = 4},
+    {.name = "env",
+     .kind = SC_KEY_LIST,
+     .offset = SVC(env),
+     .check = check_env_name,
+     .appendable = true,
+     .grant = sc_grant_service_env,
+     .grant_rank = 1},
+    {.name = "args",
+     .kind = SC_KEY_LIST,
+     .offset = SVC(args),
+     .appendable = true,
+     .grant = sc_grant_service_args,
+     .grant_rank = 3},
+    {.name = "domains",
+     .kind = SC_KEY_LIST,
+     .offset = SVC(domains),
+     .check = check_domain,
+     .appendable = true,
+     .grant = sc_grant_service_domains,
+     .grant_rank = 5},
+    {0},
+};
+
+/* A mount is one list item, written whole in one layer. */
+const struct sc_key sc_schema_mount[] = {
+    {.name = "source", .kind = SC_KEY_SOURCE, .offset = MNT(source), .required = true},
+    {.name = "target",
+     .kind = SC_KEY_TARGET,
+     .offset = MNT(target),
+     .check = check_absolute,
+     .required = true},
+    {.name = "readonly", .kind = SC_KEY_BOOL, .offset = MNT(readonly), .def.boolean = false},
+    {0},
+};
+
+const struct sc_key sc_schema_root[] = {
+    {.name = "image", .kind = SC_KEY_TABLE, .sub = image_keys},
+    {.name = "toolchains",
+     .kind = SC_KEY_MAP,
+     .offset = CFG(toolchains),
+     .check = check_version,
+     .known = known_toolchains,
+     .what = "toolchain"},
+    {.name = "packages",
+     .kind = SC_KEY_LIST,
+     .offset = CFG(packages),
+     .check = check_package,
+     .appendable = true},
+    {.name = "services",
+     .kind = SC_KEY_SERVICES,
+     .offset = CFG(services),
+     .sub = sc_schema_service,
+     .grant_rank = 4},
+    {.name = "env",
+     .kind = SC_KEY_MAP,
+     .offset = CFG(env),
+     .key_check = check_env_name,
+     .scalars = true,
+     .grant = sc_grant_env,
+     .grant_rank = 3},
+    {.name = "env_passthrough",
+     .kind = SC_KEY_LIST,
+     .offset = CFG(env_passthrough),
+     .check = check_env_name,
+     .appendable = true,
+     .grant = sc_grant_passthrough,
+     .grant_rank = 2},
+    {.name = "mounts",
+     .kind = SC_KEY_MOUNTS,
+     .offset = CFG(mounts),
+     .appendable = true,
+     .sub = sc_schema_mount,
+     .grant = sc_grant_mounts,
+     .grant_rank = 1},
+    {.name = "network", .kind = SC_KEY_TABLE, .sub = network_keys},
+    {.name = "resources", .kind = SC_KEY_TABLE, .sub = resources_keys},
+    {.name = "ssh", .kind = SC_KEY_TABLE, .sub = ssh_keys},
+    {.name = "home", .kind = SC_KEY_TABLE, .sub = home_keys},
+    {.name = "engine",
+     .kind = SC_KEY_ENUM,
+     .offset = CFG(engine.value),
+     .aux = CFG(engine.origin),
+     .def.str = "",
+     .names = engines,
+     .allowed = "docker, podman, \"\" (auto)"},
+    {.name = "acp", .kind = SC_KEY_TABLE, .sub = acp_keys},
+    {.name = "security", .kind = SC_KEY_TABLE, .sub = security_keys},
+    {0},
+};
+
+/* `domains`: what each agent reaches under `network.mode: allowlist`, its
+ * model's API and its login (and Claude Code's telemetry, without which it
+ * logs errors). */
+static const struct {
+	const char *name;
+	const char *const *command, *const *install, *const *env, *const *domains;
+} builtin_defaults[] = {
+    {"claude", LIST("claude"), LIST("npm install -g @anthropic-ai/claude-code"),
+     LIST("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"),
+     LIST("api.anthropic.com", "statsig.anthropic.com", "sentry.io", "claude.ai",
+          "console.anthropic.com")},
+    {"codex", LIST("codex"), LIST("npm install -g @openai/codex"), LIST("OPENAI_API_KEY"),
+     LIST("api.openai.com", "auth.openai.com", "chatgpt.com")},
+    {"gemini", LIST("gemini"), LIST("npm install -g @google/gemini-cli"),
+     LIST("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+     LIST("generativelanguage.googleapis.com", "oauth2.googleapis.com", "accounts.google.com",
+          "cloudcode-pa.googleapis.com")},
+};
+
+enum sc_key_store sc_key_store(const struct sc_key *key)
+{
+	switch (key->kind) {
+	case SC_KEY_TABLE:
+		return SC_STORE_TABLE;
+	case SC_KEY_BOOL:
+		return SC_STORE_BOOL;
+	case SC_KEY_INT:
+		return SC_STORE_INT;
+	case SC_KEY_CPUS:
+		return SC_STORE_NUM;
+	case SC_KEY_ENUM:
+		return SC_STORE_ENUM;
+	case SC_KEY_LIST:
+	case SC_KEY_COMMAND:
+	case SC_KEY_FILES:
+		return SC_STORE_LIST;
+	case SC_KEY_MAP:
+		return SC_STORE_MAP;
+	case SC_KEY_SERVICES:
+		return SC_STORE_SERVICES;
+	case SC_KEY_MOUNTS:
+		return SC_STORE_MOUNTS;
+	case SC_KEY_STR:
+	case SC_KEY_FILE:
+	case SC_KEY_SOURCE:
+	case SC_KEY_TARGET:
+	case SC_KEY_MEMORY:
+		break;
+	}
+	return SC_STORE_STR;
+}
+
+/* Every enum key's field is an int-sized enum. */
+_Static_assert(sizeof(enum sc_network_mode) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum sc_engine_kind) == sizeof(int), "enum size");
+
+int sc_key_enum_get(const void *base, const struct sc_key *key, struct sc_origin *origin)
+{
+	int value = 0;
+	memcpy(&value, (const char *)base + key->offset, sizeof(value));
+	if (origin)
+		memcpy(origin, (const char *)base + key->aux, sizeof(*origin));
+	return value;
+}
+
+void sc_key_enum_set(void *base, const struct sc_key *key, int value, struct sc_origin origin)
+{
+	memcpy((char *)base + key->offset, &value, sizeof(value));
+	memcpy((char *)base + key->aux, &origin, sizeof(origin));
+}
+
+/* ---- the defaults ---- */
+
+static const struct sc_pos no_pos = {NULL, 0, 0};
+
+static struct sc_value *put(struct sc_value *t, const char *key, struct sc_value *v)
+{
+	sc_table_add(t, key, no_pos, v);
+	return v;
+}
+
+static void put_list(struct sc_value *t, const char *key, const char *const *items)
+{
+	struct sc_value *a = put(t, key, sc_value_new(SC_VALUE_ARRAY, no_pos));
+	for (; items && *items; items++)
+		sc_array_push(a, sc_value_new_string(*items, strlen(*items), no_pos));
+}
+
+/* The list a built-in service has for `key`, or NULL (empty). */
+static const char *const *builtin_list(size_t i, const char *key)
+{
+	if (streq(key, "command"))
+		return builtin_defaults[i].command;
+	if (streq(key, "install"))
+		return builtin_defaults[i].install;
+	if (streq(key, "env"))
+		return builtin_defaults[i].env;
+	if (streq(key, "domains"))
+		return builtin_defaults[i].domains;
+	return NULL;
+}
+
+static void put_keys(struct sc_value *t, const struct sc_key *keys, ssize_t builtin)
+{
+	for (const struct sc_key *k = keys; k->name; k++) {
+		switch (sc_key_store(k)) {
+		case SC_STORE_TABLE:
+			put_keys(put(t, k->name, sc_value_new(SC_VALUE_TABLE, no_pos)), k->sub, -1);
+			break;
+		case SC_STORE_STR:
+		case SC_STORE_ENUM:
+			put(t, k->name,
+			    sc_value_new_string(k->def.str, strlen(k->def.str), no_pos));
+			break;
+		case SC_STORE_BOOL:
+			put(t, k->name, sc_value_new_bool(k->def.boolean, no_pos));
+			break;
+		case SC_STORE_INT:
+		case SC_STORE_NUM:
+			put(t, k->name, sc_value_new_integer(k->def.integer, no_pos));
+			break;
+		case SC_STORE_LIST:
+		case SC_STORE_MOUNTS:
+			put_list(t, k->name,
+			         builtin >= 0 ? builtin_list((size_t)builtin, k->name)
+			                      : k->def.list);
+			break;
+		case SC_STORE_MAP:
+			put(t, k->name, sc_value_new(SC_VALUE_TABLE, no_pos));
+			break;
+		case SC_STORE_SERVICES: {
+			struct sc_value *s = put(t, k->name, sc_value_new(SC_VALUE_TABLE, no_pos));
+			for (size_t i = 0; i < N_ELEMENTS(builtin_defaults); i++)
+				put_keys(put(s, builtin_defaults[i].name,
+				             sc_value_new(SC_VALUE_TABLE, no_pos)),
+				         k->sub, (ssize_t)i);
+			break;
+		}
+		}
+	}
+}
+
+struct sc_value *sc_config_defaults(void)
+{
+	struct sc_value *root = sc_value_new(SC_VALUE_TABLE, no_pos);
+	put_keys(root, sc_schema_root, -1);
+	return root;
+}
+
+/* ---- freeing and small accessors ---- */
+
+void sc_cfg_list_release(struct sc_cfg_list *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		free(l->items[i].value);
+	free(l->items);
+	l->items = NULL;
+	l->len = 0;
+}
+
+static void map_release(struct sc_cfg_map *m)
+{
+	for (size_t i = 0; i < m->len; i++) {
+		free(m->items[i].key);
+		free(m->items[i].value.value);
+	}
+	free(m->items);
+	m->items = NULL;
+	m->len = 0;
+}
+
+void sc_schema_release(const struct sc_key *keys, void *base)
+{
+	struct sc_config *cfg = base; /* for the kinds only the root has */
+	for (const struct sc_key *k = keys; k->name; k++) {
+		void *f = sc_key_field(base, k);
+		switch (sc_key_store(k)) {
+		case SC_STORE_TABLE:
+			sc_schema_release(k->sub, base);
+			break;
+		case SC_STORE_STR: {
+			struct sc_cfg_str *s = f;
+			free(s->value);
+			s->value = NULL;
+			break;
+		}
+		case SC_STORE_BOOL:
+		case SC_STORE_INT:
+		case SC_STORE_NUM:
+		case SC_STORE_ENUM:
+			break;
+		case SC_STORE_LIST:
+			sc_cfg_list_release(f);
+			break;
+		case SC_STORE_MAP:
+			map_release(f);
+			break;
+		case SC_STORE_SERVICES:
+			for (size_t i = 0; i < cfg->services.len; i++) {
+				free(cfg->services.items[i].name);
+				sc_schema_release(k->sub, &cfg->services.items[i]);
+			}
+			free(cfg->services.items);
+			cfg->services.items = NULL;
+			cfg->services.len = 0;
+			break;
+		case SC_STORE_MOUNTS:
+			for (size_t i = 0; i < cfg->mounts.len; i++)
+				sc_schema_release(k->sub, &cfg->mounts.items[i]);
+			free(cfg->mounts.items);
+			cfg->mounts.items = NULL;
+			cfg->mounts.len = 0;
+			break;
+		}
+	}
+}
+
+void sc_config_free(struct sc_config *cfg)
+{
+	if (!cfg)
+		return;
+	sc_schema_release(sc_schema_root, cfg);
+	free(cfg);
+}
+
+const struct sc_service *sc_config_service(const struct sc_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->services.len; i++)
+		if (streq(cfg->services.items[i].name, name))
+			return &cfg->services.items[i];
+	return NULL;
+}
+
+char **sc_cfg_list_strv(const struct sc_cfg_list *list)
+{
+	char **v = xcalloc(list->len + 1, sizeof(char *));
+	for (size_t i = 0; i < list->len; i++)
+		v[i] = xstrdup(list->items[i].value);
+	return v;
+}
+
+char *sc_cfg_format_number(double x)
+{
+	char buf[64];
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	return xstrdup(buf);
+}
+
+const char *sc_network_mode_name(enum sc_network_mode mode)
+{
+	if ((unsigned)mode < N_ELEMENTS(network_modes) - 1)
+		return network_modes[mode];
+	return "open";
+}
+
+const char *sc_engine_name(enum sc_engine_kind engine)
+{
+	if ((unsigned)engine < N_ELEMENTS(engines) - 1)
+		return engines[engine];
+	return "";
+}
