@@ -298,7 +298,10 @@ static int verify_separate(const char *root, const char *dotgit, const char *git
 		                     dotgit, gitdir, dotgit);
 	_cleanup_free_ char *cfile = path_join(gitdir, "config");
 	_cleanup_free_ char *text = NULL;
-	if (read_untrusted(cfile, CONFIG_MAX, &text, err) < 0)
+	struct stat st;
+	if (lstat(cfile, &st) < 0 && errno == ENOENT)
+		text = xstrdup(""); /* git reads no file as an empty one */
+	else if (read_untrusted(cfile, CONFIG_MAX, &text, err) < 0)
 		return sc_error_prefix(err, "`%s` points to `%s`, whose config cannot be used",
 		                       dotgit, gitdir);
 	_cleanup_free_ char *wt = config_core_worktree(text);
