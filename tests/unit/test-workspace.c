@@ -263,6 +263,28 @@ static void test_worktree_mounts_common(void **state)
 	assert_true(has_mount(&spec, common));
 }
 
+/* worktree.useRelativePaths (git 2.48): both links relative, the link back
+ * relative to the worktree entry. */
+static void test_worktree_relative_links(void **state)
+{
+	_cleanup_free_ char *repo = tpath("repo");
+	_cleanup_free_ char *wt = tpath("wt-rel");
+	git(repo, "worktree", "add", "-q", wt, NULL);
+	_cleanup_free_ char *dotgit = path_join(wt, ".git");
+	_cleanup_free_ char *back = tpath("repo/.git/worktrees/wt-rel/gitdir");
+	write_text(dotgit, "gitdir: ../repo/.git/worktrees/wt-rel\n");
+	write_text(back, "../../../../wt-rel/.git\n");
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_workspace_ struct sc_workspace *ws = NULL;
+	assert_int_equal(sc_workspace_resolve(wt, &ws, &err), 0);
+	_cleanup_free_ char *common = tpath("repo/.git");
+	assert_string_equal(ws->common_dir, common);
+	/* Relative to the entry, naming another directory. */
+	write_text(back, "../../../../wt-mount/.git\n");
+	refused(wt, "not this worktree", NULL);
+	write_text(back, "../../../../wt-rel/.git\n");
+}
+
 /* A submodule: its git directory in the superproject's .git/modules/, whose
  * core.worktree names it. */
 static void test_submodule(void **state)
@@ -526,6 +548,7 @@ int main(void)
 	    cmocka_unit_test(test_outside_git),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_worktree_mounts_common),
+	    cmocka_unit_test(test_worktree_relative_links),
 	    cmocka_unit_test(test_submodule),
 	    cmocka_unit_test(test_separate_git_dir),
 	    cmocka_unit_test(test_forged_gitdir),
