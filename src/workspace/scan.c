@@ -35,6 +35,11 @@ int sc_workspace_protect_path(const struct sc_workspace *ws, const char *path, b
 		_cleanup_free_ char *real_parent = realpath(parent, NULL);
 		if (!real_parent || !streq(real_parent, parent))
 			return 0;
+		/* Only in the git directories sc_workspace_resolve() verified,
+		 * never in a directory some pointer names. */
+		if (!ws->in_git || !(path_is_within(real_parent, ws->common_dir) ||
+		                     path_is_within(real_parent, ws->git_dir)))
+			return 0;
 		int fd = -1;
 		int r = dir ? mkdir(path, 0755)
 		            : (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,

@@ -17,7 +17,8 @@
 
 /* Adds `path` (absolute, lexical) to `out` when it exists inside what the
  * container mounts (the root, the git directories) and has no symlink in it;
- * with `create`, a missing path whose parent is real is made first (empty,
+ * with `create`, a missing path whose parent is real and inside the verified
+ * git directories (never elsewhere) is made first (empty,
  * a directory when `dir`), so that the agent cannot make it. A path that is
  * a symlink, or lies below one, is an error: the agent could replace it. A
  * path this user cannot reach is left out (the agent, the same user, cannot

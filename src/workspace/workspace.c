@@ -2,7 +2,16 @@
 #include "../util/fs.h"
 #include "../util/path.h"
 
+#include <ctype.h>
+#include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* A `.git` file, `commondir`, `gitdir` and HEAD hold one line; a git
+ * directory's config a few kilobytes. */
+#define POINTER_MAX ((size_t)8192)
+#define CONFIG_MAX  ((size_t)1 << 20)
 
 void sc_workspace_free(struct sc_workspace *ws)
 {
@@ -15,13 +24,63 @@ void sc_workspace_free(struct sc_workspace *ws)
 	free(ws);
 }
 
-/* Reads a one-line file such as `.git` ("gitdir: PATH") or `commondir`
- * ("PATH") and resolves PATH against `base` when relative. */
-static int read_pointer_file(const char *file, const char *prefix, const char *base, char **out,
-                             struct sc_error **err)
+/* Everything below the project and in its git directories is the agent's
+ * data: read without following a symbolic link, only a regular file (a FIFO
+ * is not waited on, a device not opened), at most `max` bytes, no NUL.
+ * Local to this file until util/fs.c has a general safe open. */
+static int read_untrusted(const char *path, size_t max, char **out, struct sc_error **err)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return sc_error_set(err, errno, "`%s`", path);
+	if (S_ISLNK(st.st_mode))
+		return sc_error_setx(err, 0,
+		                     "`%s` is a symbolic link: sandcage does not follow links "
+		                     "in git's own files",
+		                     path);
+	if (!S_ISREG(st.st_mode))
+		return sc_error_setx(err, 0, "`%s` is not a regular file", path);
+	_cleanup_close_ int fd =
+	    open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return sc_error_set(err, errno, "`%s`", path);
+	if (fstat(fd, &st) < 0)
+		return sc_error_set(err, errno, "`%s`", path);
+	if (!S_ISREG(st.st_mode))
+		return sc_error_setx(err, 0, "`%s` is not a regular file", path);
+	if ((size_t)st.st_size > max)
+		return sc_error_setx(
+		    err, 0, "`%s` is larger than %zu bytes: not one of git's files", path, max);
+	_cleanup_free_ char *buf = xmalloc(max + 2);
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, max + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sc_error_set(err, errno, "read `%s`", path);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return sc_error_setx(
+			    err, 0, "`%s` is larger than %zu bytes: not one of git's files", path,
+			    max);
+	}
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return sc_error_setx(err, 0, "`%s` holds a NUL byte: not one of git's files", path);
+	*out = steal_pointer(&buf);
+	return 0;
+}
+
+/* The path on the first line of a pointer file (after `prefix`), joined to
+ * `base` when relative; not resolved. */
+static int read_pointer(const char *file, const char *prefix, const char *base, char **out,
+                        struct sc_error **err)
 {
 	_cleanup_free_ char *data = NULL;
-	if (fs_read_file(file, &data, NULL, err) < 0)
+	if (read_untrusted(file, POINTER_MAX, &data, err) < 0)
 		return -1;
 	char *p = data;
 	if (prefix) {
@@ -36,10 +95,267 @@ static int read_pointer_file(const char *file, const char *prefix, const char *b
 	p[strcspn(p, "\r\n")] = '\0';
 	if (!*p)
 		return sc_error_setx(err, 0, "`%s` is empty", file);
-	_cleanup_free_ char *joined = p[0] == '/' ? xstrdup(p) : path_join(base, p);
-	if (path_realpath(joined, out, err) < 0)
-		return sc_error_prefix(err, "`%s` points to a missing directory", file);
+	*out = p[0] == '/' ? xstrdup(p) : path_join(base, p);
 	return 0;
+}
+
+static bool lstat_is(const char *dir, const char *name, mode_t type)
+{
+	_cleanup_free_ char *path = path_join(dir, name);
+	struct stat st;
+	return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
+/* HEAD as git accepts it (validate_headref): a symbolic ref into refs/ or an
+ * object name. */
+static bool valid_head(const char *dir)
+{
+	_cleanup_free_ char *head = path_join(dir, "HEAD");
+	_cleanup_free_ char *data = NULL;
+	_cleanup_error_ struct sc_error *ignored = NULL;
+	if (read_untrusted(head, POINTER_MAX, &data, &ignored) < 0)
+		return false;
+	if (str_has_prefix(data, "ref:")) {
+		const char *r = data + 4 + strspn(data + 4, " \t");
+		return str_has_prefix(r, "refs/");
+	}
+	size_t hex = 0;
+	while (isxdigit((unsigned char)data[hex]))
+		hex++;
+	return hex == 40 || hex == 64;
+}
+
+/* A git directory as git's is_git_directory() wants it, without links: a
+ * valid HEAD, `objects/` and `refs/` directories. */
+static bool real_git_dir(const char *dir)
+{
+	return valid_head(dir) && lstat_is(dir, "objects", S_IFDIR) &&
+	       lstat_is(dir, "refs", S_IFDIR);
+}
+
+/* A value in git-config's syntax: quotes, backslash escapes and
+ * continuations, comments, surrounding blanks dropped. NULL when malformed. */
+static char *config_value(const char **pp)
+{
+	const char *p = *pp + strspn(*pp, " \t");
+	char *out = xmalloc(strlen(p) + 1);
+	size_t n = 0, keep = 0;
+	bool quoted = false;
+	for (; *p && *p != '\n'; p++) {
+		char c = *p;
+		if (!quoted && (c == '#' || c == ';')) {
+			p += strcspn(p, "\n");
+			break;
+		}
+		if (c == '"') {
+			quoted = !quoted;
+			keep = n;
+			continue;
+		}
+		if (c == '\\') {
+			char e = p[1];
+			if (e == '\n') {
+				p++;
+				continue;
+			}
+			c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'b' ? '\b' : e;
+			if (e != 'n' && e != 't' && e != 'b' && e != '\\' && e != '"') {
+				free(out);
+				*pp = p + strcspn(p, "\n");
+				return NULL;
+			}
+			p++;
+			out[n++] = c;
+			keep = n;
+			continue;
+		}
+		out[n++] = c;
+		if (quoted || !isspace((unsigned char)c))
+			keep = n;
+	}
+	*pp = p;
+	out[keep] = '\0';
+	return out;
+}
+
+/* The last `core.worktree` of a git config file's text (its includes are not
+ * followed), or NULL. */
+static char *config_core_worktree(const char *text)
+{
+	char *found = NULL;
+	bool in_core = false;
+	const char *p = text;
+	for (;;) {
+		p += strspn(p, " \t\r\n");
+		if (!*p)
+			break;
+		if (*p == '#' || *p == ';') {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (*p == '[') {
+			const char *end = strchr(p, ']');
+			if (!end)
+				break;
+			in_core = end - p - 1 == 4 && strncasecmp(p + 1, "core", 4) == 0;
+			p = end + 1;
+			continue;
+		}
+		const char *key = p;
+		while (isalnum((unsigned char)*p) || *p == '-')
+			p++;
+		size_t klen = (size_t)(p - key);
+		p += strspn(p, " \t");
+		char *value = NULL;
+		if (klen && *p == '=') {
+			p++;
+			value = config_value(&p);
+		} else {
+			p += strcspn(p, "\n");
+		}
+		if (in_core && klen == 8 && strncasecmp(key, "worktree", 8) == 0) {
+			free(found);
+			found = value;
+		} else {
+			free(value);
+		}
+	}
+	return found;
+}
+
+/* The realpath of `path`, or NULL. */
+static char *resolve(const char *path)
+{
+	return realpath(path, NULL);
+}
+
+#define REFUSED                                                                                    \
+	"sandcage mounts a git directory outside the project only when git's own link back to "    \
+	"the project confirms it (docs/security.md)"
+
+/* A worktree's git directory `gitdir` (resolved), named by `dotgit`: git's
+ * layout is `<common>/worktrees/<name>`, whose `commondir` is `../..` and
+ * whose `gitdir` names the worktree's `.git` file. */
+static int verify_worktree(const char *root, const char *dotgit, const char *gitdir,
+                           struct sc_workspace *ws, struct sc_error **err)
+{
+	const char *fix = "if this is a git worktree, run `git worktree repair` in it (or in the "
+	                  "main worktree); otherwise remove";
+	_cleanup_free_ char *parent = path_dirname(gitdir);
+	_cleanup_free_ char *common = path_dirname(parent);
+	_cleanup_free_ char *cfile = path_join(gitdir, "commondir");
+	_cleanup_free_ char *named = NULL;
+	if (read_pointer(cfile, NULL, gitdir, &named, err) < 0)
+		return sc_error_prefix(err,
+		                       "`%s` points to `%s`, a worktree's git directory whose "
+		                       "`commondir` cannot be used",
+		                       dotgit, gitdir);
+	_cleanup_free_ char *named_real = resolve(named);
+	if (!streq(path_basename(parent), "worktrees") || !named_real || !streq(named_real, common))
+		return sc_error_setx(err, 0,
+		                     "`%s` points to `%s`, whose `commondir` names `%s`: git's "
+		                     "layout is `<git directory>/worktrees/NAME` with `commondir` "
+		                     "`../..`; " REFUSED ". %s `%s`",
+		                     dotgit, gitdir, named, fix, dotgit);
+	if (!valid_head(gitdir) || !real_git_dir(common))
+		return sc_error_setx(
+		    err, 0,
+		    "`%s` points to `%s`, which is not a worktree of a git "
+		    "repository (HEAD, objects/ and refs/ missing or links); " REFUSED ". %s `%s`",
+		    dotgit, gitdir, fix, dotgit);
+	/* The back-link: git writes the worktree's `.git` file's path there,
+	 * absolute or (worktree.useRelativePaths) relative to the entry. */
+	_cleanup_free_ char *bfile = path_join(gitdir, "gitdir");
+	_cleanup_free_ char *back = NULL;
+	if (read_pointer(bfile, NULL, gitdir, &back, err) < 0)
+		return sc_error_prefix(err, "`%s` points to `%s`, whose link back cannot be used",
+		                       dotgit, gitdir);
+	_cleanup_free_ char *back_dir = path_dirname(back);
+	_cleanup_free_ char *back_real = resolve(back_dir);
+	if (!streq(path_basename(back), ".git") || !back_real || !streq(back_real, root))
+		return sc_error_setx(
+		    err, 0,
+		    "`%s` points to `%s`, whose link back `%s` names `%s`, not this "
+		    "worktree; " REFUSED ". %s `%s`",
+		    dotgit, gitdir, bfile, back, fix, dotgit);
+	ws->git_dir = xstrdup(gitdir);
+	ws->common_dir = steal_pointer(&common);
+	return 0;
+}
+
+/* A git directory of its own named by `dotgit` (a submodule's in the
+ * superproject's `.git/modules/`, a `git init --separate-git-dir`): git
+ * writes the work tree into its config as `core.worktree`, and uses that
+ * when it finds the git directory through a `.git` file. */
+static int verify_separate(const char *root, const char *dotgit, const char *gitdir,
+                           struct sc_workspace *ws, struct sc_error **err)
+{
+	if (!real_git_dir(gitdir))
+		return sc_error_setx(err, 0,
+		                     "`%s` points to `%s`, which is not a git directory (HEAD, "
+		                     "objects/ and refs/ missing or links); " REFUSED
+		                     ". Remove `%s`, or make it name the git directory",
+		                     dotgit, gitdir, dotgit);
+	_cleanup_free_ char *cfile = path_join(gitdir, "config");
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+	if (lstat(cfile, &st) < 0 && errno == ENOENT)
+		text = xstrdup(""); /* git reads no file as an empty one */
+	else if (read_untrusted(cfile, CONFIG_MAX, &text, err) < 0)
+		return sc_error_prefix(err, "`%s` points to `%s`, whose config cannot be used",
+		                       dotgit, gitdir);
+	_cleanup_free_ char *wt = config_core_worktree(text);
+	_cleanup_free_ char *wt_path = NULL;
+	_cleanup_free_ char *wt_real = NULL;
+	if (wt && *wt) {
+		wt_path = wt[0] == '/' ? xstrdup(wt) : path_join(gitdir, wt);
+		wt_real = resolve(wt_path);
+	}
+	if (!wt)
+		return sc_error_setx(
+		    err, 0,
+		    "`%s` points to `%s`, whose config sets no `core.worktree` naming this "
+		    "directory; " REFUSED ". If you made this directory with `git init "
+		    "--separate-git-dir` and that is its git directory, run "
+		    "`git --git-dir=%s config core.worktree %s`; otherwise remove `%s`",
+		    dotgit, gitdir, gitdir, root, dotgit);
+	if (!wt_real || !streq(wt_real, root))
+		return sc_error_setx(
+		    err, 0,
+		    "`%s` points to `%s`, whose `core.worktree` names `%s`, not this "
+		    "directory; " REFUSED ". Remove `%s`, or if you moved this "
+		    "submodule or work tree, set `core.worktree` in `%s/config` again",
+		    dotgit, gitdir, wt, dotgit, gitdir);
+	ws->git_dir = xstrdup(gitdir);
+	ws->common_dir = xstrdup(gitdir);
+	return 0;
+}
+
+/* `.git` a file in `dir`: the git directory it names is used only when it is
+ * one and git's own link back names `dir`. */
+static int follow_dotgit(const char *dir, const char *dotgit, struct sc_workspace *ws,
+                         struct sc_error **err)
+{
+	_cleanup_free_ char *named = NULL;
+	if (read_pointer(dotgit, "gitdir:", dir, &named, err) < 0)
+		return -1;
+	struct stat st;
+	bool exists = lstat(named, &st) == 0;
+	if (!exists || !S_ISDIR(st.st_mode))
+		return sc_error_setx(err, 0,
+		                     "`%s` points to `%s`, which is %s; " REFUSED ". Remove `%s`",
+		                     dotgit, named,
+		                     !exists               ? "missing"
+		                     : S_ISLNK(st.st_mode) ? "a symbolic link"
+		                                           : "not a directory",
+		                     dotgit);
+	_cleanup_free_ char *gitdir = resolve(named);
+	if (!gitdir)
+		return sc_error_set(err, errno, "`%s` points to `%s`", dotgit, named);
+	_cleanup_free_ char *cfile = path_join(gitdir, "commondir");
+	if (lstat(cfile, &st) == 0)
+		return verify_worktree(dir, dotgit, gitdir, ws, err);
+	return verify_separate(dir, dotgit, gitdir, ws, err);
 }
 
 static int find_git(const char *start, struct sc_workspace *ws, struct sc_error **err)
@@ -48,30 +364,32 @@ static int find_git(const char *start, struct sc_workspace *ws, struct sc_error 
 	for (;;) {
 		_cleanup_free_ char *dotgit = path_join(dir, ".git");
 		struct stat st;
-		if (lstat(dotgit, &st) == 0 &&
-		    (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
-			if (stat(dotgit, &st) < 0)
-				return sc_error_set(err, errno, "`%s`", dotgit);
+		if (lstat(dotgit, &st) == 0) {
 			if (S_ISDIR(st.st_mode)) {
 				if (path_realpath(dotgit, &ws->git_dir, err) < 0)
 					return -1;
 				ws->common_dir = xstrdup(ws->git_dir);
-			} else {
+			} else if (S_ISREG(st.st_mode)) {
 				/* A worktree or a submodule: `.git` names the real git
-				 * directory, whose `commondir` (worktrees only) names the
-				 * repository's shared one. */
-				if (read_pointer_file(dotgit, "gitdir:", dir, &ws->git_dir, err) <
-				    0)
+				 * directory, verified before it is used. */
+				if (follow_dotgit(dir, dotgit, ws, err) < 0)
 					return -1;
-				_cleanup_free_ char *cfile = path_join(ws->git_dir, "commondir");
-				if (fs_exists(cfile)) {
-					if (read_pointer_file(cfile, NULL, ws->git_dir,
-					                      &ws->common_dir, err) < 0)
-						return -1;
-				} else {
-					ws->common_dir = xstrdup(ws->git_dir);
-				}
 				ws->is_worktree = true;
+			} else {
+				_cleanup_free_ char *target =
+				    S_ISLNK(st.st_mode) ? resolve(dotgit) : NULL;
+				return sc_error_setx(
+				    err, 0,
+				    "`%s` is %s%s%s%s: sandcage does not follow it "
+				    "to a git directory; "
+				    "put the git directory itself there, or a "
+				    "`.git` file (`gitdir: "
+				    "PATH`) whose git directory links back to "
+				    "this one, or remove it",
+				    dotgit,
+				    S_ISLNK(st.st_mode) ? "a symbolic link"
+				                        : "not a regular file or directory",
+				    target ? " to `" : "", target ? target : "", target ? "`" : "");
 			}
 			ws->in_git = true;
 			ws->root = steal_pointer(&dir);

@@ -16,7 +16,14 @@ struct sc_workspace {
 };
 
 /* `path` NULL means the current directory. Does not run git: it reads `.git`
- * directories and files the way git does (gitdir: and commondir). */
+ * directories and files the way git does (gitdir: and commondir), as the
+ * agent's data. A git directory a `.git` file names is used only when it is
+ * a git directory and git's own link back names this project: for a
+ * worktree, `<common>/worktrees/NAME` with `commondir` `../..` and `gitdir`
+ * naming `<root>/.git`; otherwise (a submodule, a separate git directory)
+ * its `core.worktree`. Anything else, and a `.git` that is a symbolic link,
+ * FIFO or device, is an error naming the file, where it points and the fix.
+ * git_dir and common_dir are therefore verified. */
 int sc_workspace_resolve(const char *path, struct sc_workspace **out, struct sc_error **err);
 void sc_workspace_free(struct sc_workspace *ws);
 static inline void cleanup_workspacep(struct sc_workspace **ws)
