@@ -1,4 +1,5 @@
 /* sandcage ps and sandcage stop: the sandcage containers that run now. */
+#include "../config/config.h"
 #include "../engine/engine.h"
 #include "../util/log.h"
 #include "../util/path.h"
@@ -10,13 +11,29 @@
 extern const struct sc_command sc_cmd_ps;
 extern const struct sc_command sc_cmd_stop;
 
+/* The engine the configuration names: the project's with -p, as `run` would
+ * use for it, else the global configuration's. */
+static int open_engine(const struct sc_workspace *ws, struct sc_engine **engine,
+                       struct sc_error **err)
+{
+	_cleanup_config_ struct sc_config *cfg = NULL;
+	_cleanup_free_ char *dir = sc_config_global_dir();
+	struct sc_config_paths paths = {.global = path_join(dir, "config.toml")};
+	int r = ws ? sc_config_load(ws->root, NULL, &cfg, err)
+	           : sc_config_load_paths(&paths, NULL, &cfg, err);
+	sc_config_paths_release(&paths);
+	if (r < 0)
+		return -1;
+	return sc_engine_open(sc_engine_name(cfg->engine.value), engine, err);
+}
+
 static int list(const char *project, struct vec *out, struct sc_engine **engine,
                 struct sc_error **err)
 {
-	if (sc_engine_open(NULL, engine, err) < 0)
-		return -1;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
 	if (project && sc_workspace_resolve(project, &ws, err) < 0)
+		return -1;
+	if (open_engine(ws, engine, err) < 0)
 		return -1;
 	return (*engine)->ops->list(*engine, ws ? ws->root : NULL, out, err);
 }

@@ -4,11 +4,23 @@
 #include "../util/strbuf.h"
 #include "sc-config.h"
 
+#include <jansson.h>
 #include <sys/stat.h>
 
 #if SC_HAVE_CURL
 #include "../util/curl_lazy.h"
 #endif
+
+char *sc_docker_config_context(const char *json)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	if (!root)
+		return NULL;
+	const char *name = json_string_value(json_object_get(root, "currentContext"));
+	char *context = name && *name && !streq(name, "default") ? xstrdup(name) : NULL;
+	json_decref(root);
+	return context;
+}
 
 char *sc_docker_api_socket(void)
 {
@@ -22,10 +34,11 @@ char *sc_docker_api_socket(void)
 	                               ? path_join(cfgdir, "config.json")
 	                               : path_join(path_home(), ".docker/config.json");
 	_cleanup_free_ char *json = NULL;
-	if (fs_read_file(cfg, &json, NULL, NULL) == 0 && strstr(json, "\"currentContext\"") &&
-	    !strstr(json, "\"currentContext\": \"default\"") &&
-	    !strstr(json, "\"currentContext\":\"default\""))
-		return NULL;
+	if (fs_read_file(cfg, &json, NULL, NULL) == 0) {
+		_cleanup_free_ char *current = sc_docker_config_context(json);
+		if (current)
+			return NULL;
+	}
 	const char *path = "/var/run/docker.sock";
 	if (host && *host) {
 		if (!str_has_prefix(host, "unix://"))

@@ -10,5 +10,11 @@
  * socket we may not open). */
 char *sc_docker_api_socket(void);
 
+/* The context the text of a docker config.json makes current, newly
+ * allocated; NULL when it names none ("currentContext" absent, not a string,
+ * empty or "default") or the text is not JSON, where the docker CLI, too,
+ * warns and uses the default. */
+char *sc_docker_config_context(const char *json);
+
 /* 1: the image exists, 0: it does not, <0: ask the CLI instead. */
 int sc_docker_api_image_exists(const char *socket_path, const char *image);

@@ -22,59 +22,107 @@ static char *mount_field(const char *key, const char *value)
 	return strbuf_steal(&sb);
 }
 
-static void docker_run_argv(const struct sc_engine *e, const struct sc_container_spec *spec,
-                            struct strv *argv)
+/* The argv `PROGRAM ARGS... -- OPERANDS...`. Names, image references, volume
+ * names and paths are operands, always after `--`: one that starts with `-`
+ * is then a name the engine refuses or looks up, never an option. `args` is
+ * the subcommand and its options; both lists are NULL-terminated (`operands`
+ * may be NULL). */
+static void cli_argv(const struct sc_engine *e, char *const *args, char *const *operands,
+                     struct strv *argv)
 {
 	strv_push(argv, e->program);
-	strv_push(argv, "run");
+	strv_extend(argv, args);
+	if (operands && *operands) {
+		strv_push(argv, "--");
+		strv_extend(argv, operands);
+	}
+}
+
+/* How the output of the CLI is taken: by default stdout into *out and stderr
+ * into *errout; with `on_line`, both together line by line, `env_add` added
+ * to the environment. */
+struct cli_lines {
+	char *const *env_add;
+	void (*on_line)(void *ctx, const char *line);
+	void *ctx;
+};
+
+/* Runs the engine's CLI: `PROGRAM ARGS... -- OPERANDS...` (see cli_argv),
+ * stdin from /dev/null. Every command sandcage gives the CLI goes through
+ * here. *status is its exit status; <0 only when it could not be started. */
+static int cli_run(const struct sc_engine *e, char *const *args, char *const *operands,
+                   const struct cli_lines *lines, char **out, char **errout, int *status,
+                   struct sc_error **err)
+{
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	cli_argv(e, args, operands, &argv);
+	if (lines)
+		return proc_run_lines(argv.v, lines->env_add, lines->on_line, lines->ctx, status,
+		                      err);
+	return proc_run_capture(argv.v, out, errout, status, err);
+}
+
+/* The arguments of `run` or `create` (`verb`): the options into `args`, the
+ * image and the command into `operands`. */
+static void run_args(const struct sc_container_spec *spec, const char *verb, struct strv *args,
+                     struct strv *operands)
+{
+	strv_push(args, verb);
 	/* A missing image is an error to report, not something to fetch from a
 	 * registry behind the user's back. */
-	strv_push(argv, "--pull=never");
+	strv_push(args, "--pull=never");
 	if (spec->remove)
-		strv_push(argv, "--rm");
+		strv_push(args, "--rm");
 	if (spec->init)
-		strv_push(argv, "--init");
+		strv_push(args, "--init");
 	if (spec->interactive)
-		strv_push(argv, "--interactive");
+		strv_push(args, "--interactive");
 	if (spec->tty)
-		strv_push(argv, "--tty");
+		strv_push(args, "--tty");
 	if (spec->name)
-		strv_pushf(argv, "--name=%s", spec->name);
+		strv_pushf(args, "--name=%s", spec->name);
 	for (size_t i = 0; i < spec->labels.len; i++)
-		strv_pushf(argv, "--label=%s", spec->labels.v[i]);
+		strv_pushf(args, "--label=%s", spec->labels.v[i]);
 	if (spec->user)
-		strv_pushf(argv, "--user=%s", spec->user);
+		strv_pushf(args, "--user=%s", spec->user);
 	if (spec->cap_drop_all)
-		strv_push(argv, "--cap-drop=ALL");
+		strv_push(args, "--cap-drop=ALL");
 	for (size_t i = 0; i < spec->cap_add.len; i++)
-		strv_pushf(argv, "--cap-add=%s", spec->cap_add.v[i]);
+		strv_pushf(args, "--cap-add=%s", spec->cap_add.v[i]);
 	if (spec->no_new_privileges)
-		strv_push(argv, "--security-opt=no-new-privileges");
+		strv_push(args, "--security-opt=no-new-privileges");
 	if (spec->pids_limit > 0)
-		strv_pushf(argv, "--pids-limit=%lld", spec->pids_limit);
+		strv_pushf(args, "--pids-limit=%lld", spec->pids_limit);
 	if (spec->memory_bytes > 0)
-		strv_pushf(argv, "--memory=%lld", spec->memory_bytes);
+		strv_pushf(args, "--memory=%lld", spec->memory_bytes);
 	if (spec->cpus > 0)
-		strv_pushf(argv, "--cpus=%g", spec->cpus);
+		strv_pushf(args, "--cpus=%g", spec->cpus);
 	if (spec->network)
-		strv_pushf(argv, "--network=%s", spec->network);
+		strv_pushf(args, "--network=%s", spec->network);
 	for (size_t i = 0; i < spec->mounts.len; i++) {
 		const struct sc_spec_mount *m = spec->mounts.items[i];
 		/* --mount rather than -v: it never creates a missing host path
 		 * and takes paths with colons. */
 		_cleanup_free_ char *src = mount_field("source", m->source);
 		_cleanup_free_ char *dst = mount_field("target", m->target);
-		strv_pushf(argv, "--mount=type=%s,%s,%s%s", m->volume ? "volume" : "bind", src, dst,
+		strv_pushf(args, "--mount=type=%s,%s,%s%s", m->volume ? "volume" : "bind", src, dst,
 		           m->readonly ? ",readonly" : "");
 	}
 	if (spec->workdir)
-		strv_pushf(argv, "--workdir=%s", spec->workdir);
+		strv_pushf(args, "--workdir=%s", spec->workdir);
 	for (size_t i = 0; i < spec->env.len; i++)
-		strv_pushf(argv, "--env=%s", spec->env.v[i]);
-	strv_push(argv, "--");
-	strv_push(argv, spec->image);
+		strv_pushf(args, "--env=%s", spec->env.v[i]);
+	strv_push(operands, spec->image);
 	for (size_t i = 0; i < spec->command.len; i++)
-		strv_push(argv, spec->command.v[i]);
+		strv_push(operands, spec->command.v[i]);
+}
+
+static void docker_run_argv(const struct sc_engine *e, const struct sc_container_spec *spec,
+                            struct strv *argv)
+{
+	_cleanup_strvec_ struct strv args = STRV_INIT, operands = STRV_INIT;
+	run_args(spec, "run", &args, &operands);
+	cli_argv(e, args.v, operands.v, argv);
 }
 
 static int docker_image_exists(const struct sc_engine *e, const char *image, bool *exists,
@@ -88,11 +136,11 @@ static int docker_image_exists(const struct sc_engine *e, const char *image, boo
 			return 0;
 		}
 	}
-	char *const argv[] = {e->program,         "image",       "inspect",
-	                      "--format={{.Id}}", (char *)image, NULL};
+	char *const args[] = {"image", "inspect", "--format={{.Id}}", NULL};
+	char *const operands[] = {(char *)image, NULL};
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
 		return -1;
 	if (status == 0) {
 		*exists = true;
@@ -109,10 +157,11 @@ static int docker_image_exists(const struct sc_engine *e, const char *image, boo
 
 static int docker_remove(const struct sc_engine *e, const char *name, struct sc_error **err)
 {
-	char *const argv[] = {e->program, "rm", "--force", "--volumes", (char *)name, NULL};
+	char *const args[] = {"rm", "--force", "--volumes", NULL};
+	char *const operands[] = {(char *)name, NULL};
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
 		return -1;
 	/* Absent, or already being removed (by --rm): both mean it is going. */
 	if (status != 0 && !strstr(errout, "No such container") &&
@@ -128,7 +177,6 @@ static int docker_build(const struct sc_engine *e, const struct sc_build_options
                         struct sc_error **err)
 {
 	_cleanup_strvec_ struct strv argv = STRV_INIT;
-	strv_push(&argv, e->program);
 	strv_push(&argv, "build");
 	/* A failed step leaves its container behind unless told otherwise. */
 	strv_push(&argv, "--force-rm");
@@ -141,20 +189,19 @@ static int docker_build(const struct sc_engine *e, const struct sc_build_options
 		strv_push(&argv, "--no-cache");
 	for (size_t i = 0; i < opts->labels.len; i++)
 		strv_pushf(&argv, "--label=%s", opts->labels.v[i]);
-	strv_push(&argv, "--");
-	strv_push(&argv, opts->context_dir);
+	char *const operands[] = {(char *)opts->context_dir, NULL};
 
 	/* The classic builder prints one "Step N/M" line per instruction, which
 	 * the progress display follows; Debian's docker has no buildx anyway. */
 	char *const env[] = {"DOCKER_BUILDKIT=0", NULL};
-	return proc_run_lines(argv.v, env, opts->on_line, opts->ctx, status, err);
+	const struct cli_lines lines = {.env_add = env, .on_line = opts->on_line, .ctx = opts->ctx};
+	return cli_run(e, argv.v, operands, &lines, NULL, NULL, status, err);
 }
 
 static int docker_list(const struct sc_engine *e, const char *project, struct vec *out,
                        struct sc_error **err)
 {
 	_cleanup_strvec_ struct strv argv = STRV_INIT;
-	strv_push(&argv, e->program);
 	strv_push(&argv, "ps");
 	strv_push(&argv, "--no-trunc");
 	strv_pushf(&argv, "--filter=label=%s=true", SC_LABEL_MANAGED);
@@ -169,7 +216,7 @@ static int docker_list(const struct sc_engine *e, const char *project, struct ve
 	           SC_LABEL_PROJECT, SC_LABEL_AGENT);
 	_cleanup_free_ char *stdout_ = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv.v, &stdout_, &errout, &status, err) < 0)
+	if (cli_run(e, argv.v, NULL, NULL, &stdout_, &errout, &status, err) < 0)
 		return -1;
 	if (status != 0) {
 		errout[strcspn(errout, "\n")] = '\0';
@@ -215,7 +262,6 @@ static int docker_network_create(const struct sc_engine *e, const char *name, bo
                                  const struct strv *labels, struct sc_error **err)
 {
 	_cleanup_strvec_ struct strv argv = STRV_INIT;
-	strv_push(&argv, e->program);
 	strv_push(&argv, "network");
 	strv_push(&argv, "create");
 	if (internal) {
@@ -227,11 +273,10 @@ static int docker_network_create(const struct sc_engine *e, const char *name, bo
 	}
 	for (size_t i = 0; labels && i < labels->len; i++)
 		strv_pushf(&argv, "--label=%s", labels->v[i]);
-	strv_push(&argv, "--");
-	strv_push(&argv, name);
+	char *const operands[] = {(char *)name, NULL};
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv.v, &out, &errout, &status, err) < 0)
+	if (cli_run(e, argv.v, operands, NULL, &out, &errout, &status, err) < 0)
 		return -1;
 	if (status != 0 && !strstr(errout, "already exists"))
 		return sc_error_setx(err, 0, "create network %s: %s", name, first_line(errout));
@@ -240,10 +285,11 @@ static int docker_network_create(const struct sc_engine *e, const char *name, bo
 
 static int docker_network_remove(const struct sc_engine *e, const char *name, struct sc_error **err)
 {
-	char *const argv[] = {e->program, "network", "rm", (char *)name, NULL};
+	char *const args[] = {"network", "rm", NULL};
+	char *const operands[] = {(char *)name, NULL};
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
 		return -1;
 	if (status != 0 && !strstr(errout, "not found") && !strstr(errout, "No such network") &&
 	    !strstr(errout, "no such network"))
@@ -254,11 +300,11 @@ static int docker_network_remove(const struct sc_engine *e, const char *name, st
 static int docker_network_connect(const struct sc_engine *e, const char *network,
                                   const char *container, struct sc_error **err)
 {
-	char *const argv[] = {e->program,      "network",         "connect",
-	                      (char *)network, (char *)container, NULL};
+	char *const args[] = {"network", "connect", NULL};
+	char *const operands[] = {(char *)network, (char *)container, NULL};
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
 		return -1;
 	if (status != 0 && !strstr(errout, "already exists") &&
 	    !strstr(errout, "already connected"))
@@ -273,10 +319,11 @@ static int docker_network_subnets(const struct sc_engine *e, const char *name, s
 	const char *format = streq(e->kind, "podman")
 	                         ? "--format={{range .Subnets}}{{.Subnet}}\n{{end}}"
 	                         : "--format={{range .IPAM.Config}}{{.Subnet}}\n{{end}}";
-	char *const argv[] = {e->program, "network", "inspect", (char *)format, (char *)name, NULL};
+	char *const args[] = {"network", "inspect", (char *)format, NULL};
+	char *const operands[] = {(char *)name, NULL};
 	_cleanup_free_ char *text = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv, &text, &errout, &status, err) < 0)
+	if (cli_run(e, args, operands, NULL, &text, &errout, &status, err) < 0)
 		return -1;
 	if (status != 0)
 		return sc_error_setx(err, 0, "inspect network %s: %s", name, first_line(errout));
@@ -291,7 +338,6 @@ static int docker_network_members(const struct sc_engine *e, const char *network
                                   struct strv *agents, struct strv *proxies, struct sc_error **err)
 {
 	_cleanup_strvec_ struct strv argv = STRV_INIT;
-	strv_push(&argv, e->program);
 	strv_push(&argv, "ps");
 	strv_push(&argv, "--all");
 	strv_pushf(&argv, "--filter=network=%s", network);
@@ -299,7 +345,7 @@ static int docker_network_members(const struct sc_engine *e, const char *network
 	strv_push(&argv, "--format={{.Names}}\t{{.Label \"io.sandcage.role\"}}\t{{.State}}");
 	_cleanup_free_ char *text = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv.v, &text, &errout, &status, err) < 0)
+	if (cli_run(e, argv.v, NULL, NULL, &text, &errout, &status, err) < 0)
 		return -1;
 	if (status != 0)
 		return sc_error_setx(err, 0, "%s ps: %s", e->kind, first_line(errout));
@@ -328,13 +374,11 @@ static int docker_create(const struct sc_engine *e, const struct sc_container_sp
 	struct sc_container_spec copy = *spec;
 	copy.interactive = false;
 	copy.tty = false;
-	_cleanup_strvec_ struct strv argv = STRV_INIT;
-	docker_run_argv(e, &copy, &argv);
-	free(argv.v[1]);
-	argv.v[1] = xstrdup("create");
+	_cleanup_strvec_ struct strv args = STRV_INIT, operands = STRV_INIT;
+	run_args(&copy, "create", &args, &operands);
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv.v, &out, &errout, &status, err) < 0)
+	if (cli_run(e, args.v, operands.v, NULL, &out, &errout, &status, err) < 0)
 		return -1;
 	if (status == 0)
 		return 0;
@@ -345,10 +389,11 @@ static int docker_create(const struct sc_engine *e, const struct sc_container_sp
 
 static int docker_start(const struct sc_engine *e, const char *name, struct sc_error **err)
 {
-	char *const argv[] = {e->program, "start", (char *)name, NULL};
+	char *const args[] = {"start", NULL};
+	char *const operands[] = {(char *)name, NULL};
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
 		return -1;
 	if (status != 0)
 		return sc_error_setx(err, 0, "start container %s: %s", name, first_line(errout));
@@ -358,11 +403,11 @@ static int docker_start(const struct sc_engine *e, const char *name, struct sc_e
 static int docker_container_state(const struct sc_engine *e, const char *name, char **state,
                                   struct sc_error **err)
 {
-	char *const argv[] = {e->program,   "container", "inspect", "--format={{.State.Status}}",
-	                      (char *)name, NULL};
+	char *const args[] = {"container", "inspect", "--format={{.State.Status}}", NULL};
+	char *const operands[] = {(char *)name, NULL};
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 	int status;
-	if (proc_run_capture(argv, &out, &errout, &status, err) < 0)
+	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
 		return -1;
 	if (status != 0) {
 		if (strstr(errout, "No such container") || strstr(errout, "no such container")) {
@@ -379,21 +424,22 @@ static int docker_container_state(const struct sc_engine *e, const char *name, c
 static int docker_exec_capture(const struct sc_engine *e, const char *name, char *const *cmd,
                                char **out, char **errout, int *status, struct sc_error **err)
 {
-	_cleanup_strvec_ struct strv argv = STRV_INIT;
-	strv_push(&argv, e->program);
-	strv_push(&argv, "exec");
-	strv_push(&argv, name);
-	strv_extend(&argv, cmd);
-	return proc_run_capture(argv.v, out, errout, status, err);
+	/* The container, then the command and its arguments. */
+	char *const args[] = {"exec", NULL};
+	_cleanup_strvec_ struct strv operands = STRV_INIT;
+	strv_push(&operands, name);
+	strv_extend(&operands, cmd);
+	return cli_run(e, args, operands.v, NULL, out, errout, status, err);
 }
 
 static int docker_logs(const struct sc_engine *e, const char *name, char **out, char **errout,
                        struct sc_error **err)
 {
-	char *const argv[] = {e->program, "logs", (char *)name, NULL};
+	char *const args[] = {"logs", NULL};
+	char *const operands[] = {(char *)name, NULL};
 	_cleanup_free_ char *text = NULL, *errtext = NULL;
 	int status;
-	if (proc_run_capture(argv, &text, &errtext, &status, err) < 0)
+	if (cli_run(e, args, operands, NULL, &text, &errtext, &status, err) < 0)
 		return -1;
 	if (status != 0) {
 		/* Absent, or being removed: it has no more to say. */

@@ -39,12 +39,9 @@ void strv_push(struct strv *sv, const char *s)
 void strv_pushf(struct strv *sv, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		abort();
 	strv_push_take(sv, s);
 }
 

@@ -80,6 +80,22 @@ no_agents='services:
 	grep -q '^image inspect' "$WORK/calls"
 }
 
+@test "an image name that starts with - is a name, never an option of the engine's CLI" {
+	# Over the API socket, when it answers.
+	run "$SANDCAGE" doctor --image=--help
+	[[ "$output" == *"fail  image              --help is missing"* ]]
+	# Through the CLI (the API out of reach): the name comes after `--`, so
+	# `image inspect` does not print its help and succeed. The shim records
+	# each call and runs the real CLI against the local daemon.
+	mkdir "$WORK/shim"
+	printf '#!/bin/sh\necho "$*" >>"%s"\nexec env -u DOCKER_HOST %s "$@"\n' "$WORK/calls" \
+		"$(command -v docker)" >"$WORK/shim/docker"
+	chmod +x "$WORK/shim/docker"
+	PATH="$WORK/shim:$PATH" DOCKER_HOST=tcp://127.0.0.1:9 run "$SANDCAGE" doctor --image=--help
+	[[ "$output" == *"fail  image              --help is missing"* ]]
+	grep -qxF 'image inspect --format={{.Id}} -- --help' "$WORK/calls"
+}
+
 @test "changing packages rebuilds, and the agents come from the cache" {
 	printf 'packages: [jq]\n' >.sandcage.yml
 	"$SANDCAGE" -q build >/dev/null

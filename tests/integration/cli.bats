@@ -83,3 +83,29 @@ load helpers
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"/nonexistent/sandcage-project"* ]]
 }
+
+@test "ps and stop use the engine the configuration names" {
+	# A `docker` that says it was run is all the PATH has: the configured
+	# podman is then missing, and neither command may fall back to docker.
+	shim=$BATS_TEST_TMPDIR/shim
+	mkdir -p "$shim" "$BATS_TEST_TMPDIR/home" "$BATS_TEST_TMPDIR/repo"
+	printf '#!/bin/sh\necho "docker was run" >&2\nexit 1\n' >"$shim/docker"
+	chmod +x "$shim/docker"
+	printf 'engine = "podman"\n' >"$BATS_TEST_TMPDIR/home/config.toml"
+	export SANDCAGE_HOME=$BATS_TEST_TMPDIR/home
+	unset SANDCAGE_ENGINE
+	for args in ps "stop --all" "ps -p $BATS_TEST_TMPDIR/repo" "stop -p $BATS_TEST_TMPDIR/repo"; do
+		PATH=$shim run "$SANDCAGE" $args
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"container engine \`podman\` not found"* ]]
+		[[ "$output" != *"docker was run"* ]]
+	done
+	# A project's own setting counts for -p, as for the commands that run.
+	printf 'engine = ""\n' >"$SANDCAGE_HOME/config.toml"
+	printf 'engine: podman\n' >"$BATS_TEST_TMPDIR/repo/.sandcage.yml"
+	PATH=$shim run "$SANDCAGE" ps -p "$BATS_TEST_TMPDIR/repo"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container engine \`podman\` not found"* ]]
+	PATH=$shim run "$SANDCAGE" ps
+	[[ "$output" == *"docker was run"* ]]
+}

@@ -14,7 +14,10 @@
 #include "util/strbuf.h"
 #include "util/vec.h"
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static void test_strbuf(void **state)
 {
@@ -164,6 +167,44 @@ static void test_proc(void **state)
 	assert_null(proc_find_program("sandcage-no-such-program"));
 }
 
+/* strv_pushf out of memory: the message of the x-allocators, then abort(),
+ * not a bare abort() that says nothing. In a child whose address space is
+ * too small for the string. */
+/* Not built under the sanitizers, which reserve more address space than
+ * the limit (a skipped test would count as a failure). */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define HAVE_OOM_TEST 1
+static void test_strv_pushf_oom(void **state)
+{
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		const struct rlimit as = {256 << 20, 256 << 20}, core = {0, 0};
+		setrlimit(RLIMIT_CORE, &core);
+		if (setrlimit(RLIMIT_AS, &as) < 0)
+			_exit(3);
+		struct strv sv = STRV_INIT;
+		strv_pushf(&sv, "%*s", 1 << 30, "");
+		_exit(sv.len == 1 ? 4 : 5);
+	}
+	close(fds[1]);
+	char buf[256] = "";
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof(buf) - 1 && (r = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fds[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	assert_string_equal(buf, "sandcage: out of memory\n");
+}
+#endif
+
 static void test_error(void **state)
 {
 	struct sc_error *err = NULL;
@@ -221,6 +262,9 @@ int main(void)
 	    cmocka_unit_test(test_mkdir_p), cmocka_unit_test(test_read_optional),
 	    cmocka_unit_test(test_proc),    cmocka_unit_test(test_error),
 	    cmocka_unit_test(test_sha256),
+#ifdef HAVE_OOM_TEST
+	    cmocka_unit_test(test_strv_pushf_oom),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
