@@ -1,6 +1,7 @@
 #include "workspace.h"
 #include "../util/fs.h"
 #include "../util/path.h"
+#include "../util/strbuf.h"
 
 #include <sys/stat.h>
 
@@ -102,6 +103,24 @@ int sc_workspace_resolve(const char *path, struct sc_workspace **out, struct sc_
 	}
 	if (!ws->root)
 		ws->root = steal_pointer(&real);
+	/* These paths reach the engine's arguments, labels, the trust prompt
+	 * and messages: a control character or a newline in them could forge a
+	 * line or an option, so such a project is refused. */
+	const char *named[] = {ws->root, ws->git_dir, ws->common_dir};
+	for (size_t i = 0; i < N_ELEMENTS(named); i++) {
+		const char *bad = named[i];
+		while (bad && *bad && (unsigned char)*bad >= 0x20 && *bad != 0x7f)
+			bad++;
+		if (bad && *bad) {
+			_cleanup_free_ char *shown = str_escaped(named[i]);
+			sc_workspace_free(ws);
+			return sc_error_setx(
+			    err, 0,
+			    "the path `%s` holds a control character (shown escaped): "
+			    "sandcage does not run in such a directory; rename it",
+			    shown);
+		}
+	}
 	ws->name = xstrdup(streq(ws->root, "/") ? "root" : path_basename(ws->root));
 	*out = ws;
 	return 0;
