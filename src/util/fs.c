@@ -5,7 +5,7 @@
 #include <ftw.h>
 #include <stdint.h>
 #include <sys/stat.h>
-#ifdef __linux__
+#if defined(__linux__) && __has_include(<linux/openat2.h>)
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #endif
@@ -141,7 +141,7 @@ static int open_beneath(int dirfd, const char *path, int flags, mode_t mode)
 			return -EXDEV;
 		p += n + (p[n] == '/');
 	}
-#if defined(__linux__) && defined(SYS_openat2)
+#if defined(__linux__) && defined(SYS_openat2) && defined(RESOLVE_BENEATH)
 	struct open_how how = {
 	    .flags = (uint64_t)(flags | O_NOFOLLOW),
 	    .mode = (flags & O_CREAT) ? mode : 0,
