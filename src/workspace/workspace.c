@@ -22,8 +22,11 @@ static int read_pointer_file(const char *file, const char *prefix, const char *b
                              struct sc_error **err)
 {
 	_cleanup_free_ char *data = NULL;
-	if (fs_read_file(file, &data, NULL, err) < 0)
+	/* Never blocks (a FIFO is refused) and bounded. */
+	if (fs_read_file_user_optional(file, 64 * 1024, &data, NULL, err) < 0)
 		return -1;
+	if (!data)
+		return sc_error_setx(err, ENOENT, "`%s` disappeared while it was read", file);
 	char *p = data;
 	if (prefix) {
 		if (!str_has_prefix(p, prefix))

@@ -311,3 +311,18 @@ TOML
 	[ "$(stat -c %a trace.log)" = 644 ] || [ "$(stat -c %a trace.log)" = 600 ]
 	wait_no_containers "$REPO" 10
 }
+
+@test "hostile/5: a .git that leads to a FIFO is refused without blocking" {
+	# The agent cannot replace the project's own .git (it is protected), but
+	# it can plant one in a subdirectory the user later starts from.
+	mkdir "$REPO/sub"
+	mkfifo "$WORK/fifo"
+	ln -s "$WORK/fifo" "$REPO/sub/.git"
+	cd "$REPO/sub"
+	run timeout 20 "$SANDCAGE" shell -- true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$REPO/sub/.git\` is a FIFO (named pipe), not a regular file"* ]]
+	[ -z "$(containers_of "$REPO")" ]
+	[ -z "$(containers_of "$REPO/sub")" ]
+}
