@@ -326,3 +326,24 @@ TOML
 	[ -z "$(containers_of "$REPO")" ]
 	[ -z "$(containers_of "$REPO/sub")" ]
 }
+
+@test "hostile/9: a billion-laughs YAML is refused with bounded memory" {
+	cd "$REPO"
+	{
+		echo 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
+		echo 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]'
+		echo 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]'
+		echo 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]'
+		echo 'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]'
+		echo 'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]'
+		echo 'g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]'
+		echo 'h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]'
+		echo 'i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]'
+	} >.sandcage.yml
+	# 9^9 strings would need gigabytes: refused within a small address space.
+	run bash -c 'ulimit -v 400000; timeout 20 "$0" shell -- true' "$SANDCAGE"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *".sandcage.yml:"*"aliases expand to more than 100000 nodes"* ]]
+	[ -z "$(containers_of "$REPO")" ]
+}
