@@ -347,3 +347,17 @@ TOML
 	[[ "$output" == *".sandcage.yml:"*"aliases expand to more than 100000 nodes"* ]]
 	[ -z "$(containers_of "$REPO")" ]
 }
+
+@test "hostile/4: on a terminal, the trust question shows the same escaped text" {
+	cd "$REPO"
+	printf 'services:\n  claude:\n    args: ["ok\\e[8m hidden \\e[0m\\u2067done"]\n' >.sandcage.local.yml
+	run script -qec "'$SANDCAGE' shell -- true" /dev/null <<<"n"
+	echo "$output"
+	[[ "$output" == *'`ok\x1b[8m hidden \x1b[0m<U+2067>done`'* ]]
+	[[ "$output" == *"Trust this content and go on? [y/N]"* ]]
+	[[ "$output" != *$'\e[8m'* && "$output" != *$'\u2067'* ]]
+	[ -z "$(containers_of "$REPO")" ]
+	[ ! -e "$SANDCAGE_HOME/trust.json" ]
+}
+
+# ---- end of the safe-open, escaping and bounded-input block ----
