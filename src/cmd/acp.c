@@ -7,6 +7,7 @@
 #include "../config/config.h"
 #include "../launch/launch.h"
 #include "../session/session.h"
+#include "../util/fs.h"
 #include "../util/log.h"
 #include "../util/strbuf.h"
 #include "cmd.h"
@@ -478,9 +479,9 @@ static int acp_run(int argc, char **argv)
 		return sc_cmd_launch_failed(err);
 	_cleanup_close_ int trace_fd = -1;
 	if (o.trace) {
-		trace_fd = open(o.trace, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (trace_fd < 0) {
-			sc_error_set(&err, errno, "open the trace file `%s`", o.trace);
+		/* Appended to, never truncated; a planted link is not followed. */
+		if (fs_open_append_safe(AT_FDCWD, o.trace, 0600, &trace_fd, &err) < 0) {
+			sc_error_prefix(&err, "the trace file");
 			return sc_cmd_report(err);
 		}
 	}

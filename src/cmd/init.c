@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "init_render.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 extern const struct sc_command sc_cmd_init;
@@ -110,16 +111,15 @@ static int offer_gitignore(const char *root, enum gitignore_choice choice, struc
 	bool exists = lstat(path, &st) == 0;
 	if (exists) {
 		if (S_ISLNK(st.st_mode)) {
-			/* Keep the link (a shared ignore file): write where it points. */
-			char *real = NULL;
-			if (path_realpath(path, &real, err) < 0)
-				return -1;
-			free(path);
-			path = real;
-			if (stat(path, &st) < 0)
-				return sc_error_set(err, errno, "stat `%s`", path);
+			/* The project is the agent's: a link there is never followed,
+			 * nor replaced (it may be a shared ignore file of the user's). */
+			sc_log_notice(
+			    "%s is a symbolic link, which sandcage does not follow: add %s "
+			    "to the file it points to yourself",
+			    path, LOCAL_FILE);
+			return 0;
 		}
-		if (fs_read_file(path, &text, &len, err) < 0)
+		if (fs_read_file_safe(AT_FDCWD, path, FS_MAX_CONFIG, &text, &len, err) < 0)
 			return -1;
 		if (ignores_local(text)) {
 			sc_log_debug("%s already ignores %s", path, LOCAL_FILE);

@@ -4,6 +4,7 @@
 #include "../launch/launch.h"
 #include "../util/log.h"
 #include "../util/path.h"
+#include "../util/strbuf.h"
 #include "cmd.h"
 #include "launch_ui.h"
 
@@ -32,9 +33,10 @@ static int list_records(const struct sc_trust_store *store)
 			state = "missing";
 		else if (!streq(sha, rec->sha256))
 			state = "changed";
-		printf("%s\n  sha256 %.16s...  trusted %s  %zu grant%s  %s\n", rec->path,
-		       rec->sha256, *rec->trusted_at ? rec->trusted_at : "(unknown)",
-		       rec->grants.len, rec->grants.len == 1 ? "" : "s", state);
+		_cleanup_free_ char *shown = str_escaped(rec->path);
+		printf("%s\n  sha256 %.16s...  trusted %s  %zu grant%s  %s\n", shown, rec->sha256,
+		       *rec->trusted_at ? rec->trusted_at : "(unknown)", rec->grants.len,
+		       rec->grants.len == 1 ? "" : "s", state);
 	}
 	return SC_EXIT_OK;
 }
@@ -151,7 +153,8 @@ static int cmd_trust(int argc, char **argv)
 		} else if (sc_trust_approve(store, store_path, f, &err) < 0) {
 			code = sc_cmd_report(err);
 		} else {
-			printf("trusted %s (sha256 %.16s...)\n", f->path, f->sha256);
+			_cleanup_free_ char *shown = str_escaped(f->path);
+			printf("trusted %s (sha256 %.16s...)\n", shown, f->sha256);
 		}
 	}
 	if (!any_file)

@@ -6,6 +6,8 @@
 #include "toml.h"
 #include "yaml.h"
 
+#include <fcntl.h>
+
 /* ---- where the files are ---- */
 
 char *sc_config_global_dir(void)
@@ -34,12 +36,15 @@ void sc_config_paths_release(struct sc_config_paths *paths)
 
 /* ---- loading ---- */
 
-/* *out stays NULL when the file does not exist. */
+/* *out stays NULL when the file does not exist. The project's files are the
+ * agent's to write: opened without following a link, regular files only. The
+ * global file is the user's own and may be a link. */
 static int read_layer(const char *path, bool toml, struct sc_value **out, struct sc_error **err)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	int r = fs_read_file_optional(path, &data, &len, err);
+	int r = toml ? fs_read_file_user_optional(path, FS_MAX_CONFIG, &data, &len, err)
+	             : fs_read_file_safe_optional(AT_FDCWD, path, FS_MAX_CONFIG, &data, &len, err);
 	if (r < 0 || !data)
 		return r;
 	const char *file = sc_intern(path);

@@ -86,7 +86,8 @@ int sc_trust_hash_file(const char *path, bool *exists, char sha256[65], struct s
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	int r = fs_read_file_optional(path, &data, &len, err);
+	/* Read as the configuration reads it: no link, a regular file, bounded. */
+	int r = fs_read_file_safe_optional(AT_FDCWD, path, FS_MAX_CONFIG, &data, &len, err);
 	if (r < 0)
 		return r;
 	if (!data) {
@@ -294,7 +295,10 @@ char *sc_trust_diff(const struct sc_trust_record *rec, const struct vec *grants)
 	for (size_t i = 0; i < grants->len; i++) {
 		const struct sc_grant *g = grants->items[i];
 		bool before = rec && strv_contains(rec->grants.v, g->text);
-		strbuf_addf(&sb, "%s %s", before ? " " : "+", g->text);
+		/* The texts quote values of the file: escaped, so that they can
+		 * neither add a line nor rewrite the prompt on a terminal. */
+		strbuf_addf(&sb, "%s ", before ? " " : "+");
+		strbuf_add_escaped(&sb, g->text);
 		if (g->origin.pos.line)
 			strbuf_addf(&sb, "    (line %u)", g->origin.pos.line);
 		strbuf_addc(&sb, '\n');
@@ -305,8 +309,11 @@ char *sc_trust_diff(const struct sc_trust_record *rec, const struct vec *grants)
 			const struct sc_grant *g = grants->items[j];
 			now = streq(g->text, rec->grants.v[i]);
 		}
-		if (!now)
-			strbuf_addf(&sb, "- %s\n", rec->grants.v[i]);
+		if (!now) {
+			strbuf_adds(&sb, "- ");
+			strbuf_add_escaped(&sb, rec->grants.v[i]);
+			strbuf_addc(&sb, '\n');
+		}
 	}
 	return strbuf_steal(&sb);
 }

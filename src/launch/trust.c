@@ -84,24 +84,26 @@ int sc_trust_inspect(const struct sc_workspace *ws, const struct sc_config *cfg,
 char *sc_trust_describe(const struct sc_trust_file *f)
 {
 	struct strbuf sb = STRBUF_INIT;
+	/* Everything shown is escaped (sc_trust_diff escapes the grants): the
+	 * prompt must say exactly what the file grants, on any terminal. */
+	_cleanup_free_ char *path = str_escaped(f->path);
+	_cleanup_free_ char *since = str_escaped(f->record ? f->record->trusted_at : "");
 	switch (f->state) {
 	case SC_TRUST_NOT_NEEDED:
-		strbuf_addf(&sb, "%s grants nothing beyond the defaults: no trust needed\n",
-		            f->path);
+		strbuf_addf(&sb, "%s grants nothing beyond the defaults: no trust needed\n", path);
 		return strbuf_steal(&sb);
 	case SC_TRUST_TRUSTED:
-		strbuf_addf(&sb, "%s is trusted (since %s); it grants:\n", f->path,
-		            f->record->trusted_at);
+		strbuf_addf(&sb, "%s is trusted (since %s); it grants:\n", path, since);
 		break;
 	case SC_TRUST_NEW:
-		strbuf_addf(&sb, "%s (the %s configuration) is not trusted; it grants:\n", f->path,
+		strbuf_addf(&sb, "%s (the %s configuration) is not trusted; it grants:\n", path,
 		            f->label);
 		break;
 	case SC_TRUST_CHANGED:
 		strbuf_addf(&sb,
 		            "%s (the %s configuration) changed since you trusted it (%s); what it "
 		            "grants now (+ new, - no longer):\n",
-		            f->path, f->label, f->record->trusted_at);
+		            path, f->label, since);
 		break;
 	}
 	_cleanup_free_ char *diff = sc_trust_diff(f->record, &f->grants);

@@ -82,6 +82,77 @@ void strbuf_add_utf8(struct strbuf *sb, unsigned long cp)
 	strbuf_add(sb, b, n);
 }
 
+/* The length of the UTF-8 sequence at s and its code point; 0 when it is
+ * not one (truncated, overlong, a surrogate, beyond U+10FFFF). */
+static size_t utf8_decode(const unsigned char *s, unsigned long *cp)
+{
+	size_t n;
+	unsigned long c, min;
+	if (s[0] < 0xC0)
+		return 0;
+	if (s[0] < 0xE0)
+		n = 2, c = s[0] & 0x1F, min = 0x80;
+	else if (s[0] < 0xF0)
+		n = 3, c = s[0] & 0x0F, min = 0x800;
+	else if (s[0] < 0xF5)
+		n = 4, c = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+static bool shown_as_code(unsigned long cp)
+{
+	return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+	       (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void strbuf_add_escaped(struct strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned char c = *p;
+		if (c == '\n' || c == '\r' || c == '\t') {
+			strbuf_adds(sb, c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t");
+			p++;
+		} else if (c < 0x20 || c == 0x7F) {
+			strbuf_addf(sb, "\\x%02x", c);
+			p++;
+		} else if (c < 0x80) {
+			strbuf_addc(sb, (char)c);
+			p++;
+		} else {
+			unsigned long cp = 0;
+			size_t n = utf8_decode(p, &cp);
+			if (n == 0) {
+				strbuf_addf(sb, "\\x%02x", c);
+				p++;
+			} else {
+				if (shown_as_code(cp))
+					strbuf_addf(sb, "<U+%04lX>", cp);
+				else
+					strbuf_add(sb, p, n);
+				p += n;
+			}
+		}
+	}
+}
+
+char *str_escaped(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add_escaped(&sb, s);
+	return strbuf_steal(&sb);
+}
+
 void strbuf_truncate(struct strbuf *sb, size_t len)
 {
 	if (len >= sb->len)

@@ -23,6 +23,15 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...) _printf_(2, 3);
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) _printf_(2, 0);
 /* Appends the UTF-8 encoding of a Unicode scalar value. */
 void strbuf_add_utf8(struct strbuf *sb, unsigned long cp);
+/* Appends `s` so that a terminal shows every character of it as itself: a
+ * value from a file of the project can neither move the cursor, color or
+ * hide text, nor reorder what follows. Control characters become escapes
+ * (`\n`, `\r`, `\t`, `\x1b`, `\xNN`), C1 controls, Unicode bidirectional
+ * overrides, isolates and marks and the line separators `<U+XXXX>`, bytes
+ * that are not UTF-8 `\xNN`; everything else is copied. */
+void strbuf_add_escaped(struct strbuf *sb, const char *s);
+/* The same into a new string. */
+char *str_escaped(const char *s);
 void strbuf_truncate(struct strbuf *sb, size_t len);
 static inline void strbuf_reset(struct strbuf *sb)
 {

@@ -7,6 +7,7 @@
 #include "ecosystem_detect.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
@@ -219,21 +220,13 @@ char *sc_eco_read_small(const struct sc_eco_listing *l, const char *name, struct
 {
 	if (!sc_eco_has(l, name))
 		return NULL;
-	_cleanup_free_ char *path = path_join(l->abs, name);
 	_cleanup_free_ char *rel = sc_eco_rel_file(l, name);
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		sc_eco_note(p, "%s: %s", rel, strerror(errno));
-		return NULL;
-	}
-	if (st.st_size > MAX_FILE) {
-		sc_eco_note(p, "%s: larger than 1 MiB, not read", rel);
-		return NULL;
-	}
 	char *text = NULL;
 	size_t len = 0;
 	_cleanup_error_ struct sc_error *err = NULL;
-	if (fs_read_file(path, &text, &len, &err) < 0) {
+	/* The project's files are the agent's: beneath the root, no link, a
+	 * regular file (never a FIFO to block on), at most MAX_FILE. */
+	if (fs_read_file_safe(l->root_fd, rel, MAX_FILE, &text, &len, &err) < 0) {
 		sc_eco_note(p, "%s", err->msg);
 		return NULL;
 	}
@@ -325,7 +318,7 @@ static int scan_dir(struct sc_eco_scan *s, const char *rel, unsigned depth, stru
 	if (dirs.len)
 		qsort(dirs.v, dirs.len, sizeof(char *), cmp_str);
 
-	struct sc_eco_listing l = {files.v, files.len, rel, abs};
+	struct sc_eco_listing l = {files.v, files.len, rel, abs, s->root_fd};
 	sc_eco_detect_rust(s, &l);
 	sc_eco_detect_node(s, &l);
 	sc_eco_detect_python(s, &l);
@@ -349,7 +342,12 @@ static int scan_dir(struct sc_eco_scan *s, const char *rel, unsigned depth, stru
 int sc_ecosystem_detect(const char *root, struct sc_ecosystems **out, struct sc_error **err)
 {
 	struct sc_ecosystems *eco = xcalloc(1, sizeof(*eco));
-	struct sc_eco_scan s = {root, eco, 0};
+	_cleanup_close_ int root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0) {
+		sc_ecosystems_free(eco);
+		return sc_error_set(err, errno, "read the directory `%s`", root);
+	}
+	struct sc_eco_scan s = {root, eco, 0, root_fd};
 	if (scan_dir(&s, "", 0, err) < 0) {
 		sc_ecosystems_free(eco);
 		return -1;

@@ -12,6 +12,7 @@ struct sc_eco_scan {
 	const char *root;
 	struct sc_ecosystems *eco;
 	size_t dirs;
+	int root_fd; /* manifests are read beneath it, never through a link */
 };
 
 /* What one directory holds: its regular files, sorted. */
@@ -20,6 +21,7 @@ struct sc_eco_listing {
 	size_t n;
 	const char *rel; /* relative to the root, "" for it */
 	const char *abs;
+	int root_fd;
 };
 
 void sc_eco_detect_rust(struct sc_eco_scan *s, const struct sc_eco_listing *l);

@@ -1,6 +1,7 @@
 #include "workspace.h"
 #include "../util/fs.h"
 #include "../util/path.h"
+#include "../util/strbuf.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -26,48 +27,14 @@ void sc_workspace_free(struct sc_workspace *ws)
 
 /* Everything below the project and in its git directories is the agent's
  * data: read without following a symbolic link, only a regular file (a FIFO
- * is not waited on, a device not opened), at most `max` bytes, no NUL.
- * Local to this file until util/fs.c has a general safe open. */
+ * is not waited on, a device not opened), at most `max` bytes (the safe
+ * read of util/fs.c), and no NUL. */
 static int read_untrusted(const char *path, size_t max, char **out, struct sc_error **err)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return sc_error_set(err, errno, "`%s`", path);
-	if (S_ISLNK(st.st_mode))
-		return sc_error_setx(err, 0,
-		                     "`%s` is a symbolic link: sandcage does not follow links "
-		                     "in git's own files",
-		                     path);
-	if (!S_ISREG(st.st_mode))
-		return sc_error_setx(err, 0, "`%s` is not a regular file", path);
-	_cleanup_close_ int fd =
-	    open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return sc_error_set(err, errno, "`%s`", path);
-	if (fstat(fd, &st) < 0)
-		return sc_error_set(err, errno, "`%s`", path);
-	if (!S_ISREG(st.st_mode))
-		return sc_error_setx(err, 0, "`%s` is not a regular file", path);
-	if ((size_t)st.st_size > max)
-		return sc_error_setx(
-		    err, 0, "`%s` is larger than %zu bytes: not one of git's files", path, max);
-	_cleanup_free_ char *buf = xmalloc(max + 2);
+	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, max + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return sc_error_set(err, errno, "read `%s`", path);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max)
-			return sc_error_setx(
-			    err, 0, "`%s` is larger than %zu bytes: not one of git's files", path,
-			    max);
-	}
-	buf[len] = '\0';
+	if (fs_read_file_safe(AT_FDCWD, path, max, &buf, &len, err) < 0)
+		return -1;
 	if (strlen(buf) != len)
 		return sc_error_setx(err, 0, "`%s` holds a NUL byte: not one of git's files", path);
 	*out = steal_pointer(&buf);
@@ -82,6 +49,8 @@ static int read_pointer(const char *file, const char *prefix, const char *base, 
 	_cleanup_free_ char *data = NULL;
 	if (read_untrusted(file, POINTER_MAX, &data, err) < 0)
 		return -1;
+	if (!data)
+		return sc_error_setx(err, ENOENT, "`%s` disappeared while it was read", file);
 	char *p = data;
 	if (prefix) {
 		if (!str_has_prefix(p, prefix))
@@ -420,6 +389,24 @@ int sc_workspace_resolve(const char *path, struct sc_workspace **out, struct sc_
 	}
 	if (!ws->root)
 		ws->root = steal_pointer(&real);
+	/* These paths reach the engine's arguments, labels, the trust prompt
+	 * and messages: a control character or a newline in them could forge a
+	 * line or an option, so such a project is refused. */
+	const char *named[] = {ws->root, ws->git_dir, ws->common_dir};
+	for (size_t i = 0; i < N_ELEMENTS(named); i++) {
+		const char *bad = named[i];
+		while (bad && *bad && (unsigned char)*bad >= 0x20 && *bad != 0x7f)
+			bad++;
+		if (bad && *bad) {
+			_cleanup_free_ char *shown = str_escaped(named[i]);
+			sc_workspace_free(ws);
+			return sc_error_setx(
+			    err, 0,
+			    "the path `%s` holds a control character (shown escaped): "
+			    "sandcage does not run in such a directory; rename it",
+			    shown);
+		}
+	}
 	ws->name = xstrdup(streq(ws->root, "/") ? "root" : path_basename(ws->root));
 	*out = ws;
 	return 0;

@@ -741,6 +741,76 @@ static void test_enable_ssh_file(void **state)
 	rm_rf(tmp);
 }
 
+/* The project's files are the agent's: never followed, never waited on, and
+ * bounded; the global file is the user's and may be a link. */
+static void test_hostile_files(void **state)
+{
+	char tmp[] = "/tmp/sc-config-test-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	_cleanup_free_ char *home = path_join(tmp, "sandcage");
+	setenv("SANDCAGE_HOME", home, 1);
+	write_file(tmp, "outside.yml", "network:\n  mode: open\n");
+	write_file(tmp, "proj/keep", "");
+	_cleanup_free_ char *root = path_join(tmp, "proj");
+	_cleanup_free_ char *project = path_join(root, ".sandcage.yml");
+	_cleanup_free_ char *outside = path_join(tmp, "outside.yml");
+	struct sc_config *cfg = NULL;
+
+	/* A link to a file outside. */
+	assert_int_equal(symlink(outside, project), 0);
+	_cleanup_error_ struct sc_error *e1 = NULL;
+	assert_true(sc_config_load(root, NULL, &cfg, &e1) < 0);
+	assert_null(cfg);
+	assert_non_null(strstr(e1->msg, "/proj/.sandcage.yml` is a symbolic link"));
+	assert_null(strstr(e1->msg, "open"));
+	unlink(project);
+
+	/* A FIFO: refused at once (the alarm would end a test that waits). */
+	assert_int_equal(mkfifo(project, 0644), 0);
+	_cleanup_error_ struct sc_error *e2 = NULL;
+	alarm(10);
+	assert_true(sc_config_load(root, NULL, &cfg, &e2) < 0);
+	alarm(0);
+	assert_non_null(strstr(e2->msg, "is a FIFO (named pipe), not a regular file"));
+	unlink(project);
+
+	/* Over the limit: the message names the file and the limit. */
+	_cleanup_free_ char *big = xmalloc(FS_MAX_CONFIG + 64);
+	memset(big, '#', FS_MAX_CONFIG + 63);
+	big[FS_MAX_CONFIG + 63] = '\0';
+	write_file(tmp, "proj/.sandcage.local.yml", big);
+	_cleanup_error_ struct sc_error *e3 = NULL;
+	assert_true(sc_config_load(root, NULL, &cfg, &e3) < 0);
+	assert_non_null(strstr(e3->msg, "/proj/.sandcage.local.yml` is larger than 1 MiB"));
+
+	/* Deeply nested: an error, not a stack overflow. */
+	size_t depth = 100000;
+	_cleanup_free_ char *deep = xmalloc(depth + 8);
+	memcpy(deep, "a: ", 3);
+	memset(deep + 3, '[', depth);
+	deep[depth + 3] = '\0';
+	write_file(tmp, "proj/.sandcage.local.yml", deep);
+	_cleanup_error_ struct sc_error *e4 = NULL;
+	assert_true(sc_config_load(root, NULL, &cfg, &e4) < 0);
+	assert_non_null(strstr(e4->msg, "nested deeper than 256 levels"));
+	_cleanup_free_ char *local = path_join(root, ".sandcage.local.yml");
+	unlink(local);
+
+	/* The global file may be a link (to the user's dotfiles). */
+	write_file(tmp, "dotfiles/config.toml", "[network]\nmode = \"open\"\n");
+	assert_int_equal(mkdir(home, 0755), 0);
+	_cleanup_free_ char *gfile = path_join(home, "config.toml");
+	_cleanup_free_ char *dot = path_join(tmp, "dotfiles/config.toml");
+	assert_int_equal(symlink(dot, gfile), 0);
+	_cleanup_error_ struct sc_error *e5 = NULL;
+	if (sc_config_load(root, NULL, &cfg, &e5) < 0)
+		fail_msg("%s", e5->msg);
+	assert_int_equal(cfg->network.mode.value, SC_NETWORK_OPEN);
+	sc_config_free(cfg);
+	unsetenv("SANDCAGE_HOME");
+	rm_rf(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest unit[] = {
@@ -766,6 +836,7 @@ int main(void)
 	    cmocka_unit_test(test_render_json),
 	    cmocka_unit_test(test_edit_enable_ssh),
 	    cmocka_unit_test(test_enable_ssh_file),
+	    cmocka_unit_test(test_hostile_files),
 	};
 
 	return unit_run_with_cases("config", unit, N_ELEMENTS(unit), golden_root(),

@@ -553,6 +553,19 @@ static void test_trust_store(void **state)
 	vec_release(&grants);
 	vec_release(&grants2);
 
+	/* What the prompt shows is escaped: a value of the file can neither add
+	 * a line nor rewrite the terminal. */
+	_cleanup_config_ struct sc_config *cfg3 = load(
+	    NULL, "services:\n  claude:\n    args: [\"x\\n+ nothing else\\r\\e[2K\\u202e\"]\n");
+	struct vec grants3 = VEC_INIT(sc_grant_free);
+	sc_trust_grants(cfg3, SC_LAYER_PROJECT, &grants3);
+	assert_int_equal(grants3.len, 1);
+	_cleanup_free_ char *diff3 = sc_trust_diff(NULL, &grants3);
+	assert_string_equal(diff3,
+	                    "+ give `claude` the argument `x\\n+ nothing else\\r\\x1b[2K<U+202E>`"
+	                    "    (line 3)\n");
+	vec_release(&grants3);
+
 	/* A damaged store is an error that says what to do. */
 	static const char junk[] = "{not json";
 	assert_int_equal(fs_write_atomic(store_path, junk, strlen(junk), 0600, &err), 0);

@@ -14,9 +14,12 @@
 #include "util/strbuf.h"
 #include "util/vec.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 static void test_strbuf(void **state)
@@ -254,14 +257,271 @@ static void test_sha256(void **state)
 	assert_string_not_equal(a, b);
 }
 
+static void test_escaped(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"plain `text` /a/b c", "plain `text` /a/b c"},
+	    {"caf\xc3\xa9 \xe2\x9c\x93", "caf\xc3\xa9 \xe2\x9c\x93"}, /* UTF-8 stays */
+	    {"a\nb\rc\td", "a\\nb\\rc\\td"},
+	    {"\x1b[2K\x1b[1A", "\\x1b[2K\\x1b[1A"},
+	    {"\x07\x08\x7f\x01", "\\x07\\x08\\x7f\\x01"},
+	    /* C1 controls: U+009B is a CSI on some terminals. */
+	    {"x\xc2\x9b"
+	     "31m",
+	     "x<U+009B>31m"},
+	    /* Bidirectional overrides, isolates and marks. */
+	    {"\xe2\x80\xae"
+	     "evil",
+	     "<U+202E>evil"},
+	    {"\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+	     "<U+202A><U+202B><U+202C><U+202D>"},
+	    {"\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+	     "<U+2066><U+2067><U+2068><U+2069>"},
+	    {"\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "<U+200E><U+200F><U+061C>"},
+	    {"line\xe2\x80\xa8sep", "line<U+2028>sep"},
+	    /* Bytes that are not UTF-8: stray, truncated, overlong, surrogate. */
+	    {"\xff\x80", "\\xff\\x80"},
+	    {"\xe2\x80", "\\xe2\\x80"},
+	    {"\xc0\xaf", "\\xc0\\xaf"},
+	    {"\xed\xa0\x80", "\\xed\\xa0\\x80"},
+	    {"", ""},
+	};
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		_cleanup_free_ char *got = str_escaped(cases[i].in);
+		assert_string_equal(got, cases[i].out);
+	}
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, "- ");
+	strbuf_add_escaped(&sb, "x\ny");
+	assert_string_equal(strbuf_str(&sb), "- x\\ny");
+}
+
+/* A directory with the files each case of the safe-open helper needs. */
+static char *safe_dir(void)
+{
+	char *dir = xstrdup("/tmp/sc-safe-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_free_ char *outside = path_join(dir, "outside");
+	_cleanup_free_ char *project = path_join(dir, "project");
+	_cleanup_free_ char *sub = path_join(project, "sub");
+	assert_int_equal(fs_mkdir_p(sub, 0755, &err), 0);
+	assert_int_equal(mkdir(outside, 0755), 0);
+	_cleanup_free_ char *secret = path_join(outside, "secret");
+	assert_int_equal(fs_write_atomic(secret, "host secret", 11, 0600, &err), 0);
+	_cleanup_free_ char *good = path_join(project, "good.yml");
+	assert_int_equal(fs_write_atomic(good, "a: 1\n", 5, 0644, &err), 0);
+	_cleanup_free_ char *deep = path_join(sub, "deep.yml");
+	assert_int_equal(fs_write_atomic(deep, "b: 2\n", 5, 0644, &err), 0);
+	_cleanup_free_ char *fifo = path_join(project, "fifo");
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	_cleanup_free_ char *link = path_join(project, "link");
+	assert_int_equal(symlink(secret, link), 0);
+	_cleanup_free_ char *devnull = path_join(project, "null");
+	assert_int_equal(symlink("/dev/null", devnull), 0);
+	_cleanup_free_ char *linkdir = path_join(project, "linkdir");
+	assert_int_equal(symlink(outside, linkdir), 0);
+	_cleanup_free_ char *linksub = path_join(project, "linksub");
+	assert_int_equal(symlink("sub", linksub), 0);
+	return dir;
+}
+
+/* The error of a read that must fail, with the errno it returned. */
+static char *safe_fails(int dirfd, const char *path, size_t max, int *code)
+{
+	_cleanup_error_ struct sc_error *err = NULL;
+	char *data = NULL;
+	size_t len = 7;
+	int r = fs_read_file_safe(dirfd, path, max, &data, &len, &err);
+	assert_true(r < 0);
+	assert_null(data);
+	assert_int_equal(len, 7); /* nothing through the outputs on failure */
+	assert_non_null(err);
+	assert_null(strstr(err->msg, "host secret"));
+	*code = -r;
+	return xstrdup(err->msg);
+}
+
+static void test_read_safe(void **state)
+{
+	_cleanup_free_ char *dir = safe_dir();
+	_cleanup_free_ char *project = path_join(dir, "project");
+	_cleanup_close_ int pfd = open(project, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(pfd >= 0);
+	_cleanup_error_ struct sc_error *err = NULL;
+	char *data = NULL;
+	size_t len = 0;
+
+	/* A regular file, by a descriptor and by its name, also below a real directory. */
+	assert_int_equal(fs_read_file_safe(pfd, "good.yml", FS_MAX_CONFIG, &data, &len, &err), 0);
+	assert_string_equal(data, "a: 1\n");
+	assert_int_equal(len, 5);
+	free(data);
+	assert_int_equal(fs_read_file_safe(pfd, "./sub/deep.yml", 5, &data, NULL, &err), 0);
+	assert_string_equal(data, "b: 2\n");
+	free(data);
+	_cleanup_free_ char *good = path_join(project, "good.yml");
+	assert_int_equal(fs_read_file_safe(AT_FDCWD, good, 100, &data, NULL, &err), 0);
+	assert_string_equal(data, "a: 1\n");
+	free(data);
+	assert_null(err);
+
+	int code = 0;
+	/* A FIFO is refused at once, not waited on. */
+	alarm(10);
+	_cleanup_free_ char *m1 = safe_fails(pfd, "fifo", FS_MAX_CONFIG, &code);
+	alarm(0);
+	assert_non_null(strstr(m1, "`fifo` is a FIFO (named pipe), not a regular file"));
+	/* A link is not followed, to a host file or to a device. */
+	_cleanup_free_ char *m2 = safe_fails(pfd, "link", FS_MAX_CONFIG, &code);
+	assert_int_equal(code, ELOOP);
+	assert_non_null(strstr(m2, "`link` is a symbolic link"));
+	_cleanup_free_ char *m3 = safe_fails(pfd, "null", FS_MAX_CONFIG, &code);
+	assert_int_equal(code, ELOOP);
+	_cleanup_free_ char *abs_link = path_join(project, "link");
+	_cleanup_free_ char *m4 = safe_fails(AT_FDCWD, abs_link, FS_MAX_CONFIG, &code);
+	assert_int_equal(code, ELOOP);
+	assert_non_null(strstr(m4, "/project/link` is a symbolic link"));
+	/* Nor a link among the parents: out of the project or within it. */
+	_cleanup_free_ char *m5 = safe_fails(pfd, "linkdir/secret", FS_MAX_CONFIG, &code);
+	assert_int_equal(code, ELOOP);
+	_cleanup_free_ char *m6 = safe_fails(pfd, "linksub/deep.yml", FS_MAX_CONFIG, &code);
+	assert_int_equal(code, ELOOP);
+	/* Nor `..` or an absolute path beneath a descriptor. */
+	_cleanup_free_ char *m7 = safe_fails(pfd, "../outside/secret", FS_MAX_CONFIG, &code);
+	assert_int_equal(code, EXDEV);
+	_cleanup_free_ char *m8 = safe_fails(pfd, "/etc/hostname", FS_MAX_CONFIG, &code);
+	assert_int_equal(code, EXDEV);
+	/* A directory. */
+	_cleanup_free_ char *m9 = safe_fails(pfd, "sub", FS_MAX_CONFIG, &code);
+	assert_non_null(strstr(m9, "`sub` is a directory, not a regular file"));
+	/* A device, named directly. */
+	_cleanup_free_ char *m10 = safe_fails(AT_FDCWD, "/dev/null", FS_MAX_CONFIG, &code);
+	assert_non_null(strstr(m10, "`/dev/null` is a device, not a regular file"));
+	/* Larger than the limit: the message names the file and the limit. */
+	_cleanup_free_ char *m11 = safe_fails(pfd, "good.yml", 4, &code);
+	assert_int_equal(code, EFBIG);
+	assert_non_null(strstr(m11, "`good.yml` is larger than 4 bytes"));
+	_cleanup_free_ char *big = path_join(project, "big.yml");
+	_cleanup_free_ char *text = xmalloc(FS_MAX_CONFIG + 1);
+	memset(text, 'x', FS_MAX_CONFIG + 1);
+	assert_int_equal(fs_write_atomic(big, text, FS_MAX_CONFIG + 1, 0644, &err), 0);
+	_cleanup_free_ char *m12 = safe_fails(pfd, "big.yml", FS_MAX_CONFIG, &code);
+	assert_non_null(strstr(m12, "`big.yml` is larger than 1 MiB"));
+	/* A socket. */
+	_cleanup_free_ char *sock = path_join(project, "sock");
+	int sfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	assert_int_equal(bind(sfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	_cleanup_free_ char *m13 = safe_fails(pfd, "sock", FS_MAX_CONFIG, &code);
+	assert_non_null(strstr(m13, "`sock` is not a regular file"));
+	close(sfd);
+
+	/* Absent: an error for the plain read, nothing for the optional one. */
+	_cleanup_free_ char *m14 = safe_fails(pfd, "absent.yml", FS_MAX_CONFIG, &code);
+	assert_int_equal(code, ENOENT);
+	data = (char *)"untouched";
+	len = 9;
+	assert_int_equal(
+	    fs_read_file_safe_optional(pfd, "absent.yml", FS_MAX_CONFIG, &data, &len, &err), 0);
+	assert_null(data);
+	assert_int_equal(len, 0);
+	assert_null(err);
+	/* ...but every other failure is one. */
+	assert_true(fs_read_file_safe_optional(pfd, "fifo", FS_MAX_CONFIG, &data, &len, &err) < 0);
+	assert_null(data);
+	assert_non_null(err);
+	sc_error_free(err);
+	err = NULL;
+
+	/* The user's own file may be a link, but not to a FIFO or a device. */
+	_cleanup_free_ char *link = path_join(project, "link");
+	assert_int_equal(fs_read_file_user_optional(link, 100, &data, &len, &err), 0);
+	assert_string_equal(data, "host secret");
+	free(data);
+	_cleanup_free_ char *null = path_join(project, "null");
+	assert_true(fs_read_file_user_optional(null, 100, &data, &len, &err) < 0);
+	assert_non_null(strstr(err->msg, "is a device"));
+	sc_error_free(err);
+	err = NULL;
+	_cleanup_free_ char *absent = path_join(project, "absent");
+	assert_int_equal(fs_read_file_user_optional(absent, 100, &data, &len, &err), 0);
+	assert_null(data);
+	assert_int_equal(fs_remove_tree(dir, &err), 0);
+}
+
+static void test_append_safe(void **state)
+{
+	_cleanup_free_ char *dir = safe_dir();
+	_cleanup_free_ char *project = path_join(dir, "project");
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_free_ char *trace = path_join(project, "trace");
+	/* Created when absent, appended to, never truncated. */
+	for (int i = 0; i < 2; i++) {
+		_cleanup_close_ int fd = -1;
+		assert_int_equal(fs_open_append_safe(AT_FDCWD, trace, 0600, &fd, &err), 0);
+		assert_int_equal(fs_write_all(fd, "x\n", 2), 0);
+	}
+	_cleanup_free_ char *data = NULL;
+	assert_int_equal(fs_read_file(trace, &data, NULL, &err), 0);
+	assert_string_equal(data, "x\nx\n");
+	struct stat st;
+	assert_int_equal(stat(trace, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* A planted link: neither followed nor its target touched. */
+	_cleanup_free_ char *link = path_join(project, "link");
+	int fd = -1;
+	assert_int_equal(fs_open_append_safe(AT_FDCWD, link, 0600, &fd, &err), -ELOOP);
+	assert_int_equal(fd, -1);
+	assert_non_null(strstr(err->msg, "is a symbolic link"));
+	sc_error_free(err);
+	err = NULL;
+	_cleanup_free_ char *secret = path_join(dir, "outside/secret");
+	_cleanup_free_ char *kept = NULL;
+	assert_int_equal(fs_read_file(secret, &kept, NULL, &err), 0);
+	assert_string_equal(kept, "host secret");
+	/* A dangling link is not created through either. */
+	_cleanup_free_ char *dangling = path_join(project, "dangling");
+	_cleanup_free_ char *made = path_join(dir, "outside/made");
+	assert_int_equal(symlink(made, dangling), 0);
+	assert_true(fs_open_append_safe(AT_FDCWD, dangling, 0600, &fd, &err) < 0);
+	assert_false(fs_exists(made));
+	sc_error_free(err);
+	err = NULL;
+	/* A FIFO, with or without a reader: refused, never blocking. */
+	_cleanup_free_ char *fifo = path_join(project, "fifo");
+	alarm(10);
+	assert_true(fs_open_append_safe(AT_FDCWD, fifo, 0600, &fd, &err) < 0);
+	assert_non_null(strstr(err->msg, "not a regular file"));
+	sc_error_free(err);
+	err = NULL;
+	_cleanup_close_ int reader = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(reader >= 0);
+	assert_true(fs_open_append_safe(AT_FDCWD, fifo, 0600, &fd, &err) < 0);
+	assert_non_null(strstr(err->msg, "is a FIFO (named pipe), not a regular file"));
+	alarm(0);
+	sc_error_free(err);
+	err = NULL;
+	/* Beneath a descriptor, a link among the parents is refused too. */
+	_cleanup_close_ int pfd = open(project, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fs_open_append_safe(pfd, "linkdir/new", 0600, &fd, &err) < 0);
+	_cleanup_free_ char *through = path_join(dir, "outside/new");
+	assert_false(fs_exists(through));
+	assert_int_equal(fs_remove_tree(dir, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_strbuf),  cmocka_unit_test(test_strv),
-	    cmocka_unit_test(test_path),    cmocka_unit_test(test_atomic_write),
-	    cmocka_unit_test(test_mkdir_p), cmocka_unit_test(test_read_optional),
-	    cmocka_unit_test(test_proc),    cmocka_unit_test(test_error),
-	    cmocka_unit_test(test_sha256),
+	    cmocka_unit_test(test_strbuf),    cmocka_unit_test(test_strv),
+	    cmocka_unit_test(test_path),      cmocka_unit_test(test_atomic_write),
+	    cmocka_unit_test(test_mkdir_p),   cmocka_unit_test(test_read_optional),
+	    cmocka_unit_test(test_proc),      cmocka_unit_test(test_error),
+	    cmocka_unit_test(test_sha256),    cmocka_unit_test(test_escaped),
+	    cmocka_unit_test(test_read_safe), cmocka_unit_test(test_append_safe),
 #ifdef HAVE_OOM_TEST
 	    cmocka_unit_test(test_strv_pushf_oom),
 #endif

@@ -539,6 +539,24 @@ static void test_protect_creates_only_in_git(void **state)
 	assert_true(strv_contains(out.v, ingit));
 }
 
+/* A control character in the project's path could forge a line or an
+ * option wherever the path is shown or passed: refused, shown escaped. */
+static void test_control_characters(void **state)
+{
+	static const char *const names[] = {"new\nline", "esc\x1b[2Jape", "cr\rx", "tab\tx"};
+	for (size_t i = 0; i < N_ELEMENTS(names); i++) {
+		_cleanup_free_ char *dir = path_join(tmp, names[i]);
+		_cleanup_free_ char *sub = path_join(dir, "sub");
+		_cleanup_error_ struct sc_error *err = NULL;
+		assert_int_equal(fs_mkdir_p(sub, 0755, &err), 0);
+		_cleanup_workspace_ struct sc_workspace *ws = NULL;
+		assert_true(sc_workspace_resolve(sub, &ws, &err) < 0);
+		assert_null(ws);
+		assert_non_null(strstr(err->msg, "holds a control character"));
+		assert_null(strpbrk(err->msg, "\n\r\t\x1b"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +574,7 @@ int main(void)
 	    cmocka_unit_test(test_commondir_redirected),
 	    cmocka_unit_test(test_pointer_files),
 	    cmocka_unit_test(test_protect_creates_only_in_git),
+	    cmocka_unit_test(test_control_characters),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -694,6 +694,32 @@ static void test_error_keeps_out_untouched(void **state)
 	assert_non_null(err);
 }
 
+/* Hostile nesting ends in an error at the bound, never a stack overflow. */
+static void test_deep_nesting(void **state)
+{
+	size_t depth = 100000;
+	_cleanup_free_ char *flow = xmalloc(depth + 8);
+	memcpy(flow, "a: ", 3);
+	memset(flow + 3, '[', depth);
+	flow[depth + 3] = '\0';
+	_cleanup_free_ char *m1 = parse_err_len(flow, strlen(flow));
+	assert_non_null(strstr(m1, "nested deeper than 256 levels"));
+	_cleanup_strbuf_ struct strbuf maps = STRBUF_INIT;
+	for (size_t i = 0; i < depth; i++)
+		strbuf_adds(&maps, "{a: ");
+	_cleanup_free_ char *m2 = parse_err_len(maps.buf, maps.len);
+	assert_non_null(strstr(m2, "nested deeper than 256 levels"));
+	_cleanup_strbuf_ struct strbuf block = STRBUF_INIT;
+	strbuf_adds(&block, "a:\n");
+	for (size_t i = 0; i < 300; i++) {
+		for (size_t j = 0; j <= i; j++)
+			strbuf_addc(&block, ' ');
+		strbuf_adds(&block, "b:\n");
+	}
+	_cleanup_free_ char *m3 = parse_err_len(block.buf, block.len);
+	assert_non_null(strstr(m3, "nested deeper than 256 levels"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +736,7 @@ int main(void)
 	    cmocka_unit_test(test_alias_errors),
 	    cmocka_unit_test(test_merge_keys),
 	    cmocka_unit_test(test_alias_bomb),
+	    cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_duplicate_keys),
 	    cmocka_unit_test(test_tabs),
 	    cmocka_unit_test(test_libyaml_errors),
