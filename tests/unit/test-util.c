@@ -516,12 +516,12 @@ static void test_append_safe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_strbuf),    cmocka_unit_test(test_strv),
-	    cmocka_unit_test(test_path),      cmocka_unit_test(test_atomic_write),
-	    cmocka_unit_test(test_mkdir_p),   cmocka_unit_test(test_read_optional),
-	    cmocka_unit_test(test_proc),      cmocka_unit_test(test_error),
-	    cmocka_unit_test(test_sha256),    cmocka_unit_test(test_escaped),
-	    cmocka_unit_test(test_read_safe), cmocka_unit_test(test_append_safe),
+	    cmocka_unit_test(test_strbuf),         cmocka_unit_test(test_strv),
+	    cmocka_unit_test(test_path),           cmocka_unit_test(test_atomic_write),
+	    cmocka_unit_test(test_mkdir_p),        cmocka_unit_test(test_read_optional),
+	    cmocka_unit_test(test_proc),           cmocka_unit_test(test_error),
+	    cmocka_unit_test(test_sha256),         cmocka_unit_test(test_escaped),
+	    cmocka_unit_test(test_read_safe),      cmocka_unit_test(test_append_safe),
 #ifdef HAVE_OOM_TEST
 	    cmocka_unit_test(test_strv_pushf_oom),
 #endif
