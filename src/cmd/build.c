@@ -372,46 +372,46 @@ int sc_cmd_open_project(const char *project, const struct sc_value *flags, struc
 	return 0;
 }
 
+struct build_options {
+	const char *project;
+	bool force;
+	bool no_cache;
+	bool print;
+};
+
+static const struct sc_option build_options[] = {
+    {.name = "project",
+     .letter = 'p',
+     .kind = SC_OPT_VALUE,
+     .offset = offsetof(struct build_options, project),
+     .arg = "PATH",
+     .help = "the project whose configuration to use"},
+    {.name = "force",
+     .letter = 'f',
+     .kind = SC_OPT_FLAG,
+     .offset = offsetof(struct build_options, force),
+     .help = "build even when the image is up to date"},
+    {.name = "no-cache",
+     .kind = SC_OPT_FLAG,
+     .offset = offsetof(struct build_options, no_cache),
+     .help = "build every step again (implies --force)"},
+    {.name = "print",
+     .kind = SC_OPT_FLAG,
+     .offset = offsetof(struct build_options, print),
+     .help = "print the Dockerfile instead of building"},
+    {0},
+};
+
 static int cmd_build(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"no-cache", no_argument, NULL, 'n'},
-	    {"print", no_argument, NULL, 'P'},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	const char *project = NULL;
-	struct sc_build_request req = {0};
-	bool print = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:f" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			project = optarg;
-			break;
-		case 'f':
-			req.force = true;
-			break;
-		case 'n':
-			req.no_cache = true;
-			req.force = true;
-			break;
-		case 'P':
-			print = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_build, c, argv);
-			if (r >= 0)
-				return r;
-		}
-		}
-	}
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_build, "unexpected argument `%s`", argv[optind]);
+	struct build_options o = {0};
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(&sc_cmd_build, argc, argv, &o, &args);
+	if (r != SC_CMD_GO_ON)
+		return r;
+	const char *project = o.project;
+	struct sc_build_request req = {.force = o.force || o.no_cache, .no_cache = o.no_cache};
+	bool print = o.print;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
@@ -448,13 +448,8 @@ const struct sc_command sc_cmd_build = {
     .name = "build",
     .summary = "Build (or rebuild) the image agents run in.",
     .usage = "sandcage build [-p PATH] [--force] [--no-cache] [--print]",
-    .help = "options:\n"
-            "  -p, --project PATH   the project whose configuration to use\n"
-            "  -f, --force          build even when the image is up to date\n"
-            "      --no-cache       build every step again (implies --force)\n"
-            "      --print          print the Dockerfile instead of building\n"
-            "\n"
-            "The image is tagged sandcage:HASH, where HASH covers everything that goes into\n"
+    .options = build_options,
+    .help = "The image is tagged sandcage:HASH, where HASH covers everything that goes into\n"
             "it; when an image with that tag exists nothing is built. It prints the tag.\n",
     .run = cmd_build,
 };
