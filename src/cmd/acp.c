@@ -66,56 +66,31 @@ struct acp_options {
 };
 
 #define O_PROJECT                                                                                  \
-	{                                                                                          \
-		.name = "project", .letter = 'p', .kind = SC_OPT_VALUE,                            \
-		.offset = offsetof(struct acp_options, project), .arg = "PATH",                    \
-		.help = "the project (default: the git root of the current directory)"             \
-	}
+	SC_OPTION_VALUE("project", 'p', struct acp_options, project, "PATH",                       \
+	                "the project (default: the git root of the current directory)")
 #define O_TRACE                                                                                    \
-	{                                                                                          \
-		.name = "trace", .kind = SC_OPT_VALUE,                                             \
-		.offset = offsetof(struct acp_options, trace), .arg = "FILE",                      \
-		.help = "run: append every message to FILE with the time and its\ndirection"       \
-	}
+	SC_OPTION_VALUE("trace", 0, struct acp_options, trace, "FILE",                             \
+	                "run: append every message to FILE with the time and its\ndirection")
 #define O_KEEP_TERMINAL                                                                            \
-	{                                                                                          \
-		.name = "keep-terminal", .kind = SC_OPT_FLAG,                                      \
-		.offset = offsetof(struct acp_options, keep_terminal),                             \
-		.help = "run: pass the editor's `terminal` capability on (by default\n"            \
-		        "it is removed: it would let the agent run commands on the\n"              \
-		        "host; see acp.strip_terminal)"                                            \
-	}
+	SC_OPTION_FLAG("keep-terminal", 0, struct acp_options, keep_terminal,                      \
+	               "run: pass the editor's `terminal` capability on (by default\n"             \
+	               "it is removed: it would let the agent run commands on the\n"               \
+	               "host; see acp.strip_terminal)")
 #define O_IMAGE                                                                                    \
-	{                                                                                          \
-		.name = "image", .kind = SC_OPT_VALUE,                                             \
-		.offset = offsetof(struct acp_options, image), .arg = "IMAGE",                     \
-		.help = "run this image as it is instead of the configured one"                    \
-	}
-#define O_JSON                                                                                     \
-	{                                                                                          \
-		.name = "json", .kind = SC_OPT_FLAG, .offset = offsetof(struct acp_options, json), \
-		.help = "list, installed: JSON output"                                             \
-	}
+	SC_OPTION_VALUE("image", 0, struct acp_options, image, "IMAGE",                            \
+	                "run this image as it is instead of the configured one")
+#define O_JSON SC_OPTION_FLAG("json", 0, struct acp_options, json, "list, installed: JSON output")
 #define O_REFRESH                                                                                  \
-	{                                                                                          \
-		.name = "refresh", .kind = SC_OPT_FLAG,                                            \
-		.offset = offsetof(struct acp_options, refresh),                                   \
-		.help = "list, install: fetch the registry even when the cached copy\n"            \
-		        "is less than an hour old"                                                 \
-	}
+	SC_OPTION_FLAG("refresh", 0, struct acp_options, refresh,                                  \
+	               "list, install: fetch the registry even when the cached copy\n"             \
+	               "is less than an hour old")
 #define O_KIND                                                                                     \
-	{                                                                                          \
-		.name = "kind", .kind = SC_OPT_VALUE,                                              \
-		.offset = offsetof(struct acp_options, kind), .arg = "KIND",                       \
-		.help = "install: npx, binary or uvx (default: a binary for this\n"                \
-		        "platform, else npx, else uvx)"                                            \
-	}
+	SC_OPTION_VALUE("kind", 0, struct acp_options, kind, "KIND",                               \
+	                "install: npx, binary or uvx (default: a binary for this\n"                \
+	                "platform, else npx, else uvx)")
 #define O_FORCE                                                                                    \
-	{                                                                                          \
-		.name = "force", .kind = SC_OPT_FLAG,                                              \
-		.offset = offsetof(struct acp_options, force),                                     \
-		.help = "install: install again even when the version is installed"                \
-	}
+	SC_OPTION_FLAG("force", 0, struct acp_options, force,                                      \
+	               "install: install again even when the version is installed")
 
 /* Every option of every subcommand, for the help. */
 static const struct sc_option acp_options[] = {
@@ -196,8 +171,6 @@ static int acp_list(int argc, char **argv)
 	int r = parse(&acp_list_cmd, argc, argv, &o, &args);
 	if (r != 0)
 		return r < 0 ? SC_EXIT_OK : r;
-	argc = args.n;
-	argv = args.v;
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
 	_cleanup_config_ struct sc_config *cfg = NULL;
@@ -262,8 +235,6 @@ static int acp_installed(int argc, char **argv)
 	int r = parse(&acp_installed_cmd, argc, argv, &o, &args);
 	if (r != 0)
 		return r < 0 ? SC_EXIT_OK : r;
-	argc = args.n;
-	argv = args.v;
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_free_ char *global = sc_config_global_dir();
 	_cleanup_vec_ struct vec all = VEC_INIT(sc_acp_installed_free);

@@ -380,25 +380,14 @@ struct build_options {
 };
 
 static const struct sc_option build_options[] = {
-    {.name = "project",
-     .letter = 'p',
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct build_options, project),
-     .arg = "PATH",
-     .help = "the project whose configuration to use"},
-    {.name = "force",
-     .letter = 'f',
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct build_options, force),
-     .help = "build even when the image is up to date"},
-    {.name = "no-cache",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct build_options, no_cache),
-     .help = "build every step again (implies --force)"},
-    {.name = "print",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct build_options, print),
-     .help = "print the Dockerfile instead of building"},
+    SC_OPTION_VALUE("project", 'p', struct build_options, project, "PATH",
+                    "the project whose configuration to use"),
+    SC_OPTION_FLAG("force", 'f', struct build_options, force,
+                   "build even when the image is up to date"),
+    SC_OPTION_FLAG("no-cache", 0, struct build_options, no_cache,
+                   "build every step again (implies --force)"),
+    SC_OPTION_FLAG("print", 0, struct build_options, print,
+                   "print the Dockerfile instead of building"),
     {0},
 };
 

@@ -42,10 +42,7 @@ struct main_options {
 };
 
 static const struct sc_option main_options[] = {
-    {.name = "version",
-     .letter = 'V',
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct main_options, version)},
+    SC_OPTION_FLAG("version", 'V', struct main_options, version, NULL),
     {0},
 };
 

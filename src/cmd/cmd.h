@@ -34,6 +34,32 @@ struct sc_option {
 	const char *help; /* the help line(s); NULL: an alias, not listed */
 };
 
+/* An option list's entries, e.g.
+ *   SC_OPTION_VALUE("project", 'p', struct opts, project, "PATH", "the project"),
+ *   SC_OPTION_FLAG("json", 0, struct opts, json, "print JSON"),
+ *   {0},
+ */
+#define SC_OPTION_FLAG(name_, letter_, type, field, help_)                                         \
+	{                                                                                          \
+		.name = (name_), .letter = (letter_), .kind = SC_OPT_FLAG,                         \
+		.offset = offsetof(type, field), .help = (help_)                                   \
+	}
+#define SC_OPTION_SET(name_, letter_, type, field, value, help_)                                   \
+	{                                                                                          \
+		.name = (name_), .letter = (letter_), .kind = SC_OPT_SET,                          \
+		.offset = offsetof(type, field), .set = (value), .help = (help_)                   \
+	}
+#define SC_OPTION_VALUE(name_, letter_, type, field, arg_, help_)                                  \
+	{                                                                                          \
+		.name = (name_), .letter = (letter_), .kind = SC_OPT_VALUE,                        \
+		.offset = offsetof(type, field), .arg = (arg_), .help = (help_)                    \
+	}
+#define SC_OPTION_LIST(name_, letter_, type, field, arg_, help_)                                   \
+	{                                                                                          \
+		.name = (name_), .letter = (letter_), .kind = SC_OPT_LIST,                         \
+		.offset = offsetof(type, field), .arg = (arg_), .help = (help_)                    \
+	}
+
 struct sc_command {
 	const char *name;
 	const char *summary;  /* one line, for `sandcage --help` */

@@ -13,20 +13,12 @@ struct config_options {
 };
 
 static const struct sc_option config_options[] = {
-    {.name = "project",
-     .letter = 'p',
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct config_options, project),
-     .arg = "PATH",
-     .help = "the project (default: the git root of the current directory)"},
-    {.name = "json",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct config_options, json),
-     .help = "print JSON: every value with its origin\n(layer, file, line, column)"},
-    {.name = "path",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct config_options, paths_only),
-     .help = "list the configuration files considered and whether\neach exists"},
+    SC_OPTION_VALUE("project", 'p', struct config_options, project, "PATH",
+                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_FLAG("json", 0, struct config_options, json,
+                   "print JSON: every value with its origin\n(layer, file, line, column)"),
+    SC_OPTION_FLAG("path", 0, struct config_options, paths_only,
+                   "list the configuration files considered and whether\neach exists"),
     {0},
 };
 

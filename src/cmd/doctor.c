@@ -602,23 +602,13 @@ struct doctor_options {
 };
 
 static const struct sc_option doctor_options[] = {
-    {.name = "project",
-     .letter = 'p',
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct doctor_options, project),
-     .arg = "PATH",
-     .help = "the project (default: the git root of the current directory)"},
-    {.name = "image",
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct doctor_options, image),
-     .arg = "IMAGE",
-     .help = "probe this image as it is (default: $SANDCAGE_IMAGE, else\n"
-             "the image `sandcage build` makes; doctor does not build\n"
-             "it, except the base of a custom image.dockerfile)"},
-    {.name = "json",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct doctor_options, json),
-     .help = "the report as JSON"},
+    SC_OPTION_VALUE("project", 'p', struct doctor_options, project, "PATH",
+                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_VALUE("image", 0, struct doctor_options, image, "IMAGE",
+                    "probe this image as it is (default: $SANDCAGE_IMAGE, else\n"
+                    "the image `sandcage build` makes; doctor does not build\n"
+                    "it, except the base of a custom image.dockerfile)"),
+    SC_OPTION_FLAG("json", 0, struct doctor_options, json, "the report as JSON"),
     {0},
 };
 

@@ -16,17 +16,10 @@ struct logs_options {
 };
 
 static const struct sc_option logs_options[] = {
-    {.name = "project",
-     .letter = 'p',
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct logs_options, project),
-     .arg = "PATH",
-     .help = "the project (default: the git root of the current directory)"},
-    {.name = "denied",
-     .letter = 'd',
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct logs_options, denied),
-     .help = "only the connections the proxy refused"},
+    SC_OPTION_VALUE("project", 'p', struct logs_options, project, "PATH",
+                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_FLAG("denied", 'd', struct logs_options, denied,
+                   "only the connections the proxy refused"),
     {0},
 };
 

@@ -28,31 +28,17 @@ struct ps_options {
 };
 
 static const struct sc_option ps_options[] = {
-    {.name = "project",
-     .letter = 'p',
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct ps_options, project),
-     .arg = "PATH",
-     .help = "only the containers of this project"},
-    {.name = "json",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct ps_options, json),
-     .help = "print a JSON array (id, name, project, agent, status,\ncreated, image)"},
+    SC_OPTION_VALUE("project", 'p', struct ps_options, project, "PATH",
+                    "only the containers of this project"),
+    SC_OPTION_FLAG("json", 0, struct ps_options, json,
+                   "print a JSON array (id, name, project, agent, status,\ncreated, image)"),
     {0},
 };
 
 static const struct sc_option stop_options[] = {
-    {.name = "project",
-     .letter = 'p',
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct ps_options, project),
-     .arg = "PATH",
-     .help = "the containers of this project"},
-    {.name = "all",
-     .letter = 'a',
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct ps_options, all),
-     .help = "every sandcage container"},
+    SC_OPTION_VALUE("project", 'p', struct ps_options, project, "PATH",
+                    "the containers of this project"),
+    SC_OPTION_FLAG("all", 'a', struct ps_options, all, "every sandcage container"),
     {0},
 };
 

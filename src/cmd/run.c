@@ -26,17 +26,11 @@ struct run_options {
 };
 
 #define PROJECT_OPTION                                                                             \
-	{                                                                                          \
-		.name = "project", .letter = 'p', .kind = SC_OPT_VALUE,                            \
-		.offset = offsetof(struct run_options, project), .arg = "PATH",                    \
-		.help = "the project (default: the git root of the current directory)"             \
-	}
+	SC_OPTION_VALUE("project", 'p', struct run_options, project, "PATH",                       \
+	                "the project (default: the git root of the current directory)")
 #define IMAGE_OPTION(more)                                                                         \
-	{                                                                                          \
-		.name = "image", .kind = SC_OPT_VALUE,                                             \
-		.offset = offsetof(struct run_options, image), .arg = "IMAGE",                     \
-		.help = "run this image as it is instead of the configured one" more               \
-	}
+	SC_OPTION_VALUE("image", 0, struct run_options, image, "IMAGE",                            \
+	                "run this image as it is instead of the configured one" more)
 
 static const struct sc_option shell_options[] = {
     PROJECT_OPTION,
@@ -47,10 +41,8 @@ static const struct sc_option shell_options[] = {
 
 static const struct sc_option agent_options[] = {
     PROJECT_OPTION,
-    {.name = "shell",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct run_options, shell),
-     .help = "a shell in the agent's environment instead of the agent"},
+    SC_OPTION_FLAG("shell", 0, struct run_options, shell,
+                   "a shell in the agent's environment instead of the agent"),
     IMAGE_OPTION(""),
     {0},
 };

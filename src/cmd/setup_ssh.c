@@ -584,22 +584,14 @@ struct setup_args {
 };
 
 static const struct sc_option setup_options[] = {
-    {.name = "status",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct setup_args, status),
-     .help = "show the key, the known hosts and ssh.enabled; exit 0\n"
-             "when SSH is ready for containers, 1 when not"},
-    {.name = "rotate",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct setup_args, rotate),
-     .help = "replace the key with a new one"},
-    {.name = "add-host",
-     .kind = SC_OPT_LIST,
-     .offset = offsetof(struct setup_args, hosts),
-     .arg = "LINE",
-     .help = "trust a host key: \"HOST KEYTYPE KEY\", a known_hosts line\n"
-             "(check it against what the server's administrator\n"
-             "publishes); may be repeated"},
+    SC_OPTION_FLAG("status", 0, struct setup_args, status,
+                   "show the key, the known hosts and ssh.enabled; exit 0\n"
+                   "when SSH is ready for containers, 1 when not"),
+    SC_OPTION_FLAG("rotate", 0, struct setup_args, rotate, "replace the key with a new one"),
+    SC_OPTION_LIST("add-host", 0, struct setup_args, hosts, "LINE",
+                   "trust a host key: \"HOST KEYTYPE KEY\", a known_hosts line\n"
+                   "(check it against what the server's administrator\n"
+                   "publishes); may be repeated"),
     {0},
 };
 

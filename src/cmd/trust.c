@@ -43,25 +43,14 @@ struct trust_options {
 };
 
 static const struct sc_option trust_options[] = {
-    {.name = "project",
-     .letter = 'p',
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct trust_options, project),
-     .arg = "PATH",
-     .help = "the project (default: the git root of the current directory)"},
-    {.name = "yes",
-     .letter = 'y',
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct trust_options, yes),
-     .help = "approve without asking (after reading what it grants)"},
-    {.name = "list",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct trust_options, list),
-     .help = "list every approved file and whether it changed since"},
-    {.name = "revoke",
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct trust_options, revoke),
-     .help = "forget the approval of this project's files"},
+    SC_OPTION_VALUE("project", 'p', struct trust_options, project, "PATH",
+                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_FLAG("yes", 'y', struct trust_options, yes,
+                   "approve without asking (after reading what it grants)"),
+    SC_OPTION_FLAG("list", 0, struct trust_options, list,
+                   "list every approved file and whether it changed since"),
+    SC_OPTION_FLAG("revoke", 0, struct trust_options, revoke,
+                   "forget the approval of this project's files"),
     {0},
 };
 

@@ -25,39 +25,14 @@ struct opts {
 };
 
 static const struct sc_option test_options[] = {
-    {.name = "project",
-     .letter = 'p',
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct opts, project),
-     .arg = "PATH",
-     .help = "the project"},
-    {.name = "image",
-     .kind = SC_OPT_VALUE,
-     .offset = offsetof(struct opts, image),
-     .arg = "IMAGE",
-     .help = "an image\nover two lines"},
-    {.name = "force",
-     .letter = 'f',
-     .kind = SC_OPT_FLAG,
-     .offset = offsetof(struct opts, force),
-     .help = "force it"},
-    {.name = "print", .kind = SC_OPT_FLAG, .offset = offsetof(struct opts, json)},
-    {.name = "json", .kind = SC_OPT_FLAG, .offset = offsetof(struct opts, json), .help = "JSON"},
-    {.name = "yes",
-     .kind = SC_OPT_SET,
-     .offset = offsetof(struct opts, mode),
-     .set = 1,
-     .help = "yes"},
-    {.name = "no",
-     .kind = SC_OPT_SET,
-     .offset = offsetof(struct opts, mode),
-     .set = 2,
-     .help = "no"},
-    {.name = "add-host",
-     .kind = SC_OPT_LIST,
-     .offset = offsetof(struct opts, hosts),
-     .arg = "LINE",
-     .help = "a host; may be repeated"},
+    SC_OPTION_VALUE("project", 'p', struct opts, project, "PATH", "the project"),
+    SC_OPTION_VALUE("image", 0, struct opts, image, "IMAGE", "an image\nover two lines"),
+    SC_OPTION_FLAG("force", 'f', struct opts, force, "force it"),
+    SC_OPTION_FLAG("print", 0, struct opts, json, NULL),
+    SC_OPTION_FLAG("json", 0, struct opts, json, "JSON"),
+    SC_OPTION_SET("yes", 0, struct opts, mode, 1, "yes"),
+    SC_OPTION_SET("no", 0, struct opts, mode, 2, "no"),
+    SC_OPTION_LIST("add-host", 0, struct opts, hosts, "LINE", "a host; may be repeated"),
     {0},
 };
 
@@ -71,7 +46,7 @@ static const struct sc_command test_command = {
 };
 
 static const struct sc_option sub_options[] = {
-    {.name = "json", .kind = SC_OPT_FLAG, .offset = offsetof(struct opts, json)},
+    SC_OPTION_FLAG("json", 0, struct opts, json, NULL),
     {0},
 };
 
