@@ -176,13 +176,22 @@ struct found {
 	enum option_owner owner;
 };
 
-static const struct sc_option *const *option_lists(const struct sc_command *cmd,
-                                                   const struct sc_option *lists[3])
+static void option_lists(const struct sc_command *cmd, const struct sc_option *lists[3])
 {
 	lists[OWN] = cmd->options;
 	lists[PARENT] = cmd->parent ? cmd->parent->options : NULL;
 	lists[COMMON] = common_options;
-	return lists;
+}
+
+/* The parent's options the command takes are its own. */
+static bool shadowed(const struct sc_command *cmd, int list, const struct sc_option *o)
+{
+	if (list != PARENT)
+		return false;
+	for (const struct sc_option *own = cmd->options; own && own->name; own++)
+		if (streq(own->name, o->name))
+			return true;
+	return false;
 }
 
 static bool find_letter(const struct sc_command *cmd, char c, struct found *f)
@@ -191,7 +200,7 @@ static bool find_letter(const struct sc_command *cmd, char c, struct found *f)
 	option_lists(cmd, lists);
 	for (int l = OWN; l <= COMMON; l++)
 		for (const struct sc_option *o = lists[l]; o && o->name; o++)
-			if (o->letter && o->letter == c) {
+			if (o->letter && o->letter == c && !shadowed(cmd, l, o)) {
 				*f = (struct found){o, (enum option_owner)l};
 				return true;
 			}
@@ -208,7 +217,7 @@ static bool find_name(const struct sc_command *cmd, const char *name, size_t len
 	bool ambiguous = false;
 	for (int l = OWN; l <= COMMON; l++)
 		for (const struct sc_option *o = lists[l]; o && o->name; o++) {
-			if (strncmp(o->name, name, len) != 0)
+			if (strncmp(o->name, name, len) != 0 || shadowed(cmd, l, o))
 				continue;
 			if (o->name[len] == '\0') {
 				*f = (struct found){o, (enum option_owner)l};

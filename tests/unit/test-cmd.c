@@ -337,6 +337,12 @@ static void test_subcommand(void **state)
 	assert_usage_error(&p, "test sub: unknown option `--project`");
 	PARSE(&p, &test_sub, "sub", "-p", "/a");
 	assert_usage_error(&p, "test sub: unknown option `--project`");
+	/* Abbreviated: the parent's --json is the subcommand's. */
+	PARSE(&p, &test_sub, "sub", "--js");
+	assert_int_equal(p.r, SC_CMD_GO_ON);
+	assert_true(p.o.json);
+	PARSE(&p, &test_sub, "sub", "--proj", "/a");
+	assert_usage_error(&p, "test sub: unknown option `--project`");
 	PARSE(&p, &test_sub, "sub", "--frobnicate");
 	assert_usage_error(&p, "unknown option `--frobnicate`");
 	PARSE(&p, &test_sub, "sub", "extra");
