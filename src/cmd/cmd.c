@@ -353,7 +353,9 @@ int sc_cmd_parse(const struct sc_command *cmd, int argc, char **argv, void *opts
 			                          argv[i]);
 		return sc_cmd_usage_error(cmd, "unexpected argument `%s`", argv[i]);
 	}
-	*rest = (struct sc_cmd_operands){.v = argv + i, .n = argc - i, .dashdash = dashdash};
+	if (rest)
+		*rest =
+		    (struct sc_cmd_operands){.v = argv + i, .n = argc - i, .dashdash = dashdash};
 	return SC_CMD_GO_ON;
 }
 

@@ -92,7 +92,8 @@ struct sc_cmd_operands {
  * -q/--quiet and -h/--help are every command's. Long options take their
  * value as `--name VALUE` or `--name=VALUE` and may be abbreviated while
  * unambiguous; short options may be grouped (`-fp PATH`, `-pPATH`). Options
- * end at the first operand or at `--`; the operands go to *rest.
+ * end at the first operand or at `--`; the operands go to *rest (`rest` may
+ * be NULL when cmd->operands is false: there are none then).
  * Returns SC_CMD_GO_ON, or the exit code the command ends with: SC_EXIT_OK
  * after the help was printed, SC_EXIT_USAGE after a usage error (printed). */
 int sc_cmd_parse(const struct sc_command *cmd, int argc, char **argv, void *opts,

@@ -324,6 +324,8 @@ static void test_no_operands(void **state)
 	assert_usage_error(&p, "unexpected argument `extra`");
 	PARSE(&p, &cmd, "test", "--");
 	assert_int_equal(p.r, SC_CMD_GO_ON);
+	char *argv[] = {"test", "--", NULL};
+	assert_int_equal(sc_cmd_parse(&cmd, 2, argv, NULL, NULL), SC_CMD_GO_ON);
 }
 
 static void test_subcommand(void **state)
