@@ -34,8 +34,7 @@ static char *printable(const char *s)
 	return out;
 }
 
-/* Options every subcommand parses the same way. Returns 0 to go on, -1
- * after --help, or a usage error's exit code. */
+/* Options every subcommand parses the same way. */
 struct acp_options {
 	const char *project;
 	const char *image;
@@ -47,79 +46,72 @@ struct acp_options {
 	bool keep_terminal;
 };
 
-enum {
-	OPT_JSON = 0x100,
-	OPT_REFRESH,
-	OPT_FORCE,
-	OPT_TRACE,
-	OPT_KIND,
-	OPT_IMAGE,
-	OPT_KEEP_TERMINAL,
+#define O_PROJECT                                                                                  \
+	SC_OPTION_VALUE("project", 'p', struct acp_options, project, "PATH",                       \
+	                "the project (default: the git root of the current directory)")
+#define O_TRACE                                                                                    \
+	SC_OPTION_VALUE("trace", 0, struct acp_options, trace, "FILE",                             \
+	                "run: append every message to FILE with the time and its\ndirection")
+#define O_KEEP_TERMINAL                                                                            \
+	SC_OPTION_FLAG("keep-terminal", 0, struct acp_options, keep_terminal,                      \
+	               "run: pass the editor's `terminal` capability on (by default\n"             \
+	               "it is removed: it would let the agent run commands on the\n"               \
+	               "host; see acp.strip_terminal)")
+#define O_IMAGE                                                                                    \
+	SC_OPTION_VALUE("image", 0, struct acp_options, image, "IMAGE",                            \
+	                "run this image as it is instead of the configured one")
+#define O_JSON SC_OPTION_FLAG("json", 0, struct acp_options, json, "list, installed: JSON output")
+#define O_REFRESH                                                                                  \
+	SC_OPTION_FLAG("refresh", 0, struct acp_options, refresh,                                  \
+	               "list, install: fetch the registry even when the cached copy\n"             \
+	               "is less than an hour old")
+#define O_KIND                                                                                     \
+	SC_OPTION_VALUE("kind", 0, struct acp_options, kind, "KIND",                               \
+	                "install: npx, binary or uvx (default: a binary for this\n"                \
+	                "platform, else npx, else uvx)")
+#define O_FORCE                                                                                    \
+	SC_OPTION_FLAG("force", 0, struct acp_options, force,                                      \
+	               "install: install again even when the version is installed")
+
+/* Every option of every subcommand, for the help. */
+static const struct sc_option acp_options[] = {
+    O_PROJECT, O_TRACE, O_KEEP_TERMINAL, O_IMAGE, O_JSON, O_REFRESH, O_KIND, O_FORCE, {0},
 };
 
-static int parse(int argc, char **argv, const char *allowed, struct acp_options *o)
+static const struct sc_option run_options[] = {O_PROJECT, O_TRACE, O_IMAGE, O_KEEP_TERMINAL, {0}};
+static const struct sc_option list_options[] = {O_PROJECT, O_JSON, O_REFRESH, {0}};
+static const struct sc_option install_options[] = {
+    O_PROJECT, O_REFRESH, O_FORCE, O_KIND, O_IMAGE, {0},
+};
+static const struct sc_option installed_options[] = {O_JSON, {0}};
+static const struct sc_option uninstall_options[] = {O_PROJECT, O_IMAGE, {0}};
+
+static const struct sc_command acp_run_cmd = {
+    .name = "acp run", .parent = &sc_cmd_acp, .options = run_options, .operands = true};
+static const struct sc_command acp_list_cmd = {
+    .name = "acp list", .parent = &sc_cmd_acp, .options = list_options};
+static const struct sc_command acp_install_cmd = {
+    .name = "acp install", .parent = &sc_cmd_acp, .options = install_options, .operands = true};
+static const struct sc_command acp_installed_cmd = {
+    .name = "acp installed", .parent = &sc_cmd_acp, .options = installed_options};
+static const struct sc_command acp_uninstall_cmd = {
+    .name = "acp uninstall",
+    .parent = &sc_cmd_acp,
+    .options = uninstall_options,
+    .operands = true,
+};
+
+/* Returns 0 to go on, -1 after --help, or a usage error's exit code. */
+static int parse(const struct sc_command *sub, int argc, char **argv, struct acp_options *o,
+                 struct sc_cmd_operands *args)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"refresh", no_argument, NULL, OPT_REFRESH},
-	    {"force", no_argument, NULL, OPT_FORCE},
-	    {"trace", required_argument, NULL, OPT_TRACE},
-	    {"kind", required_argument, NULL, OPT_KIND},
-	    {"image", required_argument, NULL, OPT_IMAGE},
-	    {"keep-terminal", no_argument, NULL, OPT_KEEP_TERMINAL},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	int c, index = -1;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:" SC_CMD_COMMON_SHORTOPTS, opts, &index)) != -1) {
-		const char *name = index >= 0 ? opts[index].name : NULL;
-		if (c == 'p')
-			name = "project";
-		/* -v, -q and -h go with every subcommand. */
-		if (name && c != 'v' && c != 'q' && c != 'h' && !strstr(allowed, name))
-			return sc_cmd_usage_error(&sc_cmd_acp, "acp %s: unknown option `--%s`",
-			                          argv[0], name);
-		index = -1;
-		switch (c) {
-		case 'p':
-			o->project = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_REFRESH:
-			o->refresh = true;
-			break;
-		case OPT_FORCE:
-			o->force = true;
-			break;
-		case OPT_TRACE:
-			o->trace = optarg;
-			break;
-		case OPT_KIND:
-			if (!streq(optarg, "npx") && !streq(optarg, "binary") &&
-			    !streq(optarg, "uvx"))
-				return sc_cmd_usage_error(
-				    &sc_cmd_acp, "--kind: expected npx, binary or uvx, not `%s`",
-				    optarg);
-			o->kind = optarg;
-			break;
-		case OPT_IMAGE:
-			o->image = optarg;
-			break;
-		case OPT_KEEP_TERMINAL:
-			o->keep_terminal = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_acp, c, argv);
-			if (r >= 0)
-				return r == SC_EXIT_OK ? -1 : r;
-		}
-		}
-	}
+	int r = sc_cmd_parse(sub, argc, argv, o, args);
+	if (r != SC_CMD_GO_ON)
+		return r == SC_EXIT_OK ? -1 : r;
+	if (o->kind && !streq(o->kind, "npx") && !streq(o->kind, "binary") &&
+	    !streq(o->kind, "uvx"))
+		return sc_cmd_usage_error(&sc_cmd_acp,
+		                          "--kind: expected npx, binary or uvx, not `%s`", o->kind);
 	return 0;
 }
 
@@ -156,12 +148,10 @@ static int load_registry(const struct sc_config *cfg, bool refresh, struct sc_ac
 static int acp_list(int argc, char **argv)
 {
 	struct acp_options o = {0};
-	int r = parse(argc, argv, "project json refresh", &o);
+	struct sc_cmd_operands args;
+	int r = parse(&acp_list_cmd, argc, argv, &o, &args);
 	if (r != 0)
 		return r < 0 ? SC_EXIT_OK : r;
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_acp, "acp list: unexpected argument `%s`",
-		                          argv[optind]);
 	_cleanup_error_ struct sc_error *err = NULL;
 	struct sc_cmd_launch_ui ui;
 	sc_cmd_launch_ui_init(&ui);
@@ -224,12 +214,10 @@ static int acp_list(int argc, char **argv)
 static int acp_installed(int argc, char **argv)
 {
 	struct acp_options o = {0};
-	int r = parse(argc, argv, "json", &o);
+	struct sc_cmd_operands args;
+	int r = parse(&acp_installed_cmd, argc, argv, &o, &args);
 	if (r != 0)
 		return r < 0 ? SC_EXIT_OK : r;
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_acp, "acp installed: unexpected argument `%s`",
-		                          argv[optind]);
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_free_ char *global = sc_config_global_dir();
 	_cleanup_vec_ struct vec all = VEC_INIT(sc_acp_installed_free);
@@ -327,10 +315,13 @@ static int runner_init(struct sc_launch *l, const struct sc_launch_request *req,
 static int acp_install(int argc, char **argv)
 {
 	struct acp_options o = {0};
-	int r = parse(argc, argv, "project refresh force kind image", &o);
+	struct sc_cmd_operands args;
+	int r = parse(&acp_install_cmd, argc, argv, &o, &args);
 	if (r != 0)
 		return r < 0 ? SC_EXIT_OK : r;
-	if (optind >= argc)
+	argc = args.n;
+	argv = args.v;
+	if (argc == 0)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp install: which agent? (an id from "
 		                                       "`sandcage acp list`)");
 	struct sc_cmd_launch_ui ui;
@@ -347,7 +338,7 @@ static int acp_install(int argc, char **argv)
 	/* Everything asked for must exist before anything is installed. */
 	const char *volume = l->cfg->home.volume.value;
 	_cleanup_vec_ struct vec todo = VEC_INIT(NULL);
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		const char *id = argv[i];
 		const struct sc_acp_agent *a = sc_acp_registry_find(reg, id);
 		if (!a && sc_launch_acp_alias(id))
@@ -405,10 +396,13 @@ static int acp_install(int argc, char **argv)
 static int acp_uninstall(int argc, char **argv)
 {
 	struct acp_options o = {0};
-	int r = parse(argc, argv, "project image", &o);
+	struct sc_cmd_operands args;
+	int r = parse(&acp_uninstall_cmd, argc, argv, &o, &args);
 	if (r != 0)
 		return r < 0 ? SC_EXIT_OK : r;
-	if (optind >= argc)
+	argc = args.n;
+	argv = args.v;
+	if (argc == 0)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp uninstall: which agent?");
 	struct sc_cmd_launch_ui ui;
 	struct sc_launch_request req;
@@ -418,7 +412,7 @@ static int acp_uninstall(int argc, char **argv)
 		return code;
 	_cleanup_error_ struct sc_error *err = NULL;
 	const char *volume = l->cfg->home.volume.value;
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		_cleanup_acp_installed_ struct sc_acp_installed *have = NULL;
 		if (sc_acp_store_find(l->global_dir, argv[i], volume, &have, &err) < 0)
 			return sc_cmd_report(err);
@@ -431,7 +425,7 @@ static int acp_uninstall(int argc, char **argv)
 	}
 	if (sc_launch_image(l, &req, &err) < 0)
 		return sc_cmd_report(err);
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		struct sc_acp_runner run;
 		if (runner_init(l, &req, &run, &err) < 0)
 			return sc_cmd_report(err);
@@ -449,13 +443,16 @@ static int acp_uninstall(int argc, char **argv)
 static int acp_run(int argc, char **argv)
 {
 	struct acp_options o = {0};
-	int r = parse(argc, argv, "project trace image keep-terminal", &o);
+	struct sc_cmd_operands args;
+	int r = parse(&acp_run_cmd, argc, argv, &o, &args);
 	if (r != 0)
 		return r < 0 ? SC_EXIT_OK : r;
-	if (optind >= argc)
+	argc = args.n;
+	argv = args.v;
+	if (argc == 0)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp run: which agent?");
-	const char *name = argv[optind];
-	char **rest = argv + optind + 1;
+	const char *name = argv[0];
+	char **rest = argv + 1;
 	if (*rest && streq(*rest, "--"))
 		rest++;
 	else if (*rest)
@@ -506,14 +503,14 @@ static int acp_run(int argc, char **argv)
 /* ---- the command ---- */
 
 static const struct {
-	const char *name;
+	const struct sc_command *cmd;
 	int (*run)(int argc, char **argv);
 } subcommands[] = {
-    {"run", acp_run},
-    {"list", acp_list},
-    {"install", acp_install},
-    {"installed", acp_installed},
-    {"uninstall", acp_uninstall},
+    {&acp_run_cmd, acp_run},
+    {&acp_list_cmd, acp_list},
+    {&acp_install_cmd, acp_install},
+    {&acp_installed_cmd, acp_installed},
+    {&acp_uninstall_cmd, acp_uninstall},
 };
 
 static int cmd_acp(int argc, char **argv)
@@ -528,7 +525,7 @@ static int cmd_acp(int argc, char **argv)
 		return SC_EXIT_OK;
 	}
 	for (size_t i = 0; i < N_ELEMENTS(subcommands); i++)
-		if (streq(subcommands[i].name, sub))
+		if (streq(subcommands[i].cmd->name + strlen("acp "), sub))
 			return subcommands[i].run(argc - 1, argv + 1);
 	return sc_cmd_usage_error(&sc_cmd_acp, "acp: unknown subcommand `%s`", sub);
 }
@@ -541,34 +538,20 @@ const struct sc_command sc_cmd_acp = {
              "       sandcage acp install [-p PATH] [--kind KIND] [--force] ID...\n"
              "       sandcage acp installed [--json]\n"
              "       sandcage acp uninstall [-p PATH] ID...",
-    .help = "subcommands:\n"
-            "  run AGENT            start AGENT in a sandbox and relay the Agent Client Protocol\n"
-            "                       between it and this process's stdin/stdout (what an editor\n"
-            "                       runs); AGENT is an installed registry agent, `claude`,\n"
-            "                       `codex` or `gemini` (their ACP adapters, once installed), or\n"
-            "                       a service of the configuration whose command speaks ACP\n"
-            "  list                 the agents of the ACP registry (acp.registry_url)\n"
-            "  install ID...        install agents into the persistent home volume; again to\n"
-            "                       upgrade to the registry's version\n"
-            "  installed            the installed agents, with versions and volumes\n"
-            "  uninstall ID...      remove installed agents\n"
-            "\n"
-            "options:\n"
-            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-            "      --trace FILE     run: append every message to FILE with the time and its\n"
-            "                       direction\n"
-            "      --keep-terminal  run: pass the editor's `terminal` capability on (by default\n"
-            "                       it is removed: it would let the agent run commands on the\n"
-            "                       host; see acp.strip_terminal)\n"
-            "      --image IMAGE    run this image as it is instead of the configured one\n"
-            "      --json           list, installed: JSON output\n"
-            "      --refresh        list, install: fetch the registry even when the cached copy\n"
-            "                       is less than an hour old\n"
-            "      --kind KIND      install: npx, binary or uvx (default: a binary for this\n"
-            "                       platform, else npx, else uvx)\n"
-            "      --force          install: install again even when the version is installed\n"
-            "\n"
-            "stdout carries only the agent's protocol messages; sandcage's messages and the\n"
+    .preamble =
+        "subcommands:\n"
+        "  run AGENT            start AGENT in a sandbox and relay the Agent Client Protocol\n"
+        "                       between it and this process's stdin/stdout (what an editor\n"
+        "                       runs); AGENT is an installed registry agent, `claude`,\n"
+        "                       `codex` or `gemini` (their ACP adapters, once installed), or\n"
+        "                       a service of the configuration whose command speaks ACP\n"
+        "  list                 the agents of the ACP registry (acp.registry_url)\n"
+        "  install ID...        install agents into the persistent home volume; again to\n"
+        "                       upgrade to the registry's version\n"
+        "  installed            the installed agents, with versions and volumes\n"
+        "  uninstall ID...      remove installed agents\n",
+    .options = acp_options,
+    .help = "stdout carries only the agent's protocol messages; sandcage's messages and the\n"
             "agent's stderr go to stderr. See docs/acp.md.\n",
     .run = cmd_acp,
 };

@@ -5,45 +5,34 @@
 
 extern const struct sc_command sc_cmd_build;
 
+struct build_options {
+	const char *project;
+	bool force;
+	bool no_cache;
+	bool print;
+};
+
+static const struct sc_option build_options[] = {
+    SC_OPTION_VALUE("project", 'p', struct build_options, project, "PATH",
+                    "the project whose configuration to use"),
+    SC_OPTION_FLAG("force", 'f', struct build_options, force,
+                   "build even when the image is up to date"),
+    SC_OPTION_FLAG("no-cache", 0, struct build_options, no_cache,
+                   "build every step again (implies --force)"),
+    SC_OPTION_FLAG("print", 0, struct build_options, print,
+                   "print the Dockerfile instead of building"),
+    {0},
+};
+
 static int cmd_build(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"no-cache", no_argument, NULL, 'n'},
-	    {"print", no_argument, NULL, 'P'},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	const char *project = NULL;
-	bool force = false, no_cache = false, print = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:f" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			project = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'n':
-			no_cache = true;
-			force = true;
-			break;
-		case 'P':
-			print = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_build, c, argv);
-			if (r >= 0)
-				return r;
-		}
-		}
-	}
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_build, "unexpected argument `%s`", argv[optind]);
+	struct build_options o = {0};
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(&sc_cmd_build, argc, argv, &o, &args);
+	if (r != SC_CMD_GO_ON)
+		return r;
+	const char *project = o.project;
+	bool force = o.force || o.no_cache, no_cache = o.no_cache, print = o.print;
 
 	struct sc_cmd_launch_ui ui;
 	sc_cmd_launch_ui_init(&ui);
@@ -82,13 +71,8 @@ const struct sc_command sc_cmd_build = {
     .name = "build",
     .summary = "Build (or rebuild) the image agents run in.",
     .usage = "sandcage build [-p PATH] [--force] [--no-cache] [--print]",
-    .help = "options:\n"
-            "  -p, --project PATH   the project whose configuration to use\n"
-            "  -f, --force          build even when the image is up to date\n"
-            "      --no-cache       build every step again (implies --force)\n"
-            "      --print          print the Dockerfile instead of building\n"
-            "\n"
-            "The image is tagged sandcage:HASH, where HASH covers everything that goes into\n"
+    .options = build_options,
+    .help = "The image is tagged sandcage:HASH, where HASH covers everything that goes into\n"
             "it; when an image with that tag exists nothing is built. It prints the tag.\n",
     .run = cmd_build,
 };

@@ -6,9 +6,20 @@
 
 extern const struct sc_command sc_cmd_config;
 
-enum {
-	OPT_JSON = 0x100,
-	OPT_PATH,
+struct config_options {
+	const char *project;
+	bool json;
+	bool paths_only;
+};
+
+static const struct sc_option config_options[] = {
+    SC_OPTION_VALUE("project", 'p', struct config_options, project, "PATH",
+                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_FLAG("json", 0, struct config_options, json,
+                   "print JSON: every value with its origin\n(layer, file, line, column)"),
+    SC_OPTION_FLAG("path", 0, struct config_options, paths_only,
+                   "list the configuration files considered and whether\neach exists"),
+    {0},
 };
 
 static int print_json(json_t *j)
@@ -25,38 +36,13 @@ static int print_json(json_t *j)
 
 static int cmd_config(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"path", no_argument, NULL, OPT_PATH},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	const char *project = NULL;
-	bool json = false, paths_only = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			project = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_PATH:
-			paths_only = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_config, c, argv);
-			if (r >= 0)
-				return r;
-		}
-		}
-	}
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_config, "unexpected argument `%s`", argv[optind]);
+	struct config_options o = {0};
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(&sc_cmd_config, argc, argv, &o, &args);
+	if (r != SC_CMD_GO_ON)
+		return r;
+	const char *project = o.project;
+	bool json = o.json, paths_only = o.paths_only;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
@@ -91,14 +77,8 @@ const struct sc_command sc_cmd_config = {
     .name = "config",
     .summary = "Show the effective configuration and where each value comes from.",
     .usage = "sandcage config [-p PATH] [--json] [--path]",
-    .help = "options:\n"
-            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-            "      --json           print JSON: every value with its origin\n"
-            "                       (layer, file, line, column)\n"
-            "      --path           list the configuration files considered and whether\n"
-            "                       each exists\n"
-            "\n"
-            "Layers, lowest first: built-in defaults, global $SANDCAGE_HOME/config.toml\n"
+    .options = config_options,
+    .help = "Layers, lowest first: built-in defaults, global $SANDCAGE_HOME/config.toml\n"
             "(default ~/.sandcage/config.toml), project .sandcage.yml, local\n"
             ".sandcage.local.yml (both in the project root), command-line flags.\n"
             "See docs/configuration.md for every key and the merge rules.\n",

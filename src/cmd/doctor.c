@@ -362,45 +362,33 @@ static int print_report(const struct vec *checks, const char *root, const char *
 	return counts[ST_FAIL] ? SC_EXIT_FAILURE : SC_EXIT_OK;
 }
 
-enum {
-	OPT_JSON = 0x100,
+struct doctor_options {
+	const char *project;
+	const char *image;
+	bool json;
+};
+
+static const struct sc_option doctor_options[] = {
+    SC_OPTION_VALUE("project", 'p', struct doctor_options, project, "PATH",
+                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_VALUE("image", 0, struct doctor_options, image, "IMAGE",
+                    "probe this image as it is (default: $SANDCAGE_IMAGE, else\n"
+                    "the image `sandcage build` makes; doctor does not build\n"
+                    "it, except the base of a custom image.dockerfile)"),
+    SC_OPTION_FLAG("json", 0, struct doctor_options, json, "the report as JSON"),
+    {0},
 };
 
 static int cmd_doctor(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"image", required_argument, NULL, 'i'},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	const char *project = NULL;
-	const char *image_opt = getenv("SANDCAGE_IMAGE");
-	bool json = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			project = optarg;
-			break;
-		case 'i':
-			image_opt = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_doctor, c, argv);
-			if (r >= 0)
-				return r;
-		}
-		}
-	}
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_doctor, "unexpected argument `%s`", argv[optind]);
+	struct doctor_options o = {.image = getenv("SANDCAGE_IMAGE")};
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(&sc_cmd_doctor, argc, argv, &o, &args);
+	if (r != SC_CMD_GO_ON)
+		return r;
+	const char *project = o.project;
+	const char *image_opt = o.image;
+	bool json = o.json;
 
 	struct vec checks = VEC_INIT(check_free);
 	_cleanup_error_ struct sc_error *err = NULL;
@@ -541,14 +529,8 @@ const struct sc_command sc_cmd_doctor = {
     .name = "doctor",
     .summary = "Check the host and probe a real sandbox for the promised isolation.",
     .usage = "sandcage doctor [-p PATH] [--image IMAGE] [--json]",
-    .help = "options:\n"
-            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-            "      --image IMAGE    probe this image as it is (default: $SANDCAGE_IMAGE, else\n"
-            "                       the image `sandcage build` makes; doctor does not build\n"
-            "                       it, except the base of a custom image.dockerfile)\n"
-            "      --json           the report as JSON\n"
-            "\n"
-            "Host checks: the engine answers; Docker (or podman) and runc carry the fixes for\n"
+    .options = doctor_options,
+    .help = "Host checks: the engine answers; Docker (or podman) and runc carry the fixes for\n"
             "known container escapes; the configuration is valid and allowed; the project's\n"
             "files are trusted; the image is present. Then a container planned exactly as a\n"
             "session's runs probes: no engine socket, no SSH agent, empty capability sets,\n"

@@ -180,50 +180,37 @@ static void summary(const struct sc_ecosystems *eco, const struct sc_config *cfg
 	sc_log_notice("suggested %s; the comments in the file say why", strbuf_str(&sugg));
 }
 
+struct init_options {
+	const char *project;
+	bool force;
+	bool print;
+	int gitignore; /* enum gitignore_choice */
+};
+
+static const struct sc_option init_options[] = {
+    SC_OPTION_VALUE("project", 'p', struct init_options, project, "PATH",
+                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_FLAG("force", 'f', struct init_options, force, "replace an existing .sandcage.yml"),
+    SC_OPTION_FLAG("print", 0, struct init_options, print,
+                   "print the file instead of writing it (also --dry-run)"),
+    SC_OPTION_FLAG("dry-run", 0, struct init_options, print, NULL),
+    SC_OPTION_SET("gitignore", 0, struct init_options, gitignore, GITIGNORE_YES,
+                  "add .sandcage.local.yml to .gitignore without asking"),
+    SC_OPTION_SET("no-gitignore", 0, struct init_options, gitignore, GITIGNORE_NO,
+                  "do not offer it"),
+    {0},
+};
+
 static int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"print", no_argument, NULL, 'P'},
-	    {"dry-run", no_argument, NULL, 'P'},
-	    {"gitignore", no_argument, NULL, 'g'},
-	    {"no-gitignore", no_argument, NULL, 'G'},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	const char *project = NULL;
-	bool force = false, print = false;
-	enum gitignore_choice gitignore = GITIGNORE_ASK;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:f" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			project = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'P':
-			print = true;
-			break;
-		case 'g':
-			gitignore = GITIGNORE_YES;
-			break;
-		case 'G':
-			gitignore = GITIGNORE_NO;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_init, c, argv);
-			if (r >= 0)
-				return r;
-		}
-		}
-	}
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_init, "unexpected argument `%s`", argv[optind]);
+	struct init_options o = {.gitignore = GITIGNORE_ASK};
+	struct sc_cmd_operands args;
+	int parsed = sc_cmd_parse(&sc_cmd_init, argc, argv, &o, &args);
+	if (parsed != SC_CMD_GO_ON)
+		return parsed;
+	const char *project = o.project;
+	bool force = o.force, print = o.print;
+	enum gitignore_choice gitignore = (enum gitignore_choice)o.gitignore;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
@@ -269,14 +256,8 @@ const struct sc_command sc_cmd_init = {
     .name = "init",
     .summary = "Write a .sandcage.yml with the toolchains and packages the project needs.",
     .usage = "sandcage init [-p PATH] [--force] [--print|--dry-run] [--gitignore|--no-gitignore]",
-    .help = "options:\n"
-            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-            "  -f, --force          replace an existing .sandcage.yml\n"
-            "      --print          print the file instead of writing it (also --dry-run)\n"
-            "      --gitignore      add .sandcage.local.yml to .gitignore without asking\n"
-            "      --no-gitignore   do not offer it\n"
-            "\n"
-            "It looks at the project's files, also in subdirectories of a monorepo (up to 3\n"
+    .options = init_options,
+    .help = "It looks at the project's files, also in subdirectories of a monorepo (up to 3\n"
             "levels; not node_modules, target, vendor, dist, build or hidden directories):\n"
             "Cargo.toml and rust-toolchain(.toml) for Rust; package.json, .nvmrc, .node-version\n"
             "and lock files for Node; pyproject.toml, requirements*.txt, .python-version and\n"

@@ -8,36 +8,28 @@
 
 extern const struct sc_command sc_cmd_logs;
 
+struct logs_options {
+	const char *project;
+	bool denied;
+};
+
+static const struct sc_option logs_options[] = {
+    SC_OPTION_VALUE("project", 'p', struct logs_options, project, "PATH",
+                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_FLAG("denied", 'd', struct logs_options, denied,
+                   "only the connections the proxy refused"),
+    {0},
+};
+
 static int cmd_logs(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"denied", no_argument, NULL, 'd'},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	const char *project = NULL;
-	bool denied_only = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:d" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			project = optarg;
-			break;
-		case 'd':
-			denied_only = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_logs, c, argv);
-			if (r >= 0)
-				return r;
-		}
-		}
-	}
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_logs, "unexpected argument `%s`", argv[optind]);
+	struct logs_options o = {0};
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(&sc_cmd_logs, argc, argv, &o, &args);
+	if (r != SC_CMD_GO_ON)
+		return r;
+	const char *project = o.project;
+	bool denied_only = o.denied;
 
 	struct sc_cmd_launch_ui ui;
 	sc_cmd_launch_ui_init(&ui);
@@ -86,11 +78,8 @@ const struct sc_command sc_cmd_logs = {
     .name = "logs",
     .summary = "Show what the network proxy let through and refused (network.mode: allowlist).",
     .usage = "sandcage logs [-p PATH] [--denied]",
-    .help = "options:\n"
-            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-            "  -d, --denied         only the connections the proxy refused\n"
-            "\n"
-            "One line per connection: the time (UTC), `allowed`, `denied` (by the allowlist)\n"
+    .options = logs_options,
+    .help = "One line per connection: the time (UTC), `allowed`, `denied` (by the allowlist)\n"
             "or `failed` (allowed, but the server could not be reached), and the target.\n"
             "The log of a proxy is kept when the last session of the project ends.\n",
     .run = cmd_logs,

@@ -38,36 +38,36 @@ static int list(const char *project, struct vec *out, struct sc_engine **engine,
 	return (*engine)->ops->list(*engine, ws ? ws->root : NULL, out, err);
 }
 
+struct ps_options {
+	const char *project;
+	bool json;
+	bool all; /* stop */
+};
+
+static const struct sc_option ps_options[] = {
+    SC_OPTION_VALUE("project", 'p', struct ps_options, project, "PATH",
+                    "only the containers of this project"),
+    SC_OPTION_FLAG("json", 0, struct ps_options, json,
+                   "print a JSON array (id, name, project, agent, status,\ncreated, image)"),
+    {0},
+};
+
+static const struct sc_option stop_options[] = {
+    SC_OPTION_VALUE("project", 'p', struct ps_options, project, "PATH",
+                    "the containers of this project"),
+    SC_OPTION_FLAG("all", 'a', struct ps_options, all, "every sandcage container"),
+    {0},
+};
+
 static int cmd_ps(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"json", no_argument, NULL, 'j'},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	const char *project = NULL;
-	bool json = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			project = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_ps, c, argv);
-			if (r >= 0)
-				return r;
-		}
-		}
-	}
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_ps, "unexpected argument `%s`", argv[optind]);
+	struct ps_options o = {0};
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(&sc_cmd_ps, argc, argv, &o, &args);
+	if (r != SC_CMD_GO_ON)
+		return r;
+	const char *project = o.project;
+	bool json = o.json;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_engine_ struct sc_engine *engine = NULL;
@@ -114,43 +114,21 @@ const struct sc_command sc_cmd_ps = {
     .name = "ps",
     .summary = "List the sandcage containers that are running.",
     .usage = "sandcage ps [-p PATH] [--json]",
-    .help = "options:\n"
-            "  -p, --project PATH   only the containers of this project\n"
-            "      --json           print a JSON array (id, name, project, agent, status,\n"
-            "                       created, image)\n",
+    .options = ps_options,
     .run = cmd_ps,
 };
 
 static int cmd_stop(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"all", no_argument, NULL, 'a'},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	const char *project = NULL;
-	bool all = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:a" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			project = optarg;
-			break;
-		case 'a':
-			all = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_stop, c, argv);
-			if (r >= 0)
-				return r;
-		}
-		}
-	}
-	char **names = argv + optind;
-	int n_names = argc - optind;
+	struct ps_options o = {0};
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(&sc_cmd_stop, argc, argv, &o, &args);
+	if (r != SC_CMD_GO_ON)
+		return r;
+	const char *project = o.project;
+	bool all = o.all;
+	char **names = args.v;
+	int n_names = args.n;
 	int modes = (n_names > 0) + all + (project != NULL);
 	if (modes != 1)
 		return sc_cmd_usage_error(&sc_cmd_stop,
@@ -200,10 +178,8 @@ const struct sc_command sc_cmd_stop = {
     .name = "stop",
     .summary = "Stop and remove sandcage containers.",
     .usage = "sandcage stop NAME... | --all | -p PATH",
-    .help = "options:\n"
-            "  -p, --project PATH   the containers of this project\n"
-            "  -a, --all            every sandcage container\n"
-            "\n"
-            "Only containers sandcage started are touched. Prints the names it stopped.\n",
+    .options = stop_options,
+    .help = "Only containers sandcage started are touched. Prints the names it stopped.\n",
+    .operands = true,
     .run = cmd_stop,
 };

@@ -14,44 +14,40 @@ struct run_options {
 	char **rest;       /* after `--` */
 };
 
+#define PROJECT_OPTION                                                                             \
+	SC_OPTION_VALUE("project", 'p', struct run_options, project, "PATH",                       \
+	                "the project (default: the git root of the current directory)")
+#define IMAGE_OPTION(more)                                                                         \
+	SC_OPTION_VALUE("image", 0, struct run_options, image, "IMAGE",                            \
+	                "run this image as it is instead of the configured one" more)
+
+static const struct sc_option shell_options[] = {
+    PROJECT_OPTION,
+    IMAGE_OPTION("\n(default: $SANDCAGE_IMAGE, else the image `sandcage build`\n"
+                 "makes, built first when missing or stale)"),
+    {0},
+};
+
+static const struct sc_option agent_options[] = {
+    PROJECT_OPTION,
+    SC_OPTION_FLAG("shell", 0, struct run_options, shell,
+                   "a shell in the agent's environment instead of the agent"),
+    IMAGE_OPTION(""),
+    {0},
+};
+
 static int parse(const struct sc_command *cmd, int argc, char **argv, bool agent,
                  struct run_options *o)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"image", required_argument, NULL, 'i'},
-	    {"shell", no_argument, NULL, 's'},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			o->project = optarg;
-			break;
-		case 'i':
-			o->image = optarg;
-			break;
-		case 's':
-			if (!agent)
-				return sc_cmd_usage_error(cmd, "unknown option `--shell`");
-			o->shell = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(cmd, c, argv);
-			if (r >= 0)
-				return r == SC_EXIT_OK ? -1 : r;
-		}
-		}
-	}
-	if (optind < argc && !streq(argv[optind - 1], "--"))
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(cmd, argc, argv, o, &args);
+	if (r != SC_CMD_GO_ON)
+		return r == SC_EXIT_OK ? -1 : r;
+	if (args.n > 0 && !args.dashdash)
 		return sc_cmd_usage_error(cmd, "unexpected argument `%s`: put %s after `--`",
-		                          argv[optind],
+		                          args.v[0],
 		                          agent ? "the agent's arguments" : "the command");
-	o->rest = argv + optind;
+	o->rest = args.v;
 	return 0;
 }
 
@@ -106,15 +102,11 @@ const struct sc_command sc_cmd_shell = {
     .name = "shell",
     .summary = "Open a shell (or run a command) in a sandbox with the project mounted.",
     .usage = "sandcage shell [-p PATH] [--image IMAGE] [-- CMD [ARGS...]]",
-    .help = "options:\n"
-            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-            "      --image IMAGE    run this image as it is instead of the configured one\n"
-            "                       (default: $SANDCAGE_IMAGE, else the image `sandcage build`\n"
-            "                       makes, built first when missing or stale)\n"
-            "\n"
-            "The project is mounted read-write at its own absolute path and is the working\n"
+    .options = shell_options,
+    .help = "The project is mounted read-write at its own absolute path and is the working\n"
             "directory; the command runs as your user ID and group ID. With `-- CMD` the\n"
             "command runs instead of a login shell, and its exit code is sandcage's.\n",
+    .operands = true,
     .run = cmd_shell,
 };
 
@@ -122,22 +114,14 @@ const struct sc_command sc_cmd_agent = {
     .name = "AGENT",
     .summary = "Run an agent (claude, codex, gemini, or a service from the configuration).",
     .usage = "sandcage AGENT [-p PATH] [--shell] [--image IMAGE] [-- ARGS...]",
-    .help = "options:\n"
-            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-            "      --shell          a shell in the agent's environment instead of the agent\n"
-            "      --image IMAGE    run this image as it is instead of the configured one\n"
-            "\n"
-            "Arguments after `--` go to the agent.\n",
+    .options = agent_options,
+    .help = "Arguments after `--` go to the agent.\n",
+    .operands = true,
     .run = sc_cmd_run_agent,
     .hidden = true,
 };
 
 #define AGENT_HELP                                                                                 \
-	"options:\n"                                                                               \
-	"  -p, --project PATH   the project (default: the git root of the current directory)\n"    \
-	"      --shell          a shell in the agent's environment instead of the agent\n"         \
-	"      --image IMAGE    run this image as it is instead of the configured one\n"           \
-	"\n"                                                                                       \
 	"Arguments after `--` go to the agent. Any service in the configuration is a\n"            \
 	"command too (`sandcage NAME`).\n"
 
@@ -145,7 +129,9 @@ const struct sc_command sc_cmd_claude = {
     .name = "claude",
     .summary = "Run Claude Code in a sandbox.",
     .usage = "sandcage claude [-p PATH] [--shell] [-- ARGS...]",
+    .options = agent_options,
     .help = AGENT_HELP,
+    .operands = true,
     .run = sc_cmd_run_agent,
 };
 
@@ -153,7 +139,9 @@ const struct sc_command sc_cmd_codex = {
     .name = "codex",
     .summary = "Run Codex in a sandbox.",
     .usage = "sandcage codex [-p PATH] [--shell] [-- ARGS...]",
+    .options = agent_options,
     .help = AGENT_HELP,
+    .operands = true,
     .run = sc_cmd_run_agent,
 };
 
@@ -161,6 +149,8 @@ const struct sc_command sc_cmd_gemini = {
     .name = "gemini",
     .summary = "Run Gemini CLI in a sandbox.",
     .usage = "sandcage gemini [-p PATH] [--shell] [-- ARGS...]",
+    .options = agent_options,
     .help = AGENT_HELP,
+    .operands = true,
     .run = sc_cmd_run_agent,
 };

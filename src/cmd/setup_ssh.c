@@ -421,51 +421,39 @@ static int run_setup(bool rotate, const struct sc_ssh_host_key *add, size_t n_ad
 struct setup_args {
 	bool status;
 	bool rotate;
+	struct strv hosts; /* --add-host, as given */
 	struct sc_ssh_host_key add[MAX_ADD];
 	size_t n_add;
+};
+
+static const struct sc_option setup_options[] = {
+    SC_OPTION_FLAG("status", 0, struct setup_args, status,
+                   "show the key, the known hosts and ssh.enabled; exit 0\n"
+                   "when SSH is ready for containers, 1 when not"),
+    SC_OPTION_FLAG("rotate", 0, struct setup_args, rotate, "replace the key with a new one"),
+    SC_OPTION_LIST("add-host", 0, struct setup_args, hosts, "LINE",
+                   "trust a host key: \"HOST KEYTYPE KEY\", a known_hosts line\n"
+                   "(check it against what the server's administrator\n"
+                   "publishes); may be repeated"),
+    {0},
 };
 
 /* 0 to go on, -1 when done (help), else an exit code. */
 static int parse_setup(int argc, char **argv, struct setup_args *a)
 {
-	static const struct option opts[] = {
-	    {"status", no_argument, NULL, 's'},
-	    {"rotate", no_argument, NULL, 'r'},
-	    {"add-host", required_argument, NULL, 'a'},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			a->status = true;
-			break;
-		case 'r':
-			a->rotate = true;
-			break;
-		case 'a': {
-			if (a->n_add == MAX_ADD)
-				return sc_cmd_usage_error(&sc_cmd_setup,
-				                          "at most %d --add-host at once", MAX_ADD);
-			_cleanup_error_ struct sc_error *err = NULL;
-			if (sc_ssh_parse_host_key(optarg, &a->add[a->n_add], &err) < 0)
-				return sc_cmd_usage_error(&sc_cmd_setup, "--add-host: %s",
-				                          err->msg);
-			a->n_add++;
-			break;
-		}
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_setup, c, argv);
-			if (r >= 0)
-				return r == SC_EXIT_OK ? -1 : r;
-		}
-		}
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(&sc_cmd_setup, argc, argv, a, &args);
+	if (r != SC_CMD_GO_ON)
+		return r == SC_EXIT_OK ? -1 : r;
+	for (size_t i = 0; i < a->hosts.len; i++) {
+		if (a->n_add == MAX_ADD)
+			return sc_cmd_usage_error(&sc_cmd_setup, "at most %d --add-host at once",
+			                          MAX_ADD);
+		_cleanup_error_ struct sc_error *err = NULL;
+		if (sc_ssh_parse_host_key(a->hosts.v[i], &a->add[a->n_add], &err) < 0)
+			return sc_cmd_usage_error(&sc_cmd_setup, "--add-host: %s", err->msg);
+		a->n_add++;
 	}
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_setup, "unexpected argument `%s`", argv[optind]);
 	if (a->status && (a->rotate || a->n_add))
 		return sc_cmd_usage_error(&sc_cmd_setup, "--status only shows; use it alone");
 	return 0;
@@ -487,6 +475,7 @@ static int setup_ssh(int argc, char **argv)
 	}
 	for (size_t i = 0; i < a.n_add; i++)
 		sc_ssh_host_key_release(&a.add[i]);
+	strv_release(&a.hosts);
 	return r;
 }
 
@@ -509,15 +498,8 @@ const struct sc_command sc_cmd_setup = {
     .name = "setup",
     .summary = "Set up SSH for git in containers with a key made for them.",
     .usage = "sandcage setup ssh [--status] [--rotate] [--add-host \"HOST KEYTYPE KEY\"]...",
-    .help = "options:\n"
-            "      --status         show the key, the known hosts and ssh.enabled; exit 0\n"
-            "                       when SSH is ready for containers, 1 when not\n"
-            "      --rotate         replace the key with a new one\n"
-            "      --add-host LINE  trust a host key: \"HOST KEYTYPE KEY\", a known_hosts line\n"
-            "                       (check it against what the server's administrator\n"
-            "                       publishes); may be repeated\n"
-            "\n"
-            "It makes an ed25519 key pair for containers alone in $SANDCAGE_HOME/ssh (never\n"
+    .options = setup_options,
+    .help = "It makes an ed25519 key pair for containers alone in $SANDCAGE_HOME/ssh (never\n"
             "your own keys, never your SSH agent), writes a known_hosts there with the host\n"
             "keys GitHub, GitLab, Bitbucket and Codeberg publish (pinned in sandcage: no trust\n"
             "on first use), and sets ssh.enabled = true in the global config.toml. Containers\n"

@@ -10,11 +10,6 @@
 
 extern const struct sc_command sc_cmd_trust;
 
-enum {
-	OPT_LIST = 0x100,
-	OPT_REVOKE,
-};
-
 static int list_records(const struct sc_trust_store *store)
 {
 	if (store->records.len == 0) {
@@ -41,44 +36,34 @@ static int list_records(const struct sc_trust_store *store)
 	return SC_EXIT_OK;
 }
 
+struct trust_options {
+	const char *project;
+	bool yes;
+	bool list;
+	bool revoke;
+};
+
+static const struct sc_option trust_options[] = {
+    SC_OPTION_VALUE("project", 'p', struct trust_options, project, "PATH",
+                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_FLAG("yes", 'y', struct trust_options, yes,
+                   "approve without asking (after reading what it grants)"),
+    SC_OPTION_FLAG("list", 0, struct trust_options, list,
+                   "list every approved file and whether it changed since"),
+    SC_OPTION_FLAG("revoke", 0, struct trust_options, revoke,
+                   "forget the approval of this project's files"),
+    {0},
+};
+
 static int cmd_trust(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"project", required_argument, NULL, 'p'},
-	    {"list", no_argument, NULL, OPT_LIST},
-	    {"revoke", no_argument, NULL, OPT_REVOKE},
-	    {"yes", no_argument, NULL, 'y'},
-	    SC_CMD_COMMON_LONGOPTS,
-	    {NULL, 0, NULL, 0},
-	};
-	const char *project = NULL;
-	bool list = false, revoke = false, yes = false;
-	int c;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:y" SC_CMD_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			project = optarg;
-			break;
-		case OPT_LIST:
-			list = true;
-			break;
-		case OPT_REVOKE:
-			revoke = true;
-			break;
-		case 'y':
-			yes = true;
-			break;
-		default: {
-			int r = sc_cmd_option_default(&sc_cmd_trust, c, argv);
-			if (r >= 0)
-				return r;
-		}
-		}
-	}
-	if (optind < argc)
-		return sc_cmd_usage_error(&sc_cmd_trust, "unexpected argument `%s`", argv[optind]);
+	struct trust_options o = {0};
+	struct sc_cmd_operands args;
+	int r = sc_cmd_parse(&sc_cmd_trust, argc, argv, &o, &args);
+	if (r != SC_CMD_GO_ON)
+		return r;
+	const char *project = o.project;
+	bool list = o.list, revoke = o.revoke, yes = o.yes;
 	if (list + revoke + yes > 1)
 		return sc_cmd_usage_error(&sc_cmd_trust, "--list, --revoke and --yes exclude "
 		                                         "each other");
@@ -167,13 +152,8 @@ const struct sc_command sc_cmd_trust = {
     .name = "trust",
     .summary = "Approve what the project's configuration files grant.",
     .usage = "sandcage trust [-p PATH] [--yes | --list | --revoke]",
-    .help = "options:\n"
-            "  -p, --project PATH   the project (default: the git root of the current directory)\n"
-            "  -y, --yes            approve without asking (after reading what it grants)\n"
-            "      --list           list every approved file and whether it changed since\n"
-            "      --revoke         forget the approval of this project's files\n"
-            "\n"
-            "Settings in .sandcage.yml and .sandcage.local.yml that widen what a container\n"
+    .options = trust_options,
+    .help = "Settings in .sandcage.yml and .sandcage.local.yml that widen what a container\n"
             "may reach (mounts, host variables, network, SSH, more resources, a custom\n"
             "Dockerfile, harness commands) take effect only once you approved the file's\n"
             "exact content. This shows what each file grants (+ new, - no longer, compared\n"

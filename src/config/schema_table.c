@@ -4,9 +4,16 @@
 
 #include <stddef.h>
 
+/* The command table's names (not the built-in agents: they are services). */
 const char *const sc_reserved_names[] = {
-    "shell",  "build", "init", "config",  "setup", "acp",     "ps", "stop",
-    "doctor", "trust", "help", "version", "logs",  "compose", NULL,
+#define SC_AGENT(name)
+#define SC_COMMAND(name)  #name,
+#define SC_RESERVED(name) #name,
+#include "../commands.def"
+#undef SC_AGENT
+#undef SC_COMMAND
+#undef SC_RESERVED
+    NULL,
 };
 
 const char *const sc_builtin_services[] = {"claude", "codex", "gemini", NULL};
