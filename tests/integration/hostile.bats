@@ -551,9 +551,19 @@ TOML
 	run timeout 20 "$SANDCAGE" shell -- true
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"$REPO/sub/.git\` is a FIFO (named pipe), not a regular file"* ]]
+	# Refused as a link, before anything is opened (class 1 refuses links).
+	[[ "$output" == *"$REPO/sub/.git\` is a symbolic link to \`$WORK/fifo\`"* ]]
 	[ -z "$(containers_of "$REPO")" ]
 	[ -z "$(containers_of "$REPO/sub")" ]
+	# A .git that is itself a FIFO: refused too, without blocking.
+	mkdir "$REPO/sub2"
+	mkfifo "$REPO/sub2/.git"
+	cd "$REPO/sub2"
+	run timeout 20 "$SANDCAGE" shell -- true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$REPO/sub2/.git\` is not a regular file or directory"* ]]
+	[ -z "$(containers_of "$REPO/sub2")" ]
 }
 
 @test "hostile/9: a billion-laughs YAML is refused with bounded memory" {
