@@ -436,9 +436,9 @@ static bool has_grant(const struct vec *v, const char *part)
 
 static void test_grants(void **state)
 {
-	/* The common case grants nothing. */
+	/* The common case grants nothing (packages are a grant: issue 14). */
 	_cleanup_config_ struct sc_config *plain =
-	    load(NULL, "packages: [jq]\ntoolchains:\n  node: 22\nenv:\n  RUST_LOG: info\n"
+	    load(NULL, "toolchains:\n  node: 22\nenv:\n  RUST_LOG: info\n"
 	               "network:\n  mode: none\nresources:\n  memory: 4g\n  cpus: 2\n"
 	               "services:\n  claude:\n    enabled: false\n");
 	struct vec v = VEC_INIT(sc_grant_free);
@@ -448,6 +448,7 @@ static void test_grants(void **state)
 	_cleanup_free_ char *yaml = xasprintf(
 	    "mounts:\n  - source: /tmp\n    target: /data\n    readonly: true\n"
 	    "env_passthrough: [GITHUB_TOKEN]\n"
+	    "packages: [jq]\n"
 	    "network:\n  mode: open\n  allow: [example.com]\n"
 	    "ssh:\n  enabled: true\n"
 	    "resources:\n  memory: 16g\n  cpus: 0\n  pids: 4096\n"
@@ -474,6 +475,7 @@ static void test_grants(void **state)
 	    "run `pip install tool` while building the image",
 	    "pass the host variable `TOOL_KEY` to `tool`",
 	    "give `tool` the argument `--fast`",
+	    "add `jq` to `packages`",
 	};
 	for (size_t i = 0; i < N_ELEMENTS(parts); i++)
 		if (!has_grant(&v, parts[i]))
