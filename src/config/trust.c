@@ -130,6 +130,22 @@ int sc_trust_hash_file(const char *path, bool *exists, char sha256[65], struct s
 
 /* ---- the store ---- */
 
+void sc_trust_ref_free(void *p)
+{
+	struct sc_trust_ref *r = p;
+	if (r)
+		free(r->path);
+	free(r);
+}
+
+void sc_trust_ref_add(struct vec *refs, const char *path, const char *sha256)
+{
+	struct sc_trust_ref *r = xcalloc(1, sizeof(*r));
+	r->path = xstrdup(path);
+	snprintf(r->sha256, sizeof(r->sha256), "%s", sha256);
+	vec_push(refs, r);
+}
+
 static void record_free(void *p)
 {
 	struct sc_trust_record *r = p;
@@ -139,6 +155,7 @@ static void record_free(void *p)
 	free(r->sha256);
 	free(r->trusted_at);
 	strv_release(&r->grants);
+	vec_release(&r->refs);
 	free(r);
 }
 
@@ -211,6 +228,18 @@ int sc_trust_store_load(const char *path, struct sc_trust_store **out, struct sc
 		rec->path = xstrdup(key);
 		rec->sha256 = xstrdup(sha);
 		rec->trusted_at = xstrdup(at ? at : "");
+		rec->refs = (struct vec)VEC_INIT(sc_trust_ref_free);
+		const char *fkey;
+		json_t *fval;
+		json_t *refs = json_object_get(val, "files");
+		if (json_is_object(refs))
+			json_object_foreach(refs, fkey, fval)
+			{
+				const char *fsha = json_string_value(fval);
+				/* One that does not read right matches nothing: asks again. */
+				if (fsha && is_hex64(fsha) && fkey[0] == '/')
+					sc_trust_ref_add(&rec->refs, fkey, fsha);
+			}
 		size_t i;
 		json_t *g;
 		json_array_foreach(grants, i, g)
@@ -237,6 +266,14 @@ int sc_trust_store_save(const struct sc_trust_store *store, const char *path, st
 		json_object_set_new(obj, "sha256", json_string(rec->sha256));
 		json_object_set_new(obj, "trusted_at", json_string(rec->trusted_at));
 		json_object_set_new(obj, "grants", grants);
+		if (rec->refs.len) {
+			json_t *refs = json_object();
+			for (size_t r = 0; r < rec->refs.len; r++) {
+				const struct sc_trust_ref *ref = rec->refs.items[r];
+				json_object_set_new(refs, ref->path, json_string(ref->sha256));
+			}
+			json_object_set_new(obj, "files", refs);
+		}
 		json_object_set_new(files, rec->path, obj);
 	}
 	json_t *root = json_object();
@@ -285,11 +322,22 @@ bool sc_trust_store_remove(struct sc_trust_store *store, const char *path)
 void sc_trust_store_put(struct sc_trust_store *store, const char *path, const char *sha256,
                         const struct vec *grants, const char *now)
 {
+	sc_trust_store_put_refs(store, path, sha256, grants, NULL, now);
+}
+
+void sc_trust_store_put_refs(struct sc_trust_store *store, const char *path, const char *sha256,
+                             const struct vec *grants, const struct vec *refs, const char *now)
+{
 	sc_trust_store_remove(store, path);
 	struct sc_trust_record *rec = xcalloc(1, sizeof(*rec));
 	rec->path = xstrdup(path);
 	rec->sha256 = xstrdup(sha256);
 	rec->trusted_at = xstrdup(now);
+	rec->refs = (struct vec)VEC_INIT(sc_trust_ref_free);
+	for (size_t i = 0; refs && i < refs->len; i++) {
+		const struct sc_trust_ref *r = refs->items[i];
+		sc_trust_ref_add(&rec->refs, r->path, r->sha256);
+	}
 	for (size_t i = 0; i < grants->len; i++) {
 		const struct sc_grant *g = grants->items[i];
 		strv_push(&rec->grants, g->text);
@@ -297,8 +345,26 @@ void sc_trust_store_put(struct sc_trust_store *store, const char *path, const ch
 	vec_push(&store->records, rec);
 }
 
+bool sc_trust_ref_approved(const struct sc_trust_record *rec, const struct sc_trust_ref *ref)
+{
+	if (!rec)
+		return false;
+	for (size_t i = 0; i < rec->refs.len; i++) {
+		const struct sc_trust_ref *r = rec->refs.items[i];
+		if (streq(r->path, ref->path))
+			return streq(r->sha256, ref->sha256);
+	}
+	return false;
+}
+
 enum sc_trust_state sc_trust_state(const struct sc_trust_record *rec, const char *sha256,
                                    const struct vec *grants)
+{
+	return sc_trust_state_refs(rec, sha256, grants, NULL);
+}
+
+enum sc_trust_state sc_trust_state_refs(const struct sc_trust_record *rec, const char *sha256,
+                                        const struct vec *grants, const struct vec *refs)
 {
 	if (grants->len == 0)
 		return SC_TRUST_NOT_NEEDED;
@@ -306,6 +372,9 @@ enum sc_trust_state sc_trust_state(const struct sc_trust_record *rec, const char
 		return SC_TRUST_NEW;
 	if (!streq(rec->sha256, sha256))
 		return SC_TRUST_CHANGED;
+	for (size_t i = 0; refs && i < refs->len; i++)
+		if (!sc_trust_ref_approved(rec, refs->items[i]))
+			return SC_TRUST_CHANGED;
 	for (size_t i = 0; i < grants->len; i++) {
 		const struct sc_grant *g = grants->items[i];
 		if (!strv_contains(rec->grants.v, g->text))
