@@ -362,9 +362,7 @@ int sc_image_context_content_hash(const char *dir, char hex[65], struct sc_error
 	if (fd < 0)
 		return sc_error_set(err, errno, "read the build context `%s`", dir);
 	struct walk w = {.content = true};
-	/* Names relative to the context: a moved project keeps its approval
-	 * only if its path did not change, which the record's key already says. */
-	if (walk_dir(&w, &h, fd, ".", 0, err) < 0)
+	if (walk_dir(&w, &h, fd, dir, 0, err) < 0)
 		return sc_error_prefix(err, "read the build context `%s`", dir);
 	sha256_hex(&h, hex);
 	return 0;
