@@ -20,6 +20,7 @@ setup() {
 	unset SANDCAGE_DEBUG_CAP_ADD SSH_AUTH_SOCK
 	# Something for the protection probes to find.
 	printf 'packages: [jq]\n' >"$REPO/.sandcage.yml"
+	"$SANDCAGE" -q trust --yes -p "$REPO" >/dev/null # packages are a grant
 	echo "K=secret" >"$REPO/.env"
 }
 
