@@ -693,6 +693,8 @@ refused_with() {
 	run timeout 20 "$SANDCAGE" trust
 	echo "$output"
 	[[ "$output" == *"$REPO/corp.crt: changed since you trusted it"* ]]
+	run timeout 20 "$SANDCAGE" trust --list
+	[[ "$output" == *"changed (a file it points to)"* ]]
 	run timeout 60 "$SANDCAGE" shell -- true
 	[ "$status" -eq 1 ]
 	[ -z "$(containers_of "$REPO")" ]

@@ -549,6 +549,36 @@ static void test_trust_store(void **state)
 	struct vec none = VEC_INIT(sc_grant_free);
 	assert_int_equal(sc_trust_state(NULL, sha2, &none), SC_TRUST_NOT_NEEDED);
 
+	/* The files it points to are part of the approval ("files" in the
+	 * record). A record without them (written before: no "files") approves
+	 * no file: a configuration that points to one is asked about again. */
+	static const char hexa[] =
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static const char hexb[] =
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	struct vec refs = VEC_INIT(sc_trust_ref_free);
+	sc_trust_ref_add(&refs, "/p/docker/", hexa);
+	assert_int_equal(sc_trust_state_refs(rec, sha, &grants, &refs), SC_TRUST_CHANGED);
+	sc_trust_store_put_refs(again, file, sha, &grants, &refs, "2024-01-02T00:00:00Z");
+	assert_int_equal(sc_trust_store_save(again, store_path, &err), 0);
+	{
+		_cleanup_trust_store_ struct sc_trust_store *third = NULL;
+		assert_int_equal(sc_trust_store_load(store_path, &third, &err), 0);
+		const struct sc_trust_record *r3 = sc_trust_store_find(third, file);
+		assert_non_null(r3);
+		assert_int_equal(r3->refs.len, 1);
+		assert_int_equal(sc_trust_state_refs(r3, sha, &grants, &refs), SC_TRUST_TRUSTED);
+		/* Without refs now (the file no longer points anywhere): trusted. */
+		assert_int_equal(sc_trust_state(r3, sha, &grants), SC_TRUST_TRUSTED);
+		struct vec refs2 = VEC_INIT(sc_trust_ref_free);
+		sc_trust_ref_add(&refs2, "/p/docker/", hexb);
+		assert_int_equal(sc_trust_state_refs(r3, sha, &grants, &refs2), SC_TRUST_CHANGED);
+		assert_false(sc_trust_ref_approved(r3, refs2.items[0]));
+		vec_release(&refs2);
+	}
+	vec_release(&refs);
+	rec = sc_trust_store_find(again, file);
+
 	assert_true(sc_trust_store_remove(again, file));
 	assert_false(sc_trust_store_remove(again, file));
 	assert_null(sc_trust_store_find(again, file));
