@@ -477,6 +477,16 @@ static void test_home_only(void **state)
 	assert_non_null(mount_at(&l->spec, SC_IMAGE_HOME));
 	assert_false(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
 	assert_true(str_has_prefix(l->spec.name, "sandcage-proj-acp-install-"));
+	/* But another home volume or registry from the project needs trust. */
+	{
+		write_file(fx->project, ".sandcage.local.yml", "home:\n  volume: other\n");
+		_cleanup_error_ struct sc_error *e2 = NULL;
+		_cleanup_launch_ struct sc_launch *l2 = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l2, &e2), -1);
+		assert_non_null(strstr(e2->msg, "is not trusted"));
+		_cleanup_free_ char *local = path_join(fx->project, ".sandcage.local.yml");
+		assert_int_equal(unlink(local), 0);
+	}
 	/* Planned again: a container of another name in place of the last. */
 	_cleanup_free_ char *first = xstrdup(l->spec.name);
 	assert_int_equal(sc_launch_plan(l, &req, &err), 0);
