@@ -77,6 +77,7 @@ teardown() {
 @test "doctor fails on an untrusted project file and runs no probe" {
 	cd "$REPO"
 	mkdir "$WORK/data"
+	"$SANDCAGE" -q trust --revoke >/dev/null # setup trusted the file it wrote
 	printf 'mounts:\n  - source: %s\n    target: /data\n' "$WORK/data" >.sandcage.yml
 	run "$SANDCAGE" doctor
 	echo "$output"
