@@ -45,6 +45,7 @@ static int cmd_build(int argc, char **argv)
 	sc_launch_image_request(&l->host, &ui.ui, &ireq);
 	ireq.force = force;
 	ireq.no_cache = no_cache;
+	ireq.project_root = l->ws->root;
 	if (print) {
 		const char *df = l->cfg->image.dockerfile.value;
 		if (*df)

@@ -470,6 +470,7 @@ static int cmd_doctor(int argc, char **argv)
 		bool given = image_opt && *image_opt;
 		struct sc_image_request ir;
 		sc_launch_image_request(&host, &ui.ui, &ir);
+		ir.project_root = ws ? ws->root : NULL;
 		char *tag = given ? xstrdup(image_opt) : planned_tag(cfg, &ir, &why);
 		bool exists = false;
 		if (!tag && *cfg->image.dockerfile.value && !config_ok) {

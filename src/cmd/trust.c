@@ -1,7 +1,9 @@
 /* sandcage trust: shows what the project's configuration files grant and
  * records the user's approval of their exact content. */
 #include "../config/config.h"
+#include "../launch/image.h"
 #include "../launch/launch.h"
+#include "../util/hash.h"
 #include "../util/log.h"
 #include "../util/path.h"
 #include "../util/strbuf.h"
@@ -9,6 +11,30 @@
 #include "launch_ui.h"
 
 extern const struct sc_command sc_cmd_trust;
+
+/* Whether a file the record approved still has that content (for --list:
+ * read as your own file; the next session reads it as the project's). */
+static bool ref_current(const struct sc_trust_ref *ref)
+{
+	_cleanup_error_ struct sc_error *err = NULL;
+	char hex[65];
+	size_t n = strlen(ref->path);
+	if (n > 1 && ref->path[n - 1] == '/') {
+		_cleanup_free_ char *dir = xstrndup(ref->path, n - 1);
+		if (sc_image_context_content_hash(dir, hex, &err) < 0)
+			return false;
+	} else {
+		_cleanup_free_ char *data = NULL;
+		size_t len = 0;
+		if (sc_image_read_file(NULL, ref->path, &data, &len, &err) < 0)
+			return false;
+		struct sha256 h;
+		sha256_init(&h);
+		sha256_update(&h, data, len);
+		sha256_hex(&h, hex);
+	}
+	return streq(hex, ref->sha256);
+}
 
 static int list_records(const struct sc_trust_store *store)
 {
@@ -28,6 +54,9 @@ static int list_records(const struct sc_trust_store *store)
 			state = "missing";
 		else if (!streq(sha, rec->sha256))
 			state = "changed";
+		for (size_t r = 0; streq(state, "current") && r < rec->refs.len; r++)
+			if (!ref_current(rec->refs.items[r]))
+				state = "changed (a file it points to)";
 		_cleanup_free_ char *shown = str_escaped(rec->path);
 		printf("%s\n  sha256 %.16s...  trusted %s  %zu grant%s  %s\n", shown, rec->sha256,
 		       *rec->trusted_at ? rec->trusted_at : "(unknown)", rec->grants.len,

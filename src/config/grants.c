@@ -55,6 +55,89 @@ static void grant_items(const struct sc_grant_ctx *ctx, const void *field, const
 			      after);
 }
 
+void sc_grant_setting(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field)
+{
+	const char *table = ctx->table ? ctx->table : "";
+	switch (sc_key_store(key)) {
+	case SC_STORE_STR: {
+		const struct sc_cfg_str *s = field;
+		if (here(ctx, s->origin))
+			grant(ctx, s->origin, "set `%s%s` to `%s`", table, key->name, s->value);
+		break;
+	}
+	case SC_STORE_BOOL: {
+		const struct sc_cfg_bool *b = field;
+		if (here(ctx, b->origin))
+			grant(ctx, b->origin, "set `%s%s` to %s", table, key->name,
+			      b->value ? "true" : "false");
+		break;
+	}
+	case SC_STORE_INT: {
+		const struct sc_cfg_int *n = field;
+		if (here(ctx, n->origin))
+			grant(ctx, n->origin, "set `%s%s` to %lld", table, key->name,
+			      (long long)n->value);
+		break;
+	}
+	case SC_STORE_NUM: {
+		const struct sc_cfg_num *n = field;
+		if (here(ctx, n->origin)) {
+			_cleanup_free_ char *v = sc_cfg_format_number(n->value);
+			grant(ctx, n->origin, "set `%s%s` to %s", table, key->name, v);
+		}
+		break;
+	}
+	case SC_STORE_ENUM: {
+		struct sc_origin o;
+		int v = sc_key_enum_get(ctx->cfg, key, &o);
+		if (here(ctx, o))
+			grant(ctx, o, "set `%s%s` to `%s`", table, key->name,
+			      key->names && v >= 0 ? key->names[v] : "?");
+		break;
+	}
+	case SC_STORE_LIST: {
+		_cleanup_free_ char *after = xasprintf(" to `%s%s`", table, key->name);
+		grant_items(ctx, field, "add ", after);
+		break;
+	}
+	case SC_STORE_MAP: {
+		const struct sc_cfg_map *m = field;
+		for (size_t i = 0; i < m->len; i++)
+			if (here(ctx, m->items[i].value.origin))
+				grant(ctx, m->items[i].value.origin, "set `%s%s.%s` to `%s`", table,
+				      key->name, m->items[i].key, m->items[i].value.value);
+		break;
+	}
+	case SC_STORE_TABLE:
+	case SC_STORE_SERVICES:
+	case SC_STORE_MOUNTS:
+		break; /* their own rows and functions */
+	}
+}
+
+void sc_grant_enabled(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field)
+{
+	const struct sc_cfg_bool *b = field;
+	if (here(ctx, b->origin) && b->value) {
+		if (ctx->svc)
+			grant(ctx, b->origin, "enable the agent `%s` (services.%s.%s)",
+			      ctx->svc->name, ctx->svc->name, key->name);
+		else
+			grant(ctx, b->origin, "set `%s%s` to true", ctx->table, key->name);
+	}
+}
+
+void sc_grant_strip_terminal(const struct sc_grant_ctx *ctx, const struct sc_key *key,
+                             const void *field)
+{
+	(void)key;
+	const struct sc_cfg_bool *b = field;
+	if (here(ctx, b->origin) && !b->value)
+		grant(ctx, b->origin,
+		      "pass the agent's terminal requests to the editor unfiltered "
+		      "(acp.strip_terminal: false)");
+}
+
 void sc_grant_mounts(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field)
 {
 	(void)key;
@@ -81,7 +164,7 @@ void sc_grant_env(const struct sc_grant_ctx *ctx, const struct sc_key *key, cons
 	const struct sc_cfg_map *m = field;
 	for (size_t i = 0; i < m->len; i++) {
 		const struct sc_cfg_map_entry *e = &m->items[i];
-		if (here(ctx, e->value.origin) && sc_env_name_denied(e->key))
+		if (here(ctx, e->value.origin) && !sc_env_name_harmless(e->key))
 			grant(ctx, e->value.origin,
 			      "set `%s=%s` (a variable that changes how programs "
 			      "run or where traffic goes)",

@@ -48,11 +48,21 @@ typedef char *(*sc_check_fn)(const char *s);
 
 struct sc_key;
 
+/* How trust sees a key set by a project or local file. Every row says which
+ * (tests/unit/test-validate.c fails on a row that does not); a row left
+ * unclassified is treated as a grant. */
+enum sc_key_trust {
+	SC_KEY_UNCLASSIFIED = 0,
+	SC_KEY_HARMLESS, /* cannot widen what a session reaches, whatever the value */
+	SC_KEY_GRANT,    /* needs trust: `grant` says for which values, else any value */
+};
+
 /* What a trust-needing key's value grants, for sc_trust_grants. */
 struct sc_grant_ctx {
 	const struct sc_config *cfg;
 	enum sc_layer layer;
 	const struct sc_service *svc; /* for a service's keys */
+	const char *table;            /* the key's table, "image." ("" at the root) */
 	struct vec *out;              /* struct sc_grant * */
 };
 typedef void (*sc_grant_fn)(const struct sc_grant_ctx *ctx, const struct sc_key *key,
@@ -81,8 +91,10 @@ struct sc_key {
 	const char *what; /* a known key, in messages: "toolchain" */
 	sc_check_fn key_check;
 	bool scalars;
-	/* Trust: a project or local file setting this key needs approval for
-	 * what `grant` reports; `grant_rank` orders the grants (docs/security.md). */
+	/* Trust: harmless, or a grant; a project or local file setting a grant
+	 * key needs approval for what `grant` reports (NULL: sc_grant_setting,
+	 * any value set); `grant_rank` orders the grants (docs/security.md). */
+	enum sc_key_trust trust;
 	sc_grant_fn grant;
 	unsigned grant_rank;
 	bool required; /* a table of this kind is incomplete without it */
@@ -118,6 +130,13 @@ void sc_cfg_list_release(struct sc_cfg_list *l);
 void sc_schema_release(const struct sc_key *keys, void *base);
 
 /* The grant functions (grants.c). */
+/* Any value the layer set: "set `image.base` to `x`", one per list item or
+ * map entry. */
+void sc_grant_setting(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field);
+/* A boolean set to true (services.NAME.enabled). */
+void sc_grant_enabled(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field);
+void sc_grant_strip_terminal(const struct sc_grant_ctx *ctx, const struct sc_key *key,
+                             const void *field);
 void sc_grant_mounts(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field);
 void sc_grant_passthrough(const struct sc_grant_ctx *ctx, const struct sc_key *key,
                           const void *field);

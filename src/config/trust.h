@@ -28,11 +28,25 @@ void sc_trust_grants(const struct sc_config *cfg, enum sc_layer layer, struct ve
  * returned) when the file does not exist. */
 int sc_trust_hash_file(const char *path, bool *exists, char sha256[65], struct sc_error **err);
 
+/* A file (or a build context, its path ending in "/") that an approved
+ * configuration points to: part of what is approved. */
+struct sc_trust_ref {
+	char *path;
+	char sha256[65];
+};
+void sc_trust_ref_free(void *ref);
+/* Adds a struct sc_trust_ref to `refs`. */
+void sc_trust_ref_add(struct vec *refs, const char *path, const char *sha256);
+
 struct sc_trust_record {
 	char *path;       /* the configuration file, absolute */
 	char *sha256;     /* of its content when approved */
 	char *trusted_at; /* "2024-05-01T12:00:00Z" */
 	struct strv grants;
+	/* "files" in trust.json: what it pointed to, by content hash (a record
+	 * written before sandcage hashed them has none: a configuration that
+	 * points to files asks again once). */
+	struct vec refs; /* struct sc_trust_ref * */
 };
 
 struct sc_trust_store {
@@ -60,6 +74,9 @@ const struct sc_trust_record *sc_trust_store_find(const struct sc_trust_store *s
  * (struct sc_grant *). */
 void sc_trust_store_put(struct sc_trust_store *store, const char *path, const char *sha256,
                         const struct vec *grants, const char *now);
+/* The same with the files it points to (struct sc_trust_ref *; NULL: none). */
+void sc_trust_store_put_refs(struct sc_trust_store *store, const char *path, const char *sha256,
+                             const struct vec *grants, const struct vec *refs, const char *now);
 /* False when there was no record. */
 bool sc_trust_store_remove(struct sc_trust_store *store, const char *path);
 
@@ -75,6 +92,12 @@ enum sc_trust_state {
  * hashing it) is CHANGED. */
 enum sc_trust_state sc_trust_state(const struct sc_trust_record *rec, const char *sha256,
                                    const struct vec *grants);
+/* The same, and every file in `refs` (struct sc_trust_ref *; NULL: none) must
+ * have been approved with this content: else CHANGED. */
+enum sc_trust_state sc_trust_state_refs(const struct sc_trust_record *rec, const char *sha256,
+                                        const struct vec *grants, const struct vec *refs);
+/* Whether `rec` (may be NULL) approved `ref` with this content. */
+bool sc_trust_ref_approved(const struct sc_trust_record *rec, const struct sc_trust_ref *ref);
 
 /* What changed, one line per grant: "+ TEXT" granted now and not before,
  * "- TEXT" granted before and not now, "  TEXT" both; `rec` may be NULL

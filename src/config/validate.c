@@ -138,6 +138,45 @@ static const char *const denied_env[] = {
     NULL,
 };
 
+/* What a project may set without trust: names that change only how output
+ * looks, the language, the time zone, and switches that programs read as a
+ * mode. None of them names a file, a program, a host or a library to load.
+ * Anything else (EDITOR and PAGER run programs; *_HOME, *_CONFIG*, *_PATH,
+ * *_URL redirect reads and traffic) needs trust. Matched case-sensitively,
+ * as programs read them. */
+static const char *const harmless_env[] = {
+    "TZ",
+    "LANG",
+    "LANGUAGE",
+    "LC_*",
+    "TERM",
+    "COLORTERM",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "COLUMNS",
+    "LINES",
+    "CI",
+    "DEBIAN_FRONTEND",
+    "NODE_ENV",
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "RUST_LOG",
+    "PYTHONUNBUFFERED",
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONIOENCODING",
+    NULL,
+};
+
+bool sc_env_name_harmless(const char *name)
+{
+	for (const char *const *p = harmless_env; *p; p++)
+		if (fnmatch(*p, name, 0) == 0)
+			return true;
+	return false;
+}
+
 bool sc_env_name_denied(const char *name)
 {
 	for (const char *const *p = denied_env; *p; p++)

@@ -13,6 +13,9 @@ bool sc_valid_env_name(const char *s);
  * reaches the host (LD_PRELOAD, HTTPS_PROXY, ...): compared without regard
  * to case. */
 bool sc_env_name_denied(const char *name);
+/* A variable a project file may set without trust (TZ, LANG, LC_*, TERM,
+ * NO_COLOR, CI, NODE_ENV, RUST_BACKTRACE, ...: docs/configuration.md). */
+bool sc_env_name_harmless(const char *name);
 
 enum sc_domain_check {
 	SC_DOMAIN_OK,

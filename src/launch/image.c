@@ -195,9 +195,65 @@ static void hash_entry(struct sha256 *h, const char *path, const struct stat *st
 	sha256_update_field(h, line);
 }
 
+/* Content mode (for trust): a regular file's bytes, a link's target, and
+ * nothing left out; bounded. */
+struct walk {
+	bool content;
+	uint64_t bytes, entries;
+};
+#define WALK_MAX_BYTES   ((uint64_t)512 * 1024 * 1024)
+#define WALK_MAX_ENTRIES 200000
+
+static const char *special_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return NULL;
+}
+
+/* The bytes of the regular file `name` in `dirfd`, never following a link
+ * nor blocking. */
+static int hash_content(struct walk *w, struct sha256 *h, int dirfd, const char *name,
+                        const char *path, struct sc_error **err)
+{
+	_cleanup_close_ int fd =
+	    openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return sc_error_set(err, errno, "read `%s`", path);
+	if (!S_ISREG(st.st_mode))
+		return sc_error_setx(err, 0, "`%s` changed while it was read", path);
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return sc_error_set(err, errno, "read `%s`", path);
+		if (n == 0)
+			break;
+		w->bytes += (uint64_t)n;
+		if (w->bytes > WALK_MAX_BYTES)
+			return sc_error_setx(err, 0,
+			                     "the build context holds more than %llu MiB: put the "
+			                     "Dockerfile in a directory of its own",
+			                     (unsigned long long)(WALK_MAX_BYTES >> 20));
+		sha256_update(h, buf, (size_t)n);
+	}
+	sha256_update_field(h, "");
+	return 0;
+}
+
 /* A directory first, then its entries in the order the directory lists
- * them, as nftw(FTW_PHYS) visits them; no symlink is followed. */
-static int walk_dir(struct sha256 *h, int fd, const char *path, int depth, struct sc_error **err)
+ * them, as nftw(FTW_PHYS) visits them; no symlink is followed. A FIFO, a
+ * device or a socket is refused: the builder would read or pack it, and
+ * nothing in a build context needs one. */
+static int walk_dir(struct walk *w, struct sha256 *h, int fd, const char *path, int depth,
+                    struct sc_error **err)
 {
 	if (depth > WALK_MAX_DEPTH) {
 		close(fd);
@@ -223,8 +279,23 @@ static int walk_dir(struct sha256 *h, int fd, const char *path, int depth, struc
 			r = sc_error_set(err, errno, "read `%s`", sub);
 			break;
 		}
+		const char *special = special_kind(st.st_mode);
+		if (special) {
+			r = sc_error_setx(err, 0,
+			                  "`%s` is %s: a build context may hold only files, "
+			                  "directories and links; remove it",
+			                  sub, special);
+			break;
+		}
+		if (w->content && ++w->entries > WALK_MAX_ENTRIES) {
+			r = sc_error_setx(err, 0,
+			                  "the build context holds more than %d entries: put the "
+			                  "Dockerfile in a directory of its own",
+			                  WALK_MAX_ENTRIES);
+			break;
+		}
 		if (S_ISDIR(st.st_mode)) {
-			if (streq(name, ".git") || streq(name, "node_modules"))
+			if (!w->content && (streq(name, ".git") || streq(name, "node_modules")))
 				continue;
 			hash_entry(h, sub, &st, WALK_D);
 			int subfd =
@@ -232,9 +303,24 @@ static int walk_dir(struct sha256 *h, int fd, const char *path, int depth, struc
 			if (subfd < 0)
 				r = sc_error_set(err, errno, "read `%s`", sub);
 			else
-				r = walk_dir(h, subfd, sub, depth + 1, err);
-		} else {
+				r = walk_dir(w, h, subfd, sub, depth + 1, err);
+		} else if (!w->content) {
 			hash_entry(h, sub, &st, S_ISLNK(st.st_mode) ? WALK_SL : WALK_F);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t n = readlinkat(dirfd(d), name, target, sizeof(target) - 1);
+			if (n < 0) {
+				r = sc_error_set(err, errno, "read `%s`", sub);
+				break;
+			}
+			target[n] = '\0';
+			sha256_update_field(h, sub);
+			sha256_update_field(h, "link");
+			sha256_update_field(h, target);
+		} else {
+			sha256_update_field(h, sub);
+			sha256_update_field(h, "file");
+			r = hash_content(w, h, dirfd(d), name, sub, err);
 		}
 		errno = 0;
 	}
@@ -260,10 +346,46 @@ int sc_image_context_hash(const char *dir, const char *dockerfile_text, char hex
 		return sc_error_set(err, e, "read the build context `%s`", dir);
 	}
 	hash_entry(&h, dir, &st, WALK_D);
-	if (walk_dir(&h, fd, dir, 0, err) < 0)
+	struct walk w = {0};
+	if (walk_dir(&w, &h, fd, dir, 0, err) < 0)
 		return sc_error_prefix(err, "read the build context `%s`", dir);
 	sha256_hex(&h, hex);
 	return 0;
+}
+
+int sc_image_context_content_hash(const char *dir, char hex[65], struct sc_error **err)
+{
+	struct sha256 h;
+	sha256_init(&h);
+	sha256_update_field(&h, "sandcage-context-content-v1");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sc_error_set(err, errno, "read the build context `%s`", dir);
+	struct walk w = {.content = true};
+	if (walk_dir(&w, &h, fd, dir, 0, err) < 0)
+		return sc_error_prefix(err, "read the build context `%s`", dir);
+	sha256_hex(&h, hex);
+	return 0;
+}
+
+int sc_image_read_file(const char *project_root, const char *path, char **out, size_t *len,
+                       struct sc_error **err)
+{
+	if (project_root && *project_root && path_is_within(path, project_root)) {
+		/* In the project: relative to it, no link, a regular file, bounded. */
+		_cleanup_close_ int root = open(project_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			return sc_error_set(err, errno, "open `%s`", project_root);
+		const char *rel = path + strlen(project_root);
+		rel += strspn(rel, "/");
+		if (!*rel)
+			return sc_error_setx(err, 0, "`%s` is not a file", path);
+		return fs_read_file_safe(root, rel, FS_MAX_CONFIG, out, len, err);
+	}
+	int r = fs_read_file_user_optional(path, FS_MAX_CONFIG, out, len, err);
+	if (r == 0 && !*out)
+		return sc_error_set(err, ENOENT, "read `%s`", path);
+	return r;
 }
 
 static int ensure_custom_base(const struct sc_engine *engine, const struct sc_config *cfg,
@@ -273,7 +395,7 @@ static int ensure_custom_base(const struct sc_engine *engine, const struct sc_co
 	const char *df = cfg->image.dockerfile.value;
 	_cleanup_free_ char *text = NULL;
 	_cleanup_free_ char *where = sc_pos_format(cfg->image.dockerfile.origin.pos);
-	if (fs_read_file(df, &text, NULL, err) < 0)
+	if (sc_image_read_file(req->project_root, df, &text, NULL, err) < 0)
 		return sc_error_prefix(err, "%s%s`image.dockerfile`", where, *where ? ": " : "");
 	_cleanup_free_ char *dir = path_dirname(df);
 	char hex[65];
@@ -300,7 +422,8 @@ int sc_image_service_plan(const struct sc_config *cfg, const struct sc_image_req
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct sc_cfg_str *c = &cfg->image.ca_certificates.items[i];
-		r = fs_read_file(c->value, &certs[i].data, &certs[i].len, err);
+		r = sc_image_read_file(req->project_root, c->value, &certs[i].data, &certs[i].len,
+		                       err);
 		if (r < 0) {
 			_cleanup_free_ char *where = sc_pos_format(c->origin.pos);
 			sc_error_prefix(err, "%s%s`image.ca_certificates`", where,

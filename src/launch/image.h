@@ -51,6 +51,9 @@ struct sc_image_request {
 	unsigned gid;
 	const char *user_name;
 	const char *tmp_dir; /* where the build context is written; NULL: /tmp */
+	/* The project's root: a custom Dockerfile or a CA file in it is read
+	 * safely (sc_image_read_file); NULL: none. */
+	const char *project_root;
 };
 
 /* The image plan for `cfg` with the CA certificate files read (an unreadable
@@ -78,3 +81,18 @@ int sc_image_ensure(const struct sc_engine *engine, const struct sc_config *cfg,
  * it could change unseen. 64 hex digits into `hex`. */
 int sc_image_context_hash(const char *dir, const char *dockerfile_text, char hex[65],
                           struct sc_error **err);
+
+/* What trust approves of a build context: the names, the bytes of every
+ * regular file and the target of every link under `dir`, nothing left out
+ * (the builder sends `.git` and `node_modules` too), no link followed; a
+ * FIFO, device or socket is refused, and so is a context over 512 MiB or
+ * 200000 entries. 64 hex digits into `hex`. */
+int sc_image_context_content_hash(const char *dir, char hex[65], struct sc_error **err);
+
+/* Reads a file the configuration names (image.dockerfile,
+ * image.ca_certificates): inside `project_root` with fs_read_file_safe
+ * relative to it (no link, a regular file, FS_MAX_CONFIG bytes), elsewhere
+ * the user's own file (links followed, regular, bounded). Absent is an
+ * error. */
+int sc_image_read_file(const char *project_root, const char *path, char **out, size_t *len,
+                       struct sc_error **err);

@@ -175,6 +175,17 @@ static int trust_gate(struct sc_launch *l, const struct sc_launch_request *req,
 	return 0;
 }
 
+static bool project_layer(enum sc_layer layer)
+{
+	return layer == SC_LAYER_PROJECT || layer == SC_LAYER_LOCAL;
+}
+
+static bool home_from_project(const struct sc_config *cfg)
+{
+	return project_layer(cfg->home.volume.origin.layer) ||
+	       project_layer(cfg->acp.registry_url.origin.layer);
+}
+
 int sc_launch_check(struct sc_launch *l, const struct sc_launch_request *req, struct sc_error **err)
 {
 	if (sc_launch_security_check(l->cfg, l->ws, l->global_dir, err) < 0) {
@@ -231,6 +242,7 @@ int sc_launch_image(struct sc_launch *l, const struct sc_launch_request *req, st
 	}
 	struct sc_image_request ir;
 	sc_launch_image_request(&l->host, req->ui, &ir);
+	ir.project_root = l->ws->root;
 	return sc_image_ensure(l->engine, l->cfg, &ir, &l->image, err);
 }
 
@@ -327,6 +339,10 @@ int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, str
 int sc_launch_complete(struct sc_launch *l, const struct sc_launch_request *req,
                        struct sc_error **err)
 {
+	/* A home-only container reads nothing of the project, but the home
+	 * volume and the registry it installs from a project file may name. */
+	if (req->home_only && home_from_project(l->cfg) && trust_gate(l, req, err) < 0)
+		return -1;
 	if (!req->home_only && sc_launch_check(l, req, err) < 0)
 		return -1;
 	if (sc_launch_image(l, req, err) < 0)

@@ -2,8 +2,10 @@
  * project's configuration files. */
 #include "trust.h"
 #include "../plan/security.h"
+#include "../util/hash.h"
 #include "../util/path.h"
 #include "../util/strbuf.h"
+#include "image.h"
 
 #include <sys/stat.h>
 #include <time.h>
@@ -43,7 +45,48 @@ void sc_trust_files_release(struct sc_trust_files *files)
 		free(files->f[i].path);
 		files->f[i].path = NULL;
 		vec_release(&files->f[i].grants);
+		vec_release(&files->f[i].refs);
 	}
+}
+
+static int hash_ref(const struct sc_workspace *ws, const char *path, struct vec *refs,
+                    struct sc_error **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	if (sc_image_read_file(ws->root, path, &data, &len, err) < 0)
+		return -1;
+	struct sha256 h;
+	sha256_init(&h);
+	sha256_update(&h, data, len);
+	char hex[65];
+	sha256_hex(&h, hex);
+	sc_trust_ref_add(refs, path, hex);
+	return 0;
+}
+
+/* What `layer` points to: the custom Dockerfile and every file of its
+ * context, and the CA files it added; hashed by content. */
+static int collect_refs(const struct sc_workspace *ws, const struct sc_config *cfg,
+                        enum sc_layer layer, struct vec *refs, struct sc_error **err)
+{
+	const struct sc_cfg_str *df = &cfg->image.dockerfile;
+	if (*df->value && df->origin.layer == layer) {
+		if (hash_ref(ws, df->value, refs, err) < 0)
+			return sc_error_prefix(err, "image.dockerfile");
+		_cleanup_free_ char *dir = path_dirname(df->value);
+		char hex[65];
+		if (sc_image_context_content_hash(dir, hex, err) < 0)
+			return sc_error_prefix(err, "image.dockerfile");
+		_cleanup_free_ char *key = xasprintf("%s/", streq(dir, "/") ? "" : dir);
+		sc_trust_ref_add(refs, key, hex);
+	}
+	const struct sc_cfg_list *ca = &cfg->image.ca_certificates;
+	for (size_t i = 0; i < ca->len; i++)
+		if (ca->items[i].origin.layer == layer &&
+		    hash_ref(ws, ca->items[i].value, refs, err) < 0)
+			return sc_error_prefix(err, "image.ca_certificates");
+	return 0;
 }
 
 int sc_trust_inspect(const struct sc_workspace *ws, const struct sc_config *cfg,
@@ -66,6 +109,7 @@ int sc_trust_inspect(const struct sc_workspace *ws, const struct sc_config *cfg,
 		    .layer = which[i].layer,
 		    .path = path_join(ws->root, which[i].name),
 		    .grants = VEC_INIT(sc_grant_free),
+		    .refs = VEC_INIT(sc_trust_ref_free),
 		};
 	for (size_t i = 0; i < 2; i++) {
 		struct sc_trust_file *f = &out->f[i];
@@ -75,8 +119,13 @@ int sc_trust_inspect(const struct sc_workspace *ws, const struct sc_config *cfg,
 		}
 		if (f->exists)
 			sc_trust_grants(cfg, f->layer, &f->grants);
+		if (f->exists && f->grants.len &&
+		    collect_refs(ws, cfg, f->layer, &f->refs, err) < 0) {
+			sc_trust_files_release(out);
+			return -1;
+		}
 		f->record = store ? sc_trust_store_find(store, f->path) : NULL;
-		f->state = sc_trust_state(f->record, f->sha256, &f->grants);
+		f->state = sc_trust_state_refs(f->record, f->sha256, &f->grants, &f->refs);
 	}
 	return 0;
 }
@@ -112,6 +161,19 @@ char *sc_trust_describe(const struct sc_trust_file *f)
 		strbuf_addf(&sb, "  %.*s\n", (int)n, line);
 		line += n + (line[n] == '\n');
 	}
+	if (f->refs.len) {
+		strbuf_adds(&sb, "  the content of these files is part of the approval:\n");
+		for (size_t i = 0; i < f->refs.len; i++) {
+			const struct sc_trust_ref *r = f->refs.items[i];
+			_cleanup_free_ char *p = str_escaped(r->path);
+			bool ch = f->state == SC_TRUST_CHANGED && f->record &&
+			          !sc_trust_ref_approved(f->record, r);
+			strbuf_addf(&sb, "    %s%s%s\n", p,
+			            r->path[strlen(r->path) - 1] == '/' ? " (every file in it)"
+			                                                : "",
+			            ch ? ": changed since you trusted it" : "");
+		}
+	}
 	return strbuf_steal(&sb);
 }
 
@@ -123,6 +185,6 @@ int sc_trust_approve(struct sc_trust_store *store, const char *store_path,
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	sc_trust_store_put(store, f->path, f->sha256, &f->grants, now);
+	sc_trust_store_put_refs(store, f->path, f->sha256, &f->grants, &f->refs, now);
 	return sc_trust_store_save(store, store_path, err);
 }

@@ -22,6 +22,9 @@ struct sc_trust_file {
 	bool exists;
 	char sha256[65];
 	struct vec grants; /* struct sc_grant * */
+	/* The files its grants point to, by content: the custom Dockerfile, its
+	 * build context (path ending in "/"), the CA certificate files. */
+	struct vec refs; /* struct sc_trust_ref * */
 	enum sc_trust_state state;
 	const struct sc_trust_record *record; /* in the store given; may be NULL */
 };

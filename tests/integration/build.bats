@@ -33,6 +33,7 @@ no_agents='services:
 
 @test "packages and the node toolchain are in the image" {
 	printf 'packages: [ripgrep]\ntoolchains:\n  node: "22"\n' >.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null  # packages, image.base and the Dockerfile are grants
 	run "$SANDCAGE" -q shell -- sh -c 'rg --version | sed -n 1p; node --version'
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -98,8 +99,10 @@ no_agents='services:
 
 @test "changing packages rebuilds, and the agents come from the cache" {
 	printf 'packages: [jq]\n' >.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null  # packages, image.base and the Dockerfile are grants
 	"$SANDCAGE" -q build >/dev/null
 	printf 'packages: [jq, tree]\n' >.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null  # packages, image.base and the Dockerfile are grants
 	# An image of this configuration from an earlier run would make the
 	# build a no-op: the test wants the rebuild.
 	docker rmi -f "$(planned_tag)" >/dev/null 2>&1 || true
@@ -120,6 +123,7 @@ no_agents='services:
 @test "a missing image is built before the shell starts" {
 	printf '%s' "$no_agents" >.sandcage.yml
 	printf 'packages: [file]\n' >>.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null  # packages, image.base and the Dockerfile are grants
 	tag=$(planned_tag)
 	docker rmi -f "$tag" >/dev/null 2>&1 || true
 	run "$SANDCAGE" shell -- file --version
@@ -132,6 +136,7 @@ no_agents='services:
 @test "a package that does not exist fails, naming the step" {
 	printf '%s' "$no_agents" >.sandcage.yml
 	printf 'packages: [sandcage-no-such-package]\n' >>.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null  # packages, image.base and the Dockerfile are grants
 	before=$(docker ps -aq --filter status=exited | wc -l)
 	run "$SANDCAGE" build
 	[ "$status" -ne 0 ]
@@ -172,12 +177,18 @@ no_agents='services:
 	run "$SANDCAGE" -v build
 	[[ "$output" != *"building image"* ]]
 	printf 'FROM %s\nRUN echo changed > /etc/custom-marker\n' "$BASE_IMAGE" >docker/Dockerfile
+	# The Dockerfile is part of the approval: a change asks again.
+	run "$SANDCAGE" -q shell -- cat /etc/custom-marker
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"changed since you trusted it"* ]]
+	"$SANDCAGE" -q trust --yes >/dev/null  # packages, image.base and the Dockerfile are grants
 	run "$SANDCAGE" -q shell -- cat /etc/custom-marker
 	[ "$output" = changed ]
 }
 
 @test "a base image the engine cannot get is reported as such" {
 	printf 'image:\n  base: sandcage-test/no-such-base:1\n' >.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null  # packages, image.base and the Dockerfile are grants
 	run "$SANDCAGE" build
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"failed at its base image \`sandcage-test/no-such-base:1\`"* ]]

@@ -20,6 +20,7 @@ setup() {
 	unset SANDCAGE_DEBUG_CAP_ADD SSH_AUTH_SOCK
 	# Something for the protection probes to find.
 	printf 'packages: [jq]\n' >"$REPO/.sandcage.yml"
+	"$SANDCAGE" -q trust --yes -p "$REPO" >/dev/null # packages are a grant
 	echo "K=secret" >"$REPO/.env"
 }
 
@@ -76,6 +77,7 @@ teardown() {
 @test "doctor fails on an untrusted project file and runs no probe" {
 	cd "$REPO"
 	mkdir "$WORK/data"
+	"$SANDCAGE" -q trust --revoke >/dev/null # setup trusted the file it wrote
 	printf 'mounts:\n  - source: %s\n    target: /data\n' "$WORK/data" >.sandcage.yml
 	run "$SANDCAGE" doctor
 	echo "$output"

@@ -600,3 +600,121 @@ TOML
 }
 
 # ---- end of the safe-open, escaping and bounded-input block ----
+
+# ---- 3. Trust covers everything that widens ----
+
+# The agent writes TEXT into FILE (.sandcage.yml or .sandcage.local.yml); the
+# next `sandcage shell -- true` without a terminal refuses, saying what the
+# file grants (GRANT) and `sandcage trust`, and starts nothing.
+refused_with() {
+	local file=$1 text=$2 grant=$3
+	cd "$REPO"
+	rm -f .sandcage.yml .sandcage.local.yml
+	printf '%b' "$text" >"$file"
+	run timeout 60 "$SANDCAGE" shell -- true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$REPO/$file"*"is not trusted; it grants:"* ]]
+	[[ "$output" == *"$grant"* ]]
+	[[ "$output" == *"sandcage trust -p $REPO"* ]]
+	[ -z "$(containers_of "$REPO")" ]
+}
+
+@test "hostile/3: acp.strip_terminal: false in .sandcage.yml needs trust" {
+	refused_with .sandcage.yml 'acp: {strip_terminal: false}\n' "unfiltered (acp.strip_terminal: false)"
+}
+
+@test "hostile/3: a base image in .sandcage.local.yml needs trust" {
+	refused_with .sandcage.local.yml 'image: {base: "evil.example/base:1"}\n' \
+		'set `image.base` to `evil.example/base:1`'
+}
+
+@test "hostile/3: another home volume needs trust" {
+	refused_with .sandcage.yml 'home: {volume: other-home}\n' 'set `home.volume` to `other-home`'
+}
+
+@test "hostile/3: the ACP registry URL needs trust" {
+	refused_with .sandcage.yml 'acp: {registry_url: "https://evil.example/r.json"}\n' \
+		'set `acp.registry_url`'
+}
+
+@test "hostile/3: env values that redirect programs need trust (XDG_CONFIG_HOME, CARGO_HOME, GOPATH); TZ does not" {
+	refused_with .sandcage.yml 'env: {XDG_CONFIG_HOME: /workspace/.evil}\n' \
+		'set `XDG_CONFIG_HOME=/workspace/.evil`'
+	refused_with .sandcage.local.yml 'env: {CARGO_HOME: /tmp/cargo}\n' 'set `CARGO_HOME=/tmp/cargo`'
+	refused_with .sandcage.yml 'env: {GOPATH: /tmp/go}\n' 'GOPATH'
+	# The variables that run code are refused outright, trusted or not.
+	printf 'env: {NODE_OPTIONS: "--require /tmp/x.js"}\n' >.sandcage.yml
+	run timeout 60 "$SANDCAGE" shell -- true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"NODE_OPTIONS"* ]]
+	[ -z "$(containers_of "$REPO")" ]
+	# The harmless ones need nothing.
+	printf 'env: {TZ: UTC, LANG: C.UTF-8, CI: "1"}\n' >.sandcage.yml
+	run timeout 60 "$SANDCAGE" shell -- sh -c 'echo "$TZ"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = UTC ]
+}
+
+@test "hostile/3: a list append (packages+) in .sandcage.local.yml needs trust" {
+	refused_with .sandcage.local.yml 'packages+: [openssh-client]\n' 'add `openssh-client` to `packages`'
+}
+
+@test "hostile/3: enabling an agent the user disabled needs trust" {
+	printf '[services.codex]\nenabled = false\n' >"$SANDCAGE_HOME/config.toml"
+	refused_with .sandcage.yml 'services: {codex: {enabled: true}}\n' 'enable the agent `codex`'
+}
+
+@test "hostile/3: a changed file of a trusted custom Dockerfile's context asks again" {
+	cd "$REPO"
+	mkdir -p docker
+	printf 'FROM %s\nCOPY setup.sh /setup.sh\n' "$TOOLS_IMAGE" >docker/Dockerfile
+	printf 'echo one\n' >docker/setup.sh
+	printf 'image: {dockerfile: docker/Dockerfile}\n' >.sandcage.yml
+	run timeout 20 "$SANDCAGE" trust --yes
+	[ "$status" -eq 0 ]
+	grep -q "$REPO/docker/\"" "$SANDCAGE_HOME/trust.json"
+	# The agent changes a file the build copies in (size and all kept).
+	printf 'echo two\n' >docker/setup.sh
+	run timeout 60 "$SANDCAGE" shell -- true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"changed since you trusted it"* ]]
+	[[ "$output" == *"$REPO/docker/ (every file in it): changed since you trusted it"* ]]
+	[[ "$output" == *"sandcage trust -p $REPO"* ]]
+	[ -z "$(containers_of "$REPO")" ]
+	# A FIFO planted in the context is refused, never read.
+	rm docker/setup.sh
+	mkfifo docker/setup.sh
+	run timeout 20 "$SANDCAGE" trust
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"docker/setup.sh\` is a FIFO"* ]]
+}
+
+@test "hostile/3: a changed CA certificate file of a trusted configuration asks again" {
+	cd "$REPO"
+	printf 'cert one\n' >corp.crt
+	printf 'image: {ca_certificates: [corp.crt]}\n' >.sandcage.local.yml
+	run timeout 20 "$SANDCAGE" trust --yes
+	[ "$status" -eq 0 ]
+	printf 'cert two\n' >corp.crt
+	run timeout 20 "$SANDCAGE" trust
+	echo "$output"
+	[[ "$output" == *"$REPO/corp.crt: changed since you trusted it"* ]]
+	run timeout 20 "$SANDCAGE" trust --list
+	[[ "$output" == *"changed (a file it points to)"* ]]
+	run timeout 60 "$SANDCAGE" shell -- true
+	[ "$status" -eq 1 ]
+	[ -z "$(containers_of "$REPO")" ]
+	# A link in its place is not followed.
+	rm corp.crt
+	ln -s "$HOST_FILE" corp.crt
+	run timeout 20 "$SANDCAGE" trust
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *host-canary* ]]
+}
+
+# ---- end of the trust-covers-everything block ----

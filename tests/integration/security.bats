@@ -200,7 +200,8 @@ mount_of() {
 
 @test "a project file without widening settings needs no trust" {
 	cd "$REPO"
-	printf 'packages: [jq]\nnetwork:\n  mode: none\nresources:\n  memory: 1g\n' >.sandcage.yml
+	# (packages are a grant since issue 14: hostile/3 covers them)
+	printf 'env:\n  TZ: UTC\nnetwork:\n  mode: none\nresources:\n  memory: 1g\n' >.sandcage.yml
 	run "$SANDCAGE" -q shell -- true
 	[ "$status" -eq 0 ]
 	[ ! -e "$SANDCAGE_HOME/trust.json" ]
@@ -213,6 +214,7 @@ mount_of() {
 	cd "$REPO"
 	printf 'packages: [jq]\n' >.sandcage.yml
 	printf '{}\n' >.sandcage.local.yml
+	"$SANDCAGE" -q trust --yes >/dev/null  # packages are a grant
 	cp .git/config "$WORK/config.before"
 	run "$SANDCAGE" -q shell -- sh -c '
 		for f in .git/hooks/pre-commit .sandcage.yml .sandcage.local.yml .git/config; do

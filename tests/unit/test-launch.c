@@ -12,6 +12,7 @@
 
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- an engine that records ---- */
 
@@ -476,6 +477,16 @@ static void test_home_only(void **state)
 	assert_non_null(mount_at(&l->spec, SC_IMAGE_HOME));
 	assert_false(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
 	assert_true(str_has_prefix(l->spec.name, "sandcage-proj-acp-install-"));
+	/* But another home volume or registry from the project needs trust. */
+	{
+		write_file(fx->project, ".sandcage.local.yml", "home:\n  volume: other\n");
+		_cleanup_error_ struct sc_error *e2 = NULL;
+		_cleanup_launch_ struct sc_launch *l2 = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l2, &e2), -1);
+		assert_non_null(strstr(e2->msg, "is not trusted"));
+		_cleanup_free_ char *local = path_join(fx->project, ".sandcage.local.yml");
+		assert_int_equal(unlink(local), 0);
+	}
 	/* Planned again: a container of another name in place of the last. */
 	_cleanup_free_ char *first = xstrdup(l->spec.name);
 	assert_int_equal(sc_launch_plan(l, &req, &err), 0);
@@ -503,6 +514,78 @@ static void test_trust_inspect_failure(void **state)
 	assert_null(files.f[0].path);
 	assert_null(files.f[1].path);
 	sc_trust_files_release(&files);
+}
+
+/* The files a trusted configuration points to are part of the approval: a
+ * changed file of the custom Dockerfile's context, or a changed CA file,
+ * makes the trusted project untrusted again (issue 14, item 3). */
+static void prepare_expect(struct fixture *fx, int want, const char *msg_part)
+{
+	struct sc_launch_request req = request(fx);
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	int r = sc_launch_prepare(&req, &l, &err);
+	if (r != want)
+		fail_msg("sc_launch_prepare: %d, expected %d (%s)", r, want,
+		         err ? err->msg : "no error");
+	if (msg_part && (!err || !strstr(err->msg, msg_part)))
+		fail_msg("\"%s\" not in \"%s\"", msg_part, err ? err->msg : "");
+}
+
+static void test_trust_covers_pointed_files(void **state)
+{
+	struct fixture *fx = *state;
+	write_file(fx->project, "docker/Dockerfile", "FROM x\n");
+	write_file(fx->project, "docker/ctx/script.sh", "echo one\n");
+	write_file(fx->project, "ca/corp.crt", "cert one\n");
+	write_file(fx->project, ".sandcage.yml",
+	           "image:\n  dockerfile: docker/Dockerfile\n  ca_certificates: [ca/corp.crt]\n");
+	/* Trusted on a terminal. */
+	fx->ui.interactive = true;
+	fx->approve_answer = true;
+	prepare_expect(fx, 0, NULL);
+	assert_int_equal(fx->approvals, 1);
+	_cleanup_free_ char *store_path = path_join(fx->global, "trust.json");
+	_cleanup_free_ char *json = NULL;
+	assert_int_equal(fs_read_file(store_path, &json, NULL, NULL), 0);
+	assert_non_null(strstr(json, "\"files\""));
+	assert_non_null(strstr(json, "docker/\""));
+	assert_non_null(strstr(json, "ca/corp.crt\""));
+	fx->ui.interactive = false;
+	prepare_expect(fx, 0, NULL);
+
+	/* A file of the build context changes (same size): asked again. */
+	write_file(fx->project, "docker/ctx/script.sh", "echo two\n");
+	prepare_expect(fx, -1, "changed since you trusted it");
+	fx->ui.interactive = true;
+	prepare_expect(fx, 0, NULL);
+	assert_int_equal(fx->approvals, 2);
+	fx->ui.interactive = false;
+	prepare_expect(fx, 0, NULL);
+	/* A new file in the context, too. */
+	write_file(fx->project, "docker/new", "x");
+	prepare_expect(fx, -1, "(every file in it): changed since you trusted it");
+	fx->ui.interactive = true;
+	prepare_expect(fx, 0, NULL);
+	fx->ui.interactive = false;
+
+	/* The CA file changes: asked again, naming it. */
+	write_file(fx->project, "ca/corp.crt", "cert two\n");
+	prepare_expect(fx, -1, "corp.crt: changed since you trusted it");
+
+	/* A FIFO in the context is refused before anything reads it. */
+	fx->ui.interactive = true;
+	prepare_expect(fx, 0, NULL);
+	_cleanup_free_ char *fifo = path_join(fx->project, "docker/fifo");
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	prepare_expect(fx, -1, "is a FIFO");
+	unlink(fifo);
+
+	/* A link for the Dockerfile inside the project is not followed. */
+	_cleanup_free_ char *df = path_join(fx->project, "docker/Dockerfile");
+	assert_int_equal(unlink(df), 0);
+	assert_int_equal(symlink("/etc/hostname", df), 0);
+	prepare_expect(fx, -1, NULL);
 }
 
 /* ---- the custom Dockerfile's context ---- */
@@ -567,6 +650,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_home_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_inspect_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_context_hash, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trust_covers_pointed_files, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("launch", tests, NULL, NULL);
 }

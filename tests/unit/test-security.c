@@ -436,9 +436,9 @@ static bool has_grant(const struct vec *v, const char *part)
 
 static void test_grants(void **state)
 {
-	/* The common case grants nothing. */
+	/* The common case grants nothing (packages are a grant: issue 14). */
 	_cleanup_config_ struct sc_config *plain =
-	    load(NULL, "packages: [jq]\ntoolchains:\n  node: 22\nenv:\n  RUST_LOG: info\n"
+	    load(NULL, "toolchains:\n  node: 22\nenv:\n  RUST_LOG: info\n"
 	               "network:\n  mode: none\nresources:\n  memory: 4g\n  cpus: 2\n"
 	               "services:\n  claude:\n    enabled: false\n");
 	struct vec v = VEC_INIT(sc_grant_free);
@@ -448,6 +448,7 @@ static void test_grants(void **state)
 	_cleanup_free_ char *yaml = xasprintf(
 	    "mounts:\n  - source: /tmp\n    target: /data\n    readonly: true\n"
 	    "env_passthrough: [GITHUB_TOKEN]\n"
+	    "packages: [jq]\n"
 	    "network:\n  mode: open\n  allow: [example.com]\n"
 	    "ssh:\n  enabled: true\n"
 	    "resources:\n  memory: 16g\n  cpus: 0\n  pids: 4096\n"
@@ -474,6 +475,7 @@ static void test_grants(void **state)
 	    "run `pip install tool` while building the image",
 	    "pass the host variable `TOOL_KEY` to `tool`",
 	    "give `tool` the argument `--fast`",
+	    "add `jq` to `packages`",
 	};
 	for (size_t i = 0; i < N_ELEMENTS(parts); i++)
 		if (!has_grant(&v, parts[i]))
@@ -546,6 +548,36 @@ static void test_trust_store(void **state)
 	/* A file that grants nothing needs no trust. */
 	struct vec none = VEC_INIT(sc_grant_free);
 	assert_int_equal(sc_trust_state(NULL, sha2, &none), SC_TRUST_NOT_NEEDED);
+
+	/* The files it points to are part of the approval ("files" in the
+	 * record). A record without them (written before: no "files") approves
+	 * no file: a configuration that points to one is asked about again. */
+	static const char hexa[] =
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static const char hexb[] =
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	struct vec refs = VEC_INIT(sc_trust_ref_free);
+	sc_trust_ref_add(&refs, "/p/docker/", hexa);
+	assert_int_equal(sc_trust_state_refs(rec, sha, &grants, &refs), SC_TRUST_CHANGED);
+	sc_trust_store_put_refs(again, file, sha, &grants, &refs, "2024-01-02T00:00:00Z");
+	assert_int_equal(sc_trust_store_save(again, store_path, &err), 0);
+	{
+		_cleanup_trust_store_ struct sc_trust_store *third = NULL;
+		assert_int_equal(sc_trust_store_load(store_path, &third, &err), 0);
+		const struct sc_trust_record *r3 = sc_trust_store_find(third, file);
+		assert_non_null(r3);
+		assert_int_equal(r3->refs.len, 1);
+		assert_int_equal(sc_trust_state_refs(r3, sha, &grants, &refs), SC_TRUST_TRUSTED);
+		/* Without refs now (the file no longer points anywhere): trusted. */
+		assert_int_equal(sc_trust_state(r3, sha, &grants), SC_TRUST_TRUSTED);
+		struct vec refs2 = VEC_INIT(sc_trust_ref_free);
+		sc_trust_ref_add(&refs2, "/p/docker/", hexb);
+		assert_int_equal(sc_trust_state_refs(r3, sha, &grants, &refs2), SC_TRUST_CHANGED);
+		assert_false(sc_trust_ref_approved(r3, refs2.items[0]));
+		vec_release(&refs2);
+	}
+	vec_release(&refs);
+	rec = sc_trust_store_find(again, file);
 
 	assert_true(sc_trust_store_remove(again, file));
 	assert_false(sc_trust_store_remove(again, file));

@@ -34,6 +34,21 @@ static void test_env_names(void **state)
 	assert_true(sc_env_name_denied("https_proxy"));
 	assert_true(sc_env_name_denied("OPENAI_BASE_URL"));
 	assert_false(sc_env_name_denied("RUST_LOG"));
+	/* What a project sets without trust: an allowlist. */
+	static const char *const harmless[] = {"TZ",       "LANG", "LC_ALL",         "TERM",
+	                                       "NODE_ENV", "CI",   "RUST_BACKTRACE", NULL};
+	static const char *const grants[] = {"EDITOR",     "PAGER",       "NODE_OPTIONS",
+	                                     "PYTHONPATH", "HOME",        "XDG_CONFIG_HOME",
+	                                     "GOPATH",     "CARGO_HOME",  "npm_config_registry",
+	                                     "lang",       "TZDIR",       "LD_LIBRARY_PATH",
+	                                     "GIT_DIR",    "HTTPS_PROXY", "ANYTHING_NEW",
+	                                     NULL};
+	for (const char *const *p = harmless; *p; p++)
+		if (!sc_env_name_harmless(*p))
+			fail_msg("`%s` should be harmless", *p);
+	for (const char *const *p = grants; *p; p++)
+		if (sc_env_name_harmless(*p))
+			fail_msg("`%s` should need trust", *p);
 }
 
 static void test_domains(void **state)
@@ -261,6 +276,18 @@ static const struct {
     {"mounts", "mounts:\n  - source: /tmp\n    target: /data\n", "mount the host path `/tmp`"},
     {"env_passthrough", "env_passthrough: [TOKEN]\n", "pass the host variable `TOKEN`"},
     {"env", "env:\n  HTTPS_PROXY: http://p\n", "set `HTTPS_PROXY=http://p`"},
+    {"packages", "packages+: [jq]\n", "add `jq` to `packages`"},
+    {"engine", "engine: podman\n", "set `engine` to `podman`"},
+    {"image.base", "image:\n  base: debian:trixie\n", "set `image.base` to `debian:trixie`"},
+    {"home.volume", "home:\n  volume: other\n", "set `home.volume` to `other`"},
+    {"acp.registry_url", "acp:\n  registry_url: https://x.test/r.json\n",
+     "set `acp.registry_url` to `https://x.test/r.json`"},
+    {"acp.strip_terminal", "acp:\n  strip_terminal: false\n", "unfiltered"},
+    {"security.protected_paths", "security:\n  protected_paths+: [x/]\n",
+     "add `x/` to `security.protected_paths`"},
+    {"security.masked_files", "security:\n  masked_files+: [x]\n",
+     "add `x` to `security.masked_files`"},
+    {"services.enabled", "services:\n  codex:\n    enabled: true\n", "enable the agent `codex`"},
     {"services.command", "services:\n  t:\n    command: [t]\n", "run `t` as the command `t`"},
     {"services.install", "services:\n  claude:\n    install: [x]\n", "run `x` while building"},
     {"services.env", "services:\n  claude:\n    env+: [K]\n", "pass the host variable `K` to"},
@@ -289,7 +316,12 @@ static size_t count_grant_keys(const struct sc_key *keys, const char *path)
 			_cleanup_free_ char *sub = xasprintf("%s.", key);
 			n += count_grant_keys(k->sub, sub);
 		}
-		if (!k->grant)
+		if (k->kind != SC_KEY_TABLE && k->trust == SC_KEY_UNCLASSIFIED)
+			fail_msg("`%s` is neither harmless nor a grant: classify it in "
+			         "schema_table.c (.trust)",
+			         key);
+		if (k->kind == SC_KEY_TABLE || k->kind == SC_KEY_SERVICES ||
+		    k->trust == SC_KEY_HARMLESS)
 			continue;
 		n++;
 		bool tested = false;
@@ -325,16 +357,53 @@ static void test_every_grant_key_grants(void **state)
 	}
 }
 
-/* Keys without a grant grant nothing, whatever a project file sets. */
+/* Every row of every table says whether it is harmless or a grant: a key
+ * added without a classification fails here (the mount's keys are the
+ * mount's grant; the tables' own rows hold only keys). */
+static void check_classified(const struct sc_key *keys, const char *path)
+{
+	for (const struct sc_key *k = keys; k->name; k++) {
+		_cleanup_free_ char *key = xasprintf("%s%s", path, k->name);
+		if (k->kind == SC_KEY_TABLE) {
+			_cleanup_free_ char *sub = xasprintf("%s.", key);
+			check_classified(k->sub, sub);
+			continue;
+		}
+		if (k->trust != SC_KEY_HARMLESS && k->trust != SC_KEY_GRANT)
+			fail_msg("`%s` is neither harmless nor a grant (.trust in schema_table.c)",
+			         key);
+	}
+}
+
+static void test_every_key_is_classified(void **state)
+{
+	(void)state;
+	check_classified(sc_schema_root, "");
+	check_classified(sc_schema_service, "services.NAME.");
+	check_classified(sc_schema_mount, "mounts[].");
+	/* The few harmless keys, by name: widening this list needs a reason
+	 * in docs/security.md. */
+	size_t harmless = 0;
+	for (const struct sc_key *k = sc_schema_root; k->name; k++)
+		harmless += k->trust == SC_KEY_HARMLESS;
+	for (const struct sc_key *k = sc_schema_service; k->name; k++)
+		harmless += k->trust == SC_KEY_HARMLESS;
+	for (const struct sc_key *k = sc_schema_mount; k->name; k++)
+		harmless += k->trust == SC_KEY_HARMLESS;
+	assert_int_equal(harmless, 1); /* toolchains */
+}
+
+/* Harmless keys, and grant keys set to what does not widen, grant nothing. */
 static void test_plain_keys_grant_nothing(void **state)
 {
 	(void)state;
 	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(
-	    "image:\n  base: debian:trixie\n  build_network: none\n"
-	    "toolchains:\n  python: \"3.12\"\npackages: [jq]\nenv:\n  RUST_LOG: info\n"
+	    "image:\n  build_network: none\n"
+	    "toolchains:\n  python: \"3.12\"\nenv:\n  RUST_LOG: info\n  TZ: UTC\n"
+	    "  LC_ALL: C.UTF-8\n"
 	    "network:\n  mode: allowlist\nresources:\n  memory: 2g\n  cpus: 1\n  pids: 100\n"
-	    "ssh:\n  enabled: false\nhome:\n  volume: vol\nengine: podman\n"
-	    "acp:\n  strip_terminal: false\nservices:\n  codex:\n    enabled: false\n");
+	    "ssh:\n  enabled: false\n"
+	    "acp:\n  strip_terminal: true\nservices:\n  codex:\n    enabled: false\n");
 	struct vec v = VEC_INIT(sc_grant_free);
 	sc_trust_grants(cfg, SC_LAYER_PROJECT, &v);
 	assert_int_equal(v.len, 0);
@@ -378,6 +447,7 @@ int main(void)
 	    cmocka_unit_test(test_memory_and_nearest),
 	    cmocka_unit_test(test_every_key_has_a_default),
 	    cmocka_unit_test(test_every_key_renders),
+	    cmocka_unit_test(test_every_key_is_classified),
 	    cmocka_unit_test(test_every_grant_key_grants),
 	    cmocka_unit_test(test_plain_keys_grant_nothing),
 	    cmocka_unit_test(test_grant_order),
