@@ -131,6 +131,13 @@ void sc_cmd_launch_end(struct sc_launch *l)
 	_cleanup_error_ struct sc_error *err = NULL;
 	if (sc_launch_end(l, &denied, &err) < 0)
 		sc_log_warn("removing the network proxy: %s", err->msg);
+	_cleanup_strvec_ struct strv git = STRV_INIT;
+	sc_launch_git_changes(l, &git);
+	for (size_t i = 0; i < git.len; i++)
+		sc_log_warn(
+		    "!!! %s changed during the session: host git may run what is in it "
+		    "(hooks, core.fsmonitor, aliases...); inspect it before running git here",
+		    git.v[i]);
 	if (denied.len == 0)
 		return;
 	struct strbuf list = STRBUF_INIT;

@@ -4,6 +4,7 @@
 #include "../util/fs.h"
 #include "../util/log.h"
 #include "../util/path.h"
+#include "../workspace/guard.h"
 #include "../workspace/scan.h"
 #include "internal.h"
 
@@ -30,6 +31,54 @@ static void add_module_candidates(const struct sc_workspace *ws, struct vec *can
 			vec_push(cands, mc);
 		}
 	}
+}
+
+/* The files of every git directory of the workspace that make git run code
+ * or redirect it: the repositories' (the common one, each submodule's) and
+ * their linked worktrees' entries. `watched` gets what cannot be made
+ * read-only but is compared after the session. */
+static void add_git_candidates(const struct sc_workspace *ws, struct vec *cands,
+                               struct strv *watched)
+{
+	_cleanup_strvec_ struct strv repos = STRV_INIT;
+	strv_push(&repos, ws->common_dir);
+	sc_workspace_module_git_dirs(ws, &repos);
+	for (size_t i = 0; i < repos.len; i++) {
+		sc_security_git_dir_paths(repos.v[i], SC_GIT_DIR_REPO, cands);
+		sc_security_git_dir_watched(repos.v[i], SC_GIT_DIR_REPO, watched);
+		_cleanup_strvec_ struct strv entries = STRV_INIT;
+		sc_workspace_worktree_entries(repos.v[i], &entries);
+		for (size_t k = 0; k < entries.len; k++)
+			sc_security_git_dir_paths(entries.v[k], SC_GIT_DIR_WORKTREE_ENTRY, cands);
+	}
+}
+
+/* What is compared after the session: the read-only git paths (the `.git`
+ * file of a worktree too) and the watched ones. */
+static void guard_git(struct sc_launch *l, const struct strv *readonly, const struct strv *watched)
+{
+	const struct sc_workspace *ws = l->ws;
+	_cleanup_strvec_ struct strv roots = STRV_INIT;
+	for (size_t i = 0; ws->in_git && i < readonly->len; i++) {
+		const char *p = readonly->v[i];
+		if (path_is_within(p, ws->common_dir) || path_is_within(p, ws->git_dir) ||
+		    streq(path_basename(p), ".git"))
+			strv_push(&roots, p);
+	}
+	strv_extend(&roots, watched->v);
+	if (l->git_guard) {
+		sc_guard_release(l->git_guard);
+		free(l->git_guard);
+	}
+	l->git_guard = xcalloc(1, sizeof(*l->git_guard));
+	*l->git_guard = (struct sc_guard)SC_GUARD_INIT;
+	sc_guard_snapshot(l->git_guard, ws, roots.v);
+}
+
+void sc_launch_git_changes(const struct sc_launch *l, struct strv *changed)
+{
+	if (l && l->git_guard)
+		sc_guard_changes(l->git_guard, l->ws, changed);
 }
 
 static bool masked_name(void *ctx, const char *name)
@@ -84,8 +133,11 @@ int sc_launch_protect(struct sc_launch *l, const struct sc_launch_request *req,
 	const struct sc_workspace *ws = l->ws;
 	struct vec cands = VEC_INIT(sc_protect_candidate_free);
 	sc_security_protected_paths(l->cfg, ws, &cands);
-	if (ws->in_git)
+	_cleanup_strvec_ struct strv watched = STRV_INIT;
+	if (ws->in_git) {
 		add_module_candidates(ws, &cands);
+		add_git_candidates(ws, &cands, &watched);
+	}
 	struct sc_protect_set set = {STRV_INIT, STRV_INIT, NULL};
 	int r = 0;
 	for (size_t i = 0; i < cands.len && r == 0; i++) {
@@ -108,6 +160,7 @@ int sc_launch_protect(struct sc_launch *l, const struct sc_launch_request *req,
 	}
 	if (r == 0) {
 		sc_security_protect(&set, &l->spec);
+		guard_git(l, &set.readonly, &watched);
 		r = debug_overrides(l, req, err);
 	}
 	strv_extend(&l->protected_paths, set.readonly.v);
