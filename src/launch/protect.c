@@ -38,24 +38,28 @@ static void add_module_candidates(const struct sc_workspace *ws, struct vec *can
  * their linked worktrees' entries. `watched` gets what cannot be made
  * read-only but is compared after the session. */
 static void add_git_candidates(const struct sc_workspace *ws, struct vec *cands,
-                               struct strv *watched)
+                               struct strv *watched, struct strv *aside)
 {
 	_cleanup_strvec_ struct strv repos = STRV_INIT;
 	strv_push(&repos, ws->common_dir);
 	sc_workspace_module_git_dirs(ws, &repos);
 	for (size_t i = 0; i < repos.len; i++) {
 		sc_security_git_dir_paths(repos.v[i], SC_GIT_DIR_REPO, cands);
-		sc_security_git_dir_watched(repos.v[i], SC_GIT_DIR_REPO, watched);
+		sc_security_git_dir_watched(repos.v[i], SC_GIT_DIR_REPO, watched, aside);
 		_cleanup_strvec_ struct strv entries = STRV_INIT;
 		sc_workspace_worktree_entries(repos.v[i], &entries);
-		for (size_t k = 0; k < entries.len; k++)
+		for (size_t k = 0; k < entries.len; k++) {
 			sc_security_git_dir_paths(entries.v[k], SC_GIT_DIR_WORKTREE_ENTRY, cands);
+			sc_security_git_dir_watched(entries.v[k], SC_GIT_DIR_WORKTREE_ENTRY,
+			                            watched, aside);
+		}
 	}
 }
 
 /* What is compared after the session: the read-only git paths (the `.git`
  * file of a worktree too) and the watched ones. */
-static void guard_git(struct sc_launch *l, const struct strv *readonly, const struct strv *watched)
+static void guard_git(struct sc_launch *l, const struct strv *readonly, const struct strv *watched,
+                      const struct strv *aside)
 {
 	const struct sc_workspace *ws = l->ws;
 	_cleanup_strvec_ struct strv roots = STRV_INIT;
@@ -72,7 +76,7 @@ static void guard_git(struct sc_launch *l, const struct strv *readonly, const st
 	}
 	l->git_guard = xcalloc(1, sizeof(*l->git_guard));
 	*l->git_guard = (struct sc_guard)SC_GUARD_INIT;
-	sc_guard_snapshot(l->git_guard, ws, roots.v);
+	sc_guard_snapshot(l->git_guard, ws, roots.v, aside->v);
 }
 
 void sc_launch_git_changes(const struct sc_launch *l, struct strv *changed)
@@ -134,9 +138,10 @@ int sc_launch_protect(struct sc_launch *l, const struct sc_launch_request *req,
 	struct vec cands = VEC_INIT(sc_protect_candidate_free);
 	sc_security_protected_paths(l->cfg, ws, &cands);
 	_cleanup_strvec_ struct strv watched = STRV_INIT;
+	_cleanup_strvec_ struct strv aside = STRV_INIT;
 	if (ws->in_git) {
 		add_module_candidates(ws, &cands);
-		add_git_candidates(ws, &cands, &watched);
+		add_git_candidates(ws, &cands, &watched, &aside);
 	}
 	struct sc_protect_set set = {STRV_INIT, STRV_INIT, NULL};
 	int r = 0;
@@ -160,7 +165,7 @@ int sc_launch_protect(struct sc_launch *l, const struct sc_launch_request *req,
 	}
 	if (r == 0) {
 		sc_security_protect(&set, &l->spec);
-		guard_git(l, &set.readonly, &watched);
+		guard_git(l, &set.readonly, &watched, &aside);
 		r = debug_overrides(l, req, err);
 	}
 	strv_extend(&l->protected_paths, set.readonly.v);

@@ -414,8 +414,11 @@ static void add_candidate(struct vec *out, const char *path, bool dir, bool crea
 {
 	for (size_t i = 0; i < out->len; i++) {
 		struct sc_protect_candidate *c = out->items[i];
-		if (streq(c->path, path))
+		if (streq(c->path, path)) {
+			/* The git rules create what protected_paths may not. */
+			c->create |= create;
 			return;
+		}
 	}
 	struct sc_protect_candidate *c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
@@ -500,13 +503,17 @@ void sc_security_git_dir_paths(const char *dir, enum sc_git_dir_kind kind, struc
 	}
 }
 
-void sc_security_git_dir_watched(const char *dir, enum sc_git_dir_kind kind, struct strv *out)
+void sc_security_git_dir_watched(const char *dir, enum sc_git_dir_kind kind, struct strv *watched,
+                                 struct strv *aside)
 {
+	/* A rebase left in progress: continued on the host, its todo list
+	 * runs, `exec` lines included. */
+	strv_pushf(watched, "%s/rebase-merge/git-rebase-todo", dir);
 	/* A repository's own directory has no `commondir`; one written there
 	 * sends git to another directory's config. It cannot be made read-only
-	 * without existing, and an existing one is used: watched instead. */
+	 * without existing, and an existing one is used. */
 	if (kind == SC_GIT_DIR_REPO)
-		strv_pushf(out, "%s/commondir", dir);
+		strv_pushf(aside, "%s/commondir", dir);
 }
 
 bool sc_security_masked_name(const struct sc_config *cfg, const char *name)

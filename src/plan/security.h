@@ -70,10 +70,14 @@ enum sc_git_dir_kind {
  * (index, HEAD, packed-refs...) by a lock file renamed in that directory. */
 void sc_security_git_dir_paths(const char *dir, enum sc_git_dir_kind kind, struct vec *out);
 
-/* Adds to `out` the paths of `dir` that cannot be made read-only (missing,
- * git would use an empty one) but redirect git when they appear: a
- * repository's `commondir`. They are compared after the session. */
-void sc_security_git_dir_watched(const char *dir, enum sc_git_dir_kind kind, struct strv *out);
+/* The paths of `dir` that stay writable but make host git run what is in
+ * them, compared after the session: `watched`, a rebase's todo list (run,
+ * `exec` lines included, by `git rebase --continue`); `aside`, a
+ * repository's `commondir`, which git never writes there, and which would
+ * send git to another directory's config (it cannot be made read-only: a
+ * mount needs it to exist, and git would use an existing one). */
+void sc_security_git_dir_watched(const char *dir, enum sc_git_dir_kind kind, struct strv *watched,
+                                 struct strv *aside);
 
 /* Whether a file name matches security.masked_files (the last matching
  * pattern decides; `!PATTERN` excepts). */

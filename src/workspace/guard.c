@@ -149,10 +149,34 @@ static void look_all(const struct sc_guard *g, const struct sc_workspace *ws, st
 	}
 }
 
-void sc_guard_snapshot(struct sc_guard *g, const struct sc_workspace *ws, char *const *deep)
+void sc_guard_snapshot(struct sc_guard *g, const struct sc_workspace *ws, char *const *deep,
+                       char *const *aside)
 {
 	strv_extend(&g->deep, deep);
+	strv_extend(&g->deep, aside);
+	for (size_t i = 0; aside && aside[i]; i++) {
+		struct stat st;
+		if (lstat(aside[i], &st) < 0 && errno == ENOENT)
+			strv_push(&g->aside, aside[i]);
+	}
 	look_all(g, ws, &g->paths, &g->states, &g->shallow);
+}
+
+/* Renames `path` (that appeared during the session, where git never writes
+ * it) to a name git does not read, in the same directory. */
+static char *move_aside(const char *path)
+{
+	_cleanup_free_ char *to = xasprintf("%s.sandcage-moved-aside", path);
+	for (int i = 1; i < 100; i++) {
+		struct stat st;
+		if (lstat(to, &st) < 0 && errno == ENOENT)
+			break;
+		free(to);
+		to = xasprintf("%s.sandcage-moved-aside.%d", path, i);
+	}
+	if (rename(path, to) < 0)
+		return xasprintf("%s (moving it aside failed: %s)", path, strerror(errno));
+	return xasprintf("%s (moved aside to %s)", path, to);
 }
 
 void sc_guard_changes(const struct sc_guard *g, const struct sc_workspace *ws, struct strv *changed)
@@ -167,19 +191,24 @@ void sc_guard_changes(const struct sc_guard *g, const struct sc_workspace *ws, s
 		for (size_t k = 0; k < g->paths.len; k++)
 			if (streq(g->paths.v[k], paths.v[i]))
 				was = g->states.v[k];
-		if (!streq(was, states.v[i]) && !strv_contains(changed->v, paths.v[i]))
+		/* Changed or appeared; what went runs nothing. */
+		if (streq(was, states.v[i]) || streq(states.v[i], "absent"))
+			continue;
+		if (strv_contains(g->aside.v, paths.v[i])) {
+			char *note = move_aside(paths.v[i]);
+			strv_push(changed, note);
+			free(note);
+		} else {
 			strv_push(changed, paths.v[i]);
+		}
 	}
-	for (size_t k = 0; k < g->paths.len; k++)
-		if (!strv_contains(paths.v, g->paths.v[k]) && !streq(g->states.v[k], "absent") &&
-		    !strv_contains(changed->v, g->paths.v[k]))
-			strv_push(changed, g->paths.v[k]);
 }
 
 void sc_guard_release(struct sc_guard *g)
 {
 	strv_release(&g->deep);
 	strv_release(&g->shallow);
+	strv_release(&g->aside);
 	strv_release(&g->paths);
 	strv_release(&g->states);
 }

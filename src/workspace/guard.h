@@ -10,6 +10,7 @@
 struct sc_guard {
 	struct strv deep;    /* files, and directories with everything below them */
 	struct strv shallow; /* only whether each exists and what it is */
+	struct strv aside;   /* missing at the start: moved aside when they appear */
 	/* The recorded states, one per path looked at. */
 	struct strv paths;
 	struct strv states;
@@ -23,13 +24,18 @@ struct sc_guard {
 #define SC_GUARD_DEPTH   4
 #define SC_GUARD_ENTRIES 2000
 
-/* Records the state of `deep` (regular files by content hash, directories
- * with what they hold, links by target, absence) and of the `.git`
- * entries nested in the project (within SC_MASK_SCAN_DEPTH): for each, its
- * kind and, for a `.git` directory, its config, hooks and commondir. */
-void sc_guard_snapshot(struct sc_guard *g, const struct sc_workspace *ws, char *const *deep);
-/* Appends to `changed` every path whose state differs now: changed,
- * appeared (a nested `.git` too) or gone. Never follows a link. */
+/* Records the state of `deep` and `aside` (regular files by content hash,
+ * directories with what they hold, links by target, absence) and of the
+ * `.git` entries nested in the project (within SC_MASK_SCAN_DEPTH): for
+ * each, its kind and, for a `.git` directory, its config, hooks and
+ * commondir. `aside` are paths git never writes that redirect it when they
+ * exist (a repository's `commondir`). */
+void sc_guard_snapshot(struct sc_guard *g, const struct sc_workspace *ws, char *const *deep,
+                       char *const *aside);
+/* Appends to `changed` every path whose state differs now: changed or
+ * appeared (a nested `.git` too); a path of `aside` missing at the start
+ * that appeared is renamed to `PATH.sandcage-moved-aside` (git does not read
+ * it there), which the entry says. Never follows a link. */
 void sc_guard_changes(const struct sc_guard *g, const struct sc_workspace *ws,
                       struct strv *changed);
 void sc_guard_release(struct sc_guard *g);
