@@ -150,8 +150,10 @@ int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, str
 int sc_launch_end(struct sc_launch *l, struct strv *denied, struct sc_error **err);
 /* After the container ended: appends to `changed` the git files that make
  * host git run code or redirect it (config, hooks, commondir, a worktree's
- * or submodule's metadata, a repository nested in the project) that changed,
- * appeared or went during the session. */
+ * or submodule's metadata, a rebase's todo list, a repository nested in the
+ * project) that changed or appeared during the session; a `commondir` that
+ * appeared in a repository's git directory is moved aside (the entry says
+ * where). */
 void sc_launch_git_changes(const struct sc_launch *l, struct strv *changed);
 /* Undoes what is left (the network, when sc_launch_end() was not called)
  * and frees. */

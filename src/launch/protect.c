@@ -76,7 +76,14 @@ static void guard_git(struct sc_launch *l, const struct strv *readonly, const st
 	}
 	l->git_guard = xcalloc(1, sizeof(*l->git_guard));
 	*l->git_guard = (struct sc_guard)SC_GUARD_INIT;
-	sc_guard_snapshot(l->git_guard, ws, roots.v, aside->v);
+	/* The writable mounts inside read-only ones are git's working data. */
+	_cleanup_strvec_ struct strv skip = STRV_INIT;
+	for (size_t i = 0; i < l->spec.mounts.len; i++) {
+		const struct sc_spec_mount *m = l->spec.mounts.items[i];
+		if (!m->volume && !m->readonly)
+			strv_push(&skip, m->target);
+	}
+	sc_guard_snapshot(l->git_guard, ws, roots.v, aside->v, skip.v);
 }
 
 void sc_launch_git_changes(const struct sc_launch *l, struct strv *changed)

@@ -48,8 +48,8 @@ static void record(struct strv *paths, struct strv *states, const char *path, ch
 
 /* The state of `path`; below a directory, when `depth` allows, the state of
  * each entry too. */
-static void look(struct strv *paths, struct strv *states, const char *path, int depth,
-                 size_t *budget)
+static void look(const struct sc_guard *g, struct strv *paths, struct strv *states,
+                 const char *path, int depth, size_t *budget)
 {
 	struct stat st;
 	if (lstat(path, &st) < 0) {
@@ -67,7 +67,7 @@ static void look(struct strv *paths, struct strv *states, const char *path, int 
 		record(paths, states, path, xasprintf("link %s", target));
 	} else if (S_ISDIR(st.st_mode)) {
 		record(paths, states, path, xasprintf("directory %o", mode));
-		if (depth <= 0)
+		if (depth <= 0 || strv_contains(g->skip.v, path))
 			return;
 		_cleanup_close_ int fd =
 		    open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -81,7 +81,7 @@ static void look(struct strv *paths, struct strv *states, const char *path, int 
 				continue;
 			(*budget)--;
 			_cleanup_free_ char *sub = path_join(path, e->d_name);
-			look(paths, states, sub, depth - 1, budget);
+			look(g, paths, states, sub, depth - 1, budget);
 		}
 		closedir(d);
 	} else {
@@ -127,7 +127,7 @@ static void look_all(const struct sc_guard *g, const struct sc_workspace *ws, st
 {
 	for (size_t i = 0; i < g->deep.len; i++) {
 		size_t budget = SC_GUARD_ENTRIES;
-		look(paths, states, g->deep.v[i], SC_GUARD_DEPTH, &budget);
+		look(g, paths, states, g->deep.v[i], SC_GUARD_DEPTH, &budget);
 	}
 	size_t budget = 10000;
 	_cleanup_strvec_ struct strv nested = STRV_INIT;
@@ -140,18 +140,19 @@ static void look_all(const struct sc_guard *g, const struct sc_workspace *ws, st
 	static const char *const inside[] = {"config", "config.worktree", "commondir", "hooks"};
 	for (size_t i = 0; i < shallow->len; i++) {
 		size_t b = SC_GUARD_ENTRIES;
-		look(paths, states, shallow->v[i], 0, &b);
+		look(g, paths, states, shallow->v[i], 0, &b);
 		for (size_t k = 0; k < N_ELEMENTS(inside); k++) {
 			_cleanup_free_ char *p = path_join(shallow->v[i], inside[k]);
 			b = SC_GUARD_ENTRIES;
-			look(paths, states, p, SC_GUARD_DEPTH, &b);
+			look(g, paths, states, p, SC_GUARD_DEPTH, &b);
 		}
 	}
 }
 
 void sc_guard_snapshot(struct sc_guard *g, const struct sc_workspace *ws, char *const *deep,
-                       char *const *aside)
+                       char *const *aside, char *const *skip)
 {
+	strv_extend(&g->skip, skip);
 	strv_extend(&g->deep, deep);
 	strv_extend(&g->deep, aside);
 	for (size_t i = 0; aside && aside[i]; i++) {
@@ -209,6 +210,7 @@ void sc_guard_release(struct sc_guard *g)
 	strv_release(&g->deep);
 	strv_release(&g->shallow);
 	strv_release(&g->aside);
+	strv_release(&g->skip);
 	strv_release(&g->paths);
 	strv_release(&g->states);
 }

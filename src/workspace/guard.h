@@ -11,6 +11,7 @@ struct sc_guard {
 	struct strv deep;    /* files, and directories with everything below them */
 	struct strv shallow; /* only whether each exists and what it is */
 	struct strv aside;   /* missing at the start: moved aside when they appear */
+	struct strv skip;    /* directories below `deep` not looked into */
 	/* The recorded states, one per path looked at. */
 	struct strv paths;
 	struct strv states;
@@ -29,9 +30,11 @@ struct sc_guard {
  * `.git` entries nested in the project (within SC_MASK_SCAN_DEPTH): for
  * each, its kind and, for a `.git` directory, its config, hooks and
  * commondir. `aside` are paths git never writes that redirect it when they
- * exist (a repository's `commondir`). */
+ * exist (a repository's `commondir`). Below `deep`, the directories of
+ * `skip` (git's working data: a submodule's git directory writable inside
+ * a read-only `modules/`) are not looked into. */
 void sc_guard_snapshot(struct sc_guard *g, const struct sc_workspace *ws, char *const *deep,
-                       char *const *aside);
+                       char *const *aside, char *const *skip);
 /* Appends to `changed` every path whose state differs now: changed or
  * appeared (a nested `.git` too); a path of `aside` missing at the start
  * that appeared is renamed to `PATH.sandcage-moved-aside` (git does not read
