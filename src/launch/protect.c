@@ -2,12 +2,14 @@
  * what the host scans of workspace/scan.c found. */
 #include "../plan/security.h"
 #include "../util/fs.h"
+#include "../util/hash.h"
 #include "../util/log.h"
 #include "../util/path.h"
 #include "../workspace/guard.h"
 #include "../workspace/scan.h"
 #include "internal.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 /* The submodules' git directories get the protection of `.git/hooks/` and
@@ -92,6 +94,47 @@ void sc_launch_git_changes(const struct sc_launch *l, struct strv *changed)
 		sc_guard_changes(l->git_guard, l->ws, changed);
 }
 
+/* `git submodule update` sets each submodule's `core.worktree` again, by a
+ * lock file renamed over its config, which fails (EBUSY) on a read-only
+ * mount. Inside, a submodule's git directory is found through its `.git`
+ * file, which gives the work tree: the container sees a read-only copy of
+ * its config (as it was at the start) without `core.worktree`, which git
+ * then has no reason to write. The host's file is not changed. */
+static void submodule_configs(struct sc_launch *l, char *const *modules)
+{
+	for (size_t i = 0; modules && modules[i]; i++) {
+		_cleanup_free_ char *cfg = path_join(modules[i], "config");
+		struct sc_spec_mount *m = NULL;
+		for (size_t k = 0; k < l->spec.mounts.len && !m; k++) {
+			struct sc_spec_mount *x = l->spec.mounts.items[k];
+			if (x->readonly && !x->volume && streq(x->target, cfg) &&
+			    streq(x->source, cfg))
+				m = x;
+		}
+		_cleanup_free_ char *text = NULL;
+		_cleanup_error_ struct sc_error *err = NULL;
+		if (!m || fs_read_file_safe(AT_FDCWD, cfg, FS_MAX_CONFIG, &text, NULL, &err) < 0)
+			continue;
+		_cleanup_free_ char *without = sc_workspace_config_without_worktree(text);
+		if (!without)
+			continue;
+		struct sha256 h;
+		sha256_init(&h);
+		sha256_update_field(&h, cfg);
+		char hex[65];
+		sha256_hex(&h, hex);
+		_cleanup_free_ char *dir = path_join(l->global_dir, "git-config");
+		_cleanup_free_ char *copy = path_join(dir, hex);
+		if (fs_mkdir_p(dir, 0700, &err) < 0 ||
+		    fs_write_atomic(copy, without, strlen(without), 0444, &err) < 0) {
+			sc_log_debug("keeping %s as it is inside: %s", cfg, err->msg);
+			continue;
+		}
+		free(m->source);
+		m->source = steal_pointer(&copy);
+	}
+}
+
 static bool masked_name(void *ctx, const char *name)
 {
 	return sc_security_masked_name(ctx, name);
@@ -146,9 +189,11 @@ int sc_launch_protect(struct sc_launch *l, const struct sc_launch_request *req,
 	sc_security_protected_paths(l->cfg, ws, &cands);
 	_cleanup_strvec_ struct strv watched = STRV_INIT;
 	_cleanup_strvec_ struct strv aside = STRV_INIT;
+	_cleanup_strvec_ struct strv modules = STRV_INIT;
 	if (ws->in_git) {
 		add_module_candidates(ws, &cands);
 		add_git_candidates(ws, &cands, &watched, &aside);
+		sc_workspace_module_git_dirs(ws, &modules);
 	}
 	struct sc_protect_set set = {STRV_INIT, STRV_INIT, NULL};
 	int r = 0;
@@ -173,6 +218,7 @@ int sc_launch_protect(struct sc_launch *l, const struct sc_launch_request *req,
 	if (r == 0) {
 		sc_security_protect(&set, &l->spec);
 		guard_git(l, &set.readonly, &watched, &aside);
+		submodule_configs(l, modules.v);
 		r = debug_overrides(l, req, err);
 	}
 	strv_extend(&l->protected_paths, set.readonly.v);
