@@ -639,7 +639,7 @@ host_git_runs_nothing() {
 	[ "$(git rev-parse feat~1)" = "$(git rev-parse main^1)" ]
 	[ "$(git rev-parse main^2)" = "$(git rev-parse feat)" ]
 	[[ "$output" != *"changed or appeared"* ]]
-	git fsck -q
+	git fsck --no-progress >/dev/null 2>&1
 }
 
 @test "hostile/2: core.fsmonitor, core.hooksPath, an alias or a filter in .git/config never run on the host" {
