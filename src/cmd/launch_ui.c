@@ -131,6 +131,23 @@ void sc_cmd_launch_end(struct sc_launch *l)
 	_cleanup_error_ struct sc_error *err = NULL;
 	if (sc_launch_end(l, &denied, &err) < 0)
 		sc_log_warn("removing the network proxy: %s", err->msg);
+	_cleanup_strvec_ struct strv git = STRV_INIT;
+	sc_launch_git_changes(l, &git);
+	if (git.len) {
+		/* Loud whatever the verbosity: host git may run these. */
+		struct strbuf list = STRBUF_INIT;
+		for (size_t i = 0; i < git.len; i++) {
+			_cleanup_free_ char *shown = str_escaped(git.v[i]);
+			strbuf_addf(&list, "\n  !!! %s", shown);
+		}
+		sc_log_error(
+		    "git files that make git run code or look elsewhere for its "
+		    "configuration changed or appeared during the session; host git "
+		    "may run what the agent wrote there (hooks, core.fsmonitor, aliases...). "
+		    "Inspect them before you run git here:%s",
+		    strbuf_str(&list));
+		strbuf_release(&list);
+	}
 	if (denied.len == 0)
 		return;
 	struct strbuf list = STRBUF_INIT;

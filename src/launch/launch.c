@@ -6,6 +6,7 @@
 #include "../plan/ssh.h"
 #include "../util/fs.h"
 #include "../util/path.h"
+#include "../workspace/guard.h"
 #include "internal.h"
 
 #include <pwd.h>
@@ -376,6 +377,9 @@ void sc_launch_release(struct sc_launch *l)
 	if (!l)
 		return;
 	sc_network_session_free(l->net);
+	if (l->git_guard)
+		sc_guard_release(l->git_guard);
+	free(l->git_guard);
 	sc_container_spec_release(&l->spec);
 	strv_release(&l->protected_paths);
 	strv_release(&l->masked_files);

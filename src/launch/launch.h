@@ -20,6 +20,7 @@
 #include "trust.h"
 
 struct sc_launch;
+struct sc_guard;
 
 enum sc_launch_level {
 	SC_LAUNCH_NOTICE,
@@ -104,6 +105,8 @@ struct sc_launch {
 	struct strv protected_paths;
 	struct strv masked_files;
 	struct sc_network_session *net;
+	/* The git files that must not change, as they were at the start. */
+	struct sc_guard *git_guard;
 
 	/* private */
 	struct sc_launch_host host;
@@ -145,6 +148,13 @@ int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, str
 /* After the container ended: the network's teardown; appends to `denied`
  * (may be NULL) what its proxy refused ("host:port"). */
 int sc_launch_end(struct sc_launch *l, struct strv *denied, struct sc_error **err);
+/* After the container ended: appends to `changed` the git files that make
+ * host git run code or redirect it (config, hooks, commondir, a worktree's
+ * or submodule's metadata, a rebase's todo list, a repository nested in the
+ * project) that changed or appeared during the session; a `commondir` that
+ * appeared in a repository's git directory is moved aside (the entry says
+ * where). */
+void sc_launch_git_changes(const struct sc_launch *l, struct strv *changed);
 /* Undoes what is left (the network, when sc_launch_end() was not called)
  * and frees. */
 void sc_launch_release(struct sc_launch *l);

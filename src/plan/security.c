@@ -414,8 +414,11 @@ static void add_candidate(struct vec *out, const char *path, bool dir, bool crea
 {
 	for (size_t i = 0; i < out->len; i++) {
 		struct sc_protect_candidate *c = out->items[i];
-		if (streq(c->path, path))
+		if (streq(c->path, path)) {
+			/* The git rules create what protected_paths may not. */
+			c->create |= create;
 			return;
+		}
 	}
 	struct sc_protect_candidate *c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
@@ -462,6 +465,55 @@ void sc_security_protected_paths(const struct sc_config *cfg, const struct sc_wo
 		_cleanup_free_ char *dotgit = path_join(ws->root, ".git");
 		add_candidate(out, dotgit, false, false);
 	}
+}
+
+/* What git reads from a git directory to decide what to run or where its
+ * configuration is (docs/security.md, "Host git never runs what the agent
+ * wrote"). Everything else in the directory is git's working data (objects,
+ * refs, logs, index, HEAD and the *_HEAD files, packed-refs, the messages,
+ * rebase-merge/, sequencer/...), which git replaces by lock file and rename
+ * in the directory itself, so the directory stays writable. */
+void sc_security_git_dir_paths(const char *dir, enum sc_git_dir_kind kind, struct vec *out)
+{
+	static const struct {
+		const char *name;
+		bool dir, create;
+	} repo[] =
+	    {
+	        {"config", false, true}, /* every setting: fsmonitor, hooksPath, aliases... */
+	        {"config.worktree", false, true}, /* extensions.worktreeConfig */
+	        {"hooks", true, true},
+	        {"modules", true, true},   /* submodules: each a repo */
+	        {"worktrees", true, true}, /* linked worktrees' entries */
+	        {"remotes", true, false},
+	        {"branches", true, false}, /* old remote definitions */
+	    },
+	  entry[] = {
+	      {"gitdir", false, false},    /* the link back to the worktree */
+	      {"commondir", false, false}, /* where its config and hooks are */
+	      {"config.worktree", false, true},
+	  };
+	const bool is_repo = kind == SC_GIT_DIR_REPO;
+	size_t n = is_repo ? N_ELEMENTS(repo) : N_ELEMENTS(entry);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = is_repo ? repo[i].name : entry[i].name;
+		_cleanup_free_ char *path = path_join(dir, name);
+		add_candidate(out, path, is_repo ? repo[i].dir : entry[i].dir,
+		              is_repo ? repo[i].create : entry[i].create);
+	}
+}
+
+void sc_security_git_dir_watched(const char *dir, enum sc_git_dir_kind kind, struct strv *watched,
+                                 struct strv *aside)
+{
+	/* A rebase left in progress: continued on the host, its todo list
+	 * runs, `exec` lines included. */
+	strv_pushf(watched, "%s/rebase-merge/git-rebase-todo", dir);
+	/* A repository's own directory has no `commondir`; one written there
+	 * sends git to another directory's config. It cannot be made read-only
+	 * without existing, and an existing one is used. */
+	if (kind == SC_GIT_DIR_REPO)
+		strv_pushf(aside, "%s/commondir", dir);
 }
 
 bool sc_security_masked_name(const struct sc_config *cfg, const char *name)
@@ -519,32 +571,35 @@ void sc_security_protect(const struct sc_protect_set *set, struct sc_container_s
 {
 	/* The directories between a mount and a read-only path become mounts
 	 * themselves: a mount point cannot be renamed, so `.git` cannot be
-	 * moved aside and replaced by a copy with other hooks. */
-	_cleanup_strvec_ struct strv pins = STRV_INIT;
+	 * moved aside and replaced by a copy with other hooks. Such a
+	 * directory is read-write (git's working data is in it) unless it is a
+	 * read-only path itself (`.git/modules` holding a submodule's git
+	 * directory, writable again inside). */
+	_cleanup_strvec_ struct strv all = STRV_INIT;
 	for (size_t i = 0; i < set->readonly.len; i++) {
 		const char *p = set->readonly.v[i];
+		if (!strv_contains(all.v, p))
+			strv_push(&all, p);
 		const char *root = mount_root(spec, p);
 		if (!root)
 			continue;
 		_cleanup_free_ char *dir = path_dirname(p);
 		while (!streq(dir, root) && path_is_within(dir, root)) {
-			if (!strv_contains(pins.v, dir))
-				strv_push(&pins, dir);
+			if (!strv_contains(all.v, dir))
+				strv_push(&all, dir);
 			char *up = path_dirname(dir);
 			free(dir);
 			dir = up;
 		}
 	}
 	/* Parents first, the order the engine mounts them in anyway. */
-	if (pins.len)
-		qsort(pins.v, pins.len, sizeof(char *), by_depth);
-	for (size_t i = 0; i < pins.len; i++)
-		if (!has_target(spec, pins.v[i]))
-			sc_container_spec_add_mount(spec, pins.v[i], pins.v[i], false, false);
-	for (size_t i = 0; i < set->readonly.len; i++)
-		if (!has_target(spec, set->readonly.v[i]))
-			sc_container_spec_add_mount(spec, set->readonly.v[i], set->readonly.v[i],
-			                            true, false);
+	if (all.len)
+		qsort(all.v, all.len, sizeof(char *), by_depth);
+	for (size_t i = 0; i < all.len; i++)
+		if (!has_target(spec, all.v[i]))
+			sc_container_spec_add_mount(spec, all.v[i], all.v[i],
+			                            strv_contains(set->readonly.v, all.v[i]),
+			                            false);
 	for (size_t i = 0; set->empty && i < set->masked.len; i++)
 		if (!has_target(spec, set->masked.v[i]))
 			sc_container_spec_add_mount(spec, set->empty, set->masked.v[i], true,

@@ -54,6 +54,31 @@ void sc_protect_candidate_free(void *candidate);
 void sc_security_protected_paths(const struct sc_config *cfg, const struct sc_workspace *ws,
                                  struct vec *out);
 
+/* The kinds of git directory whose files make git run code or redirect it. */
+enum sc_git_dir_kind {
+	SC_GIT_DIR_REPO,           /* a repository's: the common one, a submodule's */
+	SC_GIT_DIR_WORKTREE_ENTRY, /* a linked worktree's `<common>/worktrees/NAME` */
+};
+
+/* Adds to `out` (struct sc_protect_candidate *) the paths of the git
+ * directory `dir` that git reads to decide what to run or where its
+ * configuration is, kept read-only inside whatever protected_paths says: a
+ * repository's `config`, `config.worktree`, `hooks/`, `modules/`,
+ * `worktrees/` (created when missing), `remotes/` and `branches/` (when
+ * present); a worktree entry's `gitdir`, `commondir` and `config.worktree`.
+ * The rest of the directory stays writable: git replaces its working files
+ * (index, HEAD, packed-refs...) by a lock file renamed in that directory. */
+void sc_security_git_dir_paths(const char *dir, enum sc_git_dir_kind kind, struct vec *out);
+
+/* The paths of `dir` that stay writable but make host git run what is in
+ * them, compared after the session: `watched`, a rebase's todo list (run,
+ * `exec` lines included, by `git rebase --continue`); `aside`, a
+ * repository's `commondir`, which git never writes there, and which would
+ * send git to another directory's config (it cannot be made read-only: a
+ * mount needs it to exist, and git would use an existing one). */
+void sc_security_git_dir_watched(const char *dir, enum sc_git_dir_kind kind, struct strv *watched,
+                                 struct strv *aside);
+
 /* Whether a file name matches security.masked_files (the last matching
  * pattern decides; `!PATTERN` excepts). */
 bool sc_security_masked_name(const struct sc_config *cfg, const char *name);
@@ -68,6 +93,7 @@ struct sc_protect_set {
 
 /* Adds the protection mounts to a planned spec: each read-only path, each
  * directory between a mount root (the project, the git directories) and a
- * read-only path mounted at its own path so that it cannot be renamed away,
- * and the masks. A target the spec already has is left alone. */
+ * read-only path mounted at its own path so that it cannot be renamed away
+ * (read-write unless it is a read-only path itself), and the masks. A target the spec already has
+ * is left alone. */
 void sc_security_protect(const struct sc_protect_set *set, struct sc_container_spec *spec);

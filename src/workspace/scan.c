@@ -117,6 +117,28 @@ void sc_workspace_module_git_dirs(const struct sc_workspace *ws, struct strv *ou
 	find_module_git_dirs(modules, 0, &budget, out);
 }
 
+void sc_workspace_worktree_entries(const char *git_dir, struct strv *out)
+{
+	_cleanup_free_ char *wts = path_join(git_dir, "worktrees");
+	_cleanup_close_ int fd = open(wts, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d)
+		return;
+	fd = -1;
+	struct dirent *e;
+	for (size_t budget = 1000; budget > 0 && (e = readdir(d)); budget--) {
+		if (streq(e->d_name, ".") || streq(e->d_name, ".."))
+			continue;
+		_cleanup_free_ char *sub = path_join(wts, e->d_name);
+		struct stat st;
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			strv_push(out, sub);
+	}
+	closedir(d);
+}
+
 struct scan {
 	const struct sc_workspace *ws;
 	bool (*match)(void *ctx, const char *name);

@@ -30,6 +30,10 @@ int sc_workspace_protect_path(const struct sc_workspace *ws, const char *path, b
  * `modules/` (nested ones included), at most 1000 entries looked at. */
 void sc_workspace_module_git_dirs(const struct sc_workspace *ws, struct strv *out);
 
+/* The entries (directories, not links) of `<git_dir>/worktrees/`: the git
+ * directories of its linked worktrees; at most 1000 entries looked at. */
+void sc_workspace_worktree_entries(const char *git_dir, struct strv *out);
+
 /* Appends to `out` the regular files under the root whose name `match`
  * accepts (symlinks to regular files inside the root: their target), not
  * looking into `.git`, `node_modules` or symlinked directories, within

@@ -148,9 +148,30 @@ static char *config_value(const char **pp)
 }
 
 /* The last `core.worktree` of a git config file's text (its includes are not
- * followed), or NULL. */
+ * followed), or NULL. With `without`, that text without its `core.worktree`
+ * entries goes there too. */
+static char *config_core_worktree_spans(const char *text, struct strbuf *without);
+
 static char *config_core_worktree(const char *text)
 {
+	return config_core_worktree_spans(text, NULL);
+}
+
+char *sc_workspace_config_without_worktree(const char *text)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *found = config_core_worktree_spans(text, &out);
+	if (!found) {
+		strbuf_release(&out);
+		return NULL;
+	}
+	free(found);
+	return strbuf_steal(&out);
+}
+
+static char *config_core_worktree_spans(const char *text, struct strbuf *without)
+{
+	const char *copied = text; /* what is in `without` ends here */
 	char *found = NULL;
 	bool in_core = false;
 	const char *p = text;
@@ -185,10 +206,16 @@ static char *config_core_worktree(const char *text)
 		if (in_core && klen == 8 && strncasecmp(key, "worktree", 8) == 0) {
 			free(found);
 			found = value;
+			if (without) {
+				strbuf_add(without, copied, (size_t)(key - copied));
+				copied = p;
+			}
 		} else {
 			free(value);
 		}
 	}
+	if (without)
+		strbuf_adds(without, copied);
 	return found;
 }
 

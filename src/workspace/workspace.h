@@ -26,6 +26,9 @@ struct sc_workspace {
  * git_dir and common_dir are therefore verified. */
 int sc_workspace_resolve(const char *path, struct sc_workspace **out, struct sc_error **err);
 void sc_workspace_free(struct sc_workspace *ws);
+/* A git config file's text without its `core.worktree` entries, read as
+ * sc_workspace_resolve() reads it; NULL when it has none (or is not one). */
+char *sc_workspace_config_without_worktree(const char *text);
 static inline void cleanup_workspacep(struct sc_workspace **ws)
 {
 	sc_workspace_free(*ws);

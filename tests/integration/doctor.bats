@@ -41,7 +41,13 @@ teardown() {
 	for p in engine engine-version configuration trust image $PROBES; do
 		[[ "$output" == *"pass  $p "* ]] || { echo "no pass for $p"; return 1; }
 	done
-	[[ "$output" == *"protected-paths    3 paths are read-only"* ]]
+	# .sandcage.yml, and in .git config, config.worktree, hooks, modules and
+	# worktrees (security.md, "Host git never runs what the agent wrote"),
+	# branches and remotes where git's template made them.
+	local n=6
+	[ ! -d .git/branches ] || n=$((n + 1))
+	[ ! -d .git/remotes ] || n=$((n + 1))
+	[[ "$output" == *"protected-paths    $n paths are read-only"* ]]
 	[[ "$output" == *"masked-files       1 secret files read as empty"* ]]
 	[[ "$output" == *" 0 failed"* ]]
 	# The canary is gone again, and no container is left.

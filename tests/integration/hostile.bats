@@ -718,3 +718,191 @@ refused_with() {
 }
 
 # ---- end of the trust-covers-everything block ----
+
+# ---- 2. Host git never runs what the agent wrote ----------------------------
+#
+# In every git directory of the session (the repository's, a worktree's
+# entry, each submodule's) what makes git run code or look elsewhere for its
+# configuration is read-only inside; git's working data stays writable, so
+# normal work goes on. After the session the protected files are compared
+# with the start, loudly, and a planted `commondir` is moved aside. Each case
+# ends with the host's git, whose running the agent's code would create
+# $MARK.
+
+# git_inside SCRIPT: a session running SCRIPT with a git identity.
+git_inside() {
+	run "$SANDCAGE" -q shell -- sh -c "export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@example.invalid \
+GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@example.invalid; $1"
+	echo "session: status $status: $output"
+}
+
+# host_git_runs_nothing: the host's git, as the user would run it next.
+host_git_runs_nothing() {
+	git status >/dev/null 2>&1 || true
+	git log -1 >/dev/null 2>&1 || true
+	git -c user.name=t -c user.email=t@example.invalid commit -q --allow-empty -m host >/dev/null 2>&1 || true
+	git diff >/dev/null 2>&1 || true
+	[ ! -e "$MARK" ]
+}
+
+@test "hostile/2: inside, commit, checkout -b, stash, merge, rebase, gc and fetch from a local remote work" {
+	cd "$REPO"
+	git init -q --bare remote.git
+	echo /remote.git >>.git/info/exclude
+	git remote add origin ./remote.git
+	git push -q origin main
+	git_inside 'set -e
+		echo a >a && git add a && git commit -qm a
+		git checkout -qb feat && echo b >b && git add b && git commit -qm b
+		git checkout -q main && echo c >c && git add c && git commit -qm c
+		git checkout -q feat && git rebase -q main
+		git checkout -q main && git merge -q --no-ff --no-edit feat
+		echo more >>a && git stash -q && git stash pop -q && git checkout -q -- a
+		git gc -q
+		git fetch -q origin && git rev-parse -q --verify refs/remotes/origin/main >/dev/null
+		echo done'
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = done ]
+	[ "$(git log -1 --format=%s feat)" = b ]
+	[ "$(git rev-parse feat~1)" = "$(git rev-parse main^1)" ]
+	[ "$(git rev-parse main^2)" = "$(git rev-parse feat)" ]
+	[[ "$output" != *"changed or appeared"* ]]
+	git fsck --no-progress >/dev/null 2>&1
+}
+
+@test "hostile/2: core.fsmonitor, core.hooksPath, an alias or a filter in .git/config never run on the host" {
+	MARK=$WORK/mark
+	cd "$REPO"
+	cp .git/config "$WORK/config.before"
+	echo 'x filter=evil' >.gitattributes
+	agent "git config core.fsmonitor 'touch $MARK; false';
+		git config core.hooksPath \"\$PWD/h\";
+		git config alias.status '!touch $MARK';
+		git config filter.evil.clean 'touch $MARK';
+		printf '[core]\n\tfsmonitor = touch $MARK\n[include]\n\tpath = ../evil.cfg\n' >>.git/config;
+		mv .git/config .git/config.old; cp .git/config.old .git/config;
+		rm -f .git/config"
+	cmp .git/config "$WORK/config.before"
+	echo x >x
+	host_git_runs_nothing
+	git add x
+	[ ! -e "$MARK" ]
+}
+
+@test "hostile/2: a hook the agent writes never runs on the host" {
+	MARK=$WORK/mark
+	cd "$REPO"
+	agent "for h in pre-commit post-commit post-checkout fsmonitor-watchman; do
+		printf '#!/bin/sh\ntouch $MARK\n' >.git/hooks/\$h && chmod +x .git/hooks/\$h; done;
+		rm -rf .git/hooks; mkdir .git/hooks.new; mv .git/hooks.new .git/hooks"
+	[ -z "$(ls -A .git/hooks | grep -v '\.sample$')" ]
+	host_git_runs_nothing
+	git checkout -q -b other
+	[ ! -e "$MARK" ]
+}
+
+@test "hostile/2: config.worktree cannot be written (extensions.worktreeConfig on the host)" {
+	MARK=$WORK/mark
+	cd "$REPO"
+	git config core.repositoryformatversion 1
+	git config extensions.worktreeConfig true
+	agent "printf '[core]\n\tfsmonitor = touch $MARK\n' >.git/config.worktree;
+		git config --worktree core.fsmonitor 'touch $MARK'"
+	[ ! -s .git/config.worktree ]
+	host_git_runs_nothing
+}
+
+@test "hostile/2: a submodule's config and hooks are read-only, no submodule is made inside, and submodule update works" {
+	MARK=$WORK/mark
+	make_repo "$WORK/lib"
+	cd "$REPO"
+	git -c protocol.file.allow=always submodule add -q "$WORK/lib" lib
+	git -C lib -c user.name=t -c user.email=t@example.invalid commit -q --allow-empty -m two
+	git add lib
+	git -c user.name=t -c user.email=t@example.invalid commit -q -m sub
+	local want
+	want=$(git -C lib rev-parse HEAD)
+	git -C lib checkout -q HEAD~1
+	cp .git/modules/lib/config "$WORK/lib-config.before"
+	git_inside "git submodule update && git -C lib rev-parse HEAD;
+		git -C lib config core.fsmonitor 'touch $MARK';
+		printf '#!/bin/sh\ntouch $MARK\n' >.git/modules/lib/hooks/post-checkout;
+		mkdir -p .git/modules/evil && echo made-module"
+	[ "${lines[0]}" = "$want" ] || [ "${lines[1]}" = "$want" ]
+	[[ "$output" != *made-module* ]]
+	[ ! -e .git/modules/evil ]
+	cmp .git/modules/lib/config "$WORK/lib-config.before"
+	[ ! -e .git/modules/lib/hooks/post-checkout ]
+	[ "$(git -C lib rev-parse HEAD)" = "$want" ]
+	host_git_runs_nothing
+	git -C lib status >/dev/null
+	[ ! -e "$MARK" ]
+}
+
+@test "hostile/2: a submodule created during the session cannot get a git directory" {
+	MARK=$WORK/mark
+	make_repo "$REPO/vendor-src"
+	cd "$REPO"
+	echo /vendor-src >>.git/info/exclude
+	git_inside "git -c protocol.file.allow=always submodule add -q ./vendor-src vendor && echo added"
+	[[ "$output" != *added* ]]
+	[ -z "$(ls -A .git/modules)" ]
+	host_git_runs_nothing
+}
+
+@test "hostile/2: a worktree's metadata (gitdir, commondir, config.worktree) is read-only" {
+	MARK=$WORK/mark
+	git -C "$REPO" worktree add -q "$WORK/wt"
+	local entry=$REPO/.git/worktrees/wt
+	cp "$entry/gitdir" "$WORK/gitdir.before"
+	cp "$entry/commondir" "$WORK/commondir.before"
+	cd "$REPO"
+	agent "echo /tmp >'$entry/gitdir'; echo ../evil >'$entry/commondir';
+		printf '[core]\n\tfsmonitor = touch $MARK\n' >'$entry/config.worktree';
+		mkdir -p .git/worktrees/evil && echo made-entry"
+	[[ "$output" != *made-entry* ]]
+	cmp "$entry/gitdir" "$WORK/gitdir.before"
+	cmp "$entry/commondir" "$WORK/commondir.before"
+	[ ! -s "$entry/config.worktree" ]
+	# From inside the worktree too, with git working there.
+	cd "$WORK/wt"
+	git_inside "echo ../evil >'$entry/commondir'; echo x >>'$REPO/.git/config';
+		echo w >w && git add w && git commit -qm in-wt && echo committed"
+	[ "${lines[-1]}" = committed ]
+	cmp "$entry/commondir" "$WORK/commondir.before"
+	[ "$(git log -1 --format=%s)" = in-wt ]
+	host_git_runs_nothing
+}
+
+@test "hostile/2: a commondir planted in .git is moved aside after the session, loudly" {
+	MARK=$WORK/mark
+	cd "$REPO"
+	agent "mkdir -p evil/objects evil/refs &&
+		printf '[core]\n\tfsmonitor = \"touch $MARK; false\"\n' >evil/config &&
+		echo ../evil >.git/commondir && echo planted"
+	[[ "$output" == *planted* ]]
+	[[ "$output" == *"changed or appeared during the session"* ]]
+	[[ "$output" == *"!!! $REPO/.git/commondir (moved aside to $REPO/.git/commondir.sandcage-moved-aside)"* ]]
+	[ ! -e .git/commondir ]
+	host_git_runs_nothing
+}
+
+@test "hostile/2: a rebase left with an exec line, and a repository nested in the project, are reported loudly" {
+	cd "$REPO"
+	agent "git -c user.name=a -c user.email=a@x commit -q --allow-empty -m two &&
+		GIT_SEQUENCE_EDITOR='sed -i 1iexec\\ touch\\ /tmp/x' git rebase -q -i HEAD~1 --exec false;
+		mkdir -p sub && git -C sub init -q && echo nested"
+	[[ "$output" == *nested* ]]
+	[[ "$output" == *"!!! $REPO/.git/rebase-merge/git-rebase-todo"* ]] ||
+		[[ "$output" == *"!!! $REPO/.git/rebase-merge"* ]]
+	[[ "$output" == *"!!! $REPO/sub/.git"* ]]
+}
+
+@test "hostile/2: a session that changes nothing of git's protected files says nothing" {
+	cd "$REPO"
+	agent "git -c user.name=a -c user.email=a@x commit -q --allow-empty -m inside && git log -1 --format=%s"
+	[ "$status" -eq 0 ]
+	[ "$output" = inside ]
+}
+
+# ---- end of block 2 ----

@@ -461,6 +461,110 @@ static void test_role_with_command_and_protection(void **state)
 	assert_false(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
 }
 
+/* A git directory as git makes it (HEAD, objects/, refs/, config). */
+static void make_git_dir(const char *dir, const char *config)
+{
+	write_file(dir, "HEAD", "ref: refs/heads/main\n");
+	write_file(dir, "objects/.keep", "");
+	write_file(dir, "refs/heads/.keep", "");
+	write_file(dir, "config", config);
+}
+
+static bool mounted(const struct sc_launch *l, const char *dir, const char *rel, bool readonly)
+{
+	_cleanup_free_ char *p = path_join(dir, rel);
+	const struct sc_spec_mount *m = mount_at(&l->spec, p);
+	if (!m || m->readonly != readonly || !streq(m->source, p))
+		printf("# %s: %s\n", p, m ? "other mode" : "not mounted");
+	return m && m->readonly == readonly && streq(m->source, p);
+}
+
+static void test_git_protection(void **state)
+{
+	struct fixture *fx = *state;
+	_cleanup_free_ char *git = path_join(fx->project, ".git");
+	make_git_dir(git, "[core]\n");
+	_cleanup_free_ char *lib = path_join(git, "modules/lib");
+	make_git_dir(lib, "[core]\n\tworktree = ../../../lib\n");
+	_cleanup_free_ char *wt = path_join(git, "worktrees/wt");
+	write_file(wt, "HEAD", "ref: refs/heads/wt\n");
+	write_file(wt, "commondir", "../..\n");
+	write_file(wt, "gitdir", "/elsewhere/wt/.git\n");
+	struct sc_launch_request req = request(fx);
+	req.no_stdin = true;
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+	/* The git directory writable for git's working data... */
+	const struct sc_spec_mount *m = mount_at(&l->spec, git);
+	assert_true(m && !m->readonly);
+	/* ...what makes git run code or redirects it read-only, made when
+	 * missing... */
+	assert_true(mounted(l, git, "config", true));
+	assert_true(mounted(l, git, "config.worktree", true));
+	assert_true(mounted(l, git, "hooks", true));
+	assert_true(mounted(l, git, "modules", true));
+	assert_true(mounted(l, git, "worktrees", true));
+	_cleanup_free_ char *cw = path_join(git, "config.worktree");
+	assert_true(fs_exists(cw));
+	/* ...a submodule's git directory and a worktree's entry writable
+	 * inside, their own metadata read-only. */
+	assert_true(mounted(l, git, "modules/lib", false));
+	/* The submodule's config is a copy without core.worktree, which
+	 * `git submodule update` would write again. */
+	_cleanup_free_ char *libcfg0 = path_join(lib, "config");
+	m = mount_at(&l->spec, libcfg0);
+	assert_true(m && m->readonly && !streq(m->source, libcfg0));
+	if (m) {
+		_cleanup_free_ char *copy = NULL;
+		assert_int_equal(fs_read_file(m->source, &copy, NULL, &err), 0);
+		assert_string_equal(copy, "[core]\n\t\n");
+	}
+	assert_true(mounted(l, git, "modules/lib/hooks", true));
+	assert_true(mounted(l, git, "modules/lib/modules", true));
+	assert_true(mounted(l, git, "worktrees/wt", false));
+	assert_true(mounted(l, git, "worktrees/wt/gitdir", true));
+	assert_true(mounted(l, git, "worktrees/wt/commondir", true));
+	assert_true(mounted(l, git, "worktrees/wt/config.worktree", true));
+	/* Git's working files are not mounts of their own. */
+	static const char *const working[] = {"HEAD", "objects", "refs", "index", "commondir"};
+	for (size_t i = 0; i < N_ELEMENTS(working); i++) {
+		_cleanup_free_ char *p = path_join(git, working[i]);
+		assert_null(mount_at(&l->spec, p));
+	}
+
+	/* Nothing changed: nothing to say. */
+	struct strv changed = STRV_INIT;
+	sc_launch_git_changes(l, &changed);
+	assert_int_equal(changed.len, 0);
+	/* The agent's turn, as if a protection failed: a hook, a planted
+	 * commondir, a submodule's config, a nested repository. */
+	write_file(git, "hooks/pre-commit", "#!/bin/sh\n");
+	write_file(git, "commondir", "../evil\n");
+	write_file(lib, "config", "[core]\n\tfsmonitor = x\n");
+	write_file(fx->project, "sub/.git/config", "[core]\n");
+	write_file(wt, "rebase-merge/git-rebase-todo", "exec x\n");
+	sc_launch_git_changes(l, &changed);
+	for (size_t i = 0; i < changed.len; i++)
+		printf("# changed: %s\n", changed.v[i]);
+	_cleanup_free_ char *hook = path_join(git, "hooks/pre-commit");
+	_cleanup_free_ char *libcfg = path_join(lib, "config");
+	_cleanup_free_ char *sub = path_join(fx->project, "sub/.git");
+	_cleanup_free_ char *subcfg = path_join(fx->project, "sub/.git/config");
+	_cleanup_free_ char *todo = path_join(wt, "rebase-merge/git-rebase-todo");
+	_cleanup_free_ char *common = path_join(git, "commondir");
+	_cleanup_free_ char *moved =
+	    xasprintf("%s (moved aside to %s.sandcage-moved-aside)", common, common);
+	assert_true(strv_contains(changed.v, hook));
+	assert_true(strv_contains(changed.v, libcfg));
+	assert_true(strv_contains(changed.v, sub));
+	assert_true(strv_contains(changed.v, subcfg));
+	assert_true(strv_contains(changed.v, todo));
+	assert_true(strv_contains(changed.v, moved));
+	assert_false(fs_exists(common));
+	strv_release(&changed);
+}
+
 static void test_home_only(void **state)
 {
 	struct fixture *fx = *state;
@@ -647,6 +751,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ssh_without_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_acp_service_and_installed_agent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_role_with_command_and_protection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_git_protection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_home_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_inspect_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_context_hash, setup, teardown),

@@ -422,6 +422,108 @@ static void test_protect_mounts(void **state)
 	sc_container_spec_release(&spec);
 }
 
+/* Host git never runs what the agent wrote: the files of a git directory
+ * that make git run code or redirect it. */
+static void test_git_dir_paths(void **state)
+{
+	struct vec v = VEC_INIT(sc_protect_candidate_free);
+	sc_security_git_dir_paths(ROOT "/.git", SC_GIT_DIR_REPO, &v);
+	assert_true(has_candidate(&v, ROOT "/.git/config", false, true));
+	assert_true(has_candidate(&v, ROOT "/.git/config.worktree", false, true));
+	assert_true(has_candidate(&v, ROOT "/.git/hooks", true, true));
+	assert_true(has_candidate(&v, ROOT "/.git/modules", true, true));
+	assert_true(has_candidate(&v, ROOT "/.git/worktrees", true, true));
+	assert_true(has_candidate(&v, ROOT "/.git/remotes", true, false));
+	assert_true(has_candidate(&v, ROOT "/.git/branches", true, false));
+	/* Git's working data stays writable. */
+	static const char *const working[] = {"index",     "HEAD", "objects",
+	                                      "refs",      "logs", "packed-refs",
+	                                      "ORIG_HEAD", "info", "commondir"};
+	for (size_t i = 0; i < N_ELEMENTS(working); i++) {
+		_cleanup_free_ char *p = path_join(ROOT "/.git", working[i]);
+		for (size_t k = 0; k < v.len; k++)
+			assert_string_not_equal(((struct sc_protect_candidate *)v.items[k])->path,
+			                        p);
+	}
+	size_t n = v.len;
+	sc_security_git_dir_paths(ROOT "/.git", SC_GIT_DIR_REPO, &v);
+	assert_int_equal(v.len, n); /* nothing twice */
+	vec_release(&v);
+
+	sc_security_git_dir_paths(ROOT "/.git/worktrees/wt", SC_GIT_DIR_WORKTREE_ENTRY, &v);
+	assert_int_equal(v.len, 3);
+	assert_true(has_candidate(&v, ROOT "/.git/worktrees/wt/gitdir", false, false));
+	assert_true(has_candidate(&v, ROOT "/.git/worktrees/wt/commondir", false, false));
+	assert_true(has_candidate(&v, ROOT "/.git/worktrees/wt/config.worktree", false, true));
+	vec_release(&v);
+
+	/* The worktree's config.worktree of protected_paths is created too. */
+	_cleanup_config_ struct sc_config *cfg = load(NULL, NULL);
+	struct sc_workspace wt = {.root = "/work/wt",
+	                          .git_dir = ROOT "/.git/worktrees/wt",
+	                          .common_dir = ROOT "/.git",
+	                          .in_git = true,
+	                          .is_worktree = true,
+	                          .name = "wt"};
+	sc_security_protected_paths(cfg, &wt, &v);
+	sc_security_git_dir_paths(ROOT "/.git/worktrees/wt", SC_GIT_DIR_WORKTREE_ENTRY, &v);
+	assert_true(has_candidate(&v, ROOT "/.git/worktrees/wt/config.worktree", false, true));
+	vec_release(&v);
+
+	struct strv watched = STRV_INIT, aside = STRV_INIT;
+	sc_security_git_dir_watched(ROOT "/.git", SC_GIT_DIR_REPO, &watched, &aside);
+	sc_security_git_dir_watched(ROOT "/.git/worktrees/wt", SC_GIT_DIR_WORKTREE_ENTRY, &watched,
+	                            &aside);
+	assert_true(strv_contains(aside.v, ROOT "/.git/commondir"));
+	assert_int_equal(aside.len, 1);
+	assert_true(strv_contains(watched.v, ROOT "/.git/rebase-merge/git-rebase-todo"));
+	assert_true(
+	    strv_contains(watched.v, ROOT "/.git/worktrees/wt/rebase-merge/git-rebase-todo"));
+	strv_release(&watched);
+	strv_release(&aside);
+}
+
+/* A read-only directory between the mount and a read-only path stays
+ * read-only; the directories below it that are not read-only paths are
+ * writable mounts of their own (a submodule's git directory in `modules/`). */
+static void test_protect_readonly_parent(void **state)
+{
+	struct sc_container_spec spec;
+	sc_container_spec_init(&spec);
+	sc_container_spec_add_mount(&spec, ROOT, ROOT, false, false);
+	struct sc_protect_set set = {STRV_INIT, STRV_INIT, NULL};
+	strv_push(&set.readonly, ROOT "/.git/modules/lib/config");
+	strv_push(&set.readonly, ROOT "/.git/modules");
+	strv_push(&set.readonly, ROOT "/.git/worktrees/wt/gitdir");
+	strv_push(&set.readonly, ROOT "/.git/worktrees");
+	sc_security_protect(&set, &spec);
+	const struct sc_spec_mount *m = find_mount(&spec, ROOT "/.git");
+	assert_true(m && !m->readonly);
+	m = find_mount(&spec, ROOT "/.git/modules");
+	assert_true(m && m->readonly);
+	m = find_mount(&spec, ROOT "/.git/modules/lib");
+	assert_true(m && !m->readonly);
+	m = find_mount(&spec, ROOT "/.git/modules/lib/config");
+	assert_true(m && m->readonly);
+	m = find_mount(&spec, ROOT "/.git/worktrees");
+	assert_true(m && m->readonly);
+	m = find_mount(&spec, ROOT "/.git/worktrees/wt");
+	assert_true(m && !m->readonly);
+	m = find_mount(&spec, ROOT "/.git/worktrees/wt/gitdir");
+	assert_true(m && m->readonly);
+	/* Parents before children. */
+	size_t pos[4] = {0};
+	const char *order[] = {ROOT "/.git", ROOT "/.git/modules", ROOT "/.git/modules/lib",
+	                       ROOT "/.git/modules/lib/config"};
+	for (size_t i = 0; i < spec.mounts.len; i++)
+		for (size_t k = 0; k < 4; k++)
+			if (streq(((struct sc_spec_mount *)spec.mounts.items[i])->target, order[k]))
+				pos[k] = i;
+	assert_true(pos[0] < pos[1] && pos[1] < pos[2] && pos[2] < pos[3]);
+	strv_release(&set.readonly);
+	sc_container_spec_release(&spec);
+}
+
 /* ---- trust ---- */
 
 static bool has_grant(const struct vec *v, const char *part)
@@ -618,6 +720,8 @@ int main(void)
 	    cmocka_unit_test(test_masked_names),
 	    cmocka_unit_test(test_protected_paths),
 	    cmocka_unit_test(test_protect_mounts),
+	    cmocka_unit_test(test_git_dir_paths),
+	    cmocka_unit_test(test_protect_readonly_parent),
 	    cmocka_unit_test(test_grants),
 	    cmocka_unit_test(test_trust_store),
 	};

@@ -557,6 +557,24 @@ static void test_control_characters(void **state)
 	}
 }
 
+/* A submodule's config as the container sees it: without core.worktree
+ * (every one, in any spelling), everything else kept. */
+static void test_config_without_worktree(void **state)
+{
+	char *out = sc_workspace_config_without_worktree(
+	    "[core]\n\tbare = false\n\tworktree = ../../../lib\n[remote \"origin\"]\n"
+	    "\turl = /x\n[CORE] WorkTree=\"a b\" ; c\n[core \"x\"]\n\tworktree = keep\n");
+	assert_non_null(out);
+	assert_string_equal(out, "[core]\n\tbare = false\n\t\n[remote \"origin\"]\n"
+	                         "\turl = /x\n[CORE] \n[core \"x\"]\n\tworktree = keep\n");
+	free(out);
+	assert_null(sc_workspace_config_without_worktree("[core]\n\tbare = false\n"));
+	out = sc_workspace_config_without_worktree("[core] worktree = x\\\n y\n");
+	assert_non_null(out);
+	assert_string_equal(out, "[core] \n");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +593,7 @@ int main(void)
 	    cmocka_unit_test(test_pointer_files),
 	    cmocka_unit_test(test_protect_creates_only_in_git),
 	    cmocka_unit_test(test_control_characters),
+	    cmocka_unit_test(test_config_without_worktree),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
