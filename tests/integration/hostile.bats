@@ -82,7 +82,7 @@ plain_project() {
 	cd "$PROJECT"
 }
 
-@test "hostile/1: a .git file pointing at a host directory is refused" {
+@test "hostile/1 (1): a .git file pointing at a host directory is refused" {
 	make_host_dir
 	plain_project
 	agent "printf 'gitdir: %s\n' '$HOST' >.git"
@@ -92,7 +92,7 @@ plain_project() {
 	[[ "$output" == *"Remove \`$PROJECT/.git\`"* ]]
 }
 
-@test "hostile/2: a .git file pointing at another repository's git directory is refused" {
+@test "hostile/1 (2): a .git file pointing at another repository's git directory is refused" {
 	make_repo "$WORK/other"
 	echo canary-other-repo >"$WORK/other/.git/canary"
 	plain_project
@@ -101,7 +101,7 @@ plain_project() {
 	[[ "$output" == *"core.worktree"* ]]
 }
 
-@test "hostile/3: a .git file naming another worktree's entry is refused (its link back names that worktree)" {
+@test "hostile/1 (3): a .git file naming another worktree's entry is refused (its link back names that worktree)" {
 	make_repo "$WORK/other"
 	git -C "$WORK/other" worktree add -q "$WORK/other-wt"
 	echo canary-other-repo >"$WORK/other/.git/canary"
@@ -119,7 +119,7 @@ plain_project() {
 	[ "$output" = "$WORK/other/.git" ]
 }
 
-@test "hostile/4: a .git file the agent leaves in a subdirectory is refused when a session starts there" {
+@test "hostile/1 (4): a .git file the agent leaves in a subdirectory is refused when a session starts there" {
 	make_host_dir
 	cd "$REPO"
 	agent "mkdir -p pkg && printf 'gitdir: %s\n' '$HOST' >pkg/.git"
@@ -128,7 +128,7 @@ plain_project() {
 	refused_next "$PROJECT/.git" "$HOST"
 }
 
-@test "hostile/5: a relative gitdir out of the project, and one through a symlink, are refused" {
+@test "hostile/1 (5): a relative gitdir out of the project, and one through a symlink, are refused" {
 	make_host_dir
 	plain_project
 	agent "printf 'gitdir: ../host\n' >.git"
@@ -139,7 +139,7 @@ plain_project() {
 	[[ "$output" == *"symbolic link"* ]]
 }
 
-@test "hostile/6: a worktree's commondir redirected to another repository is refused" {
+@test "hostile/1 (6): a worktree's commondir redirected to another repository is refused" {
 	make_repo "$WORK/other"
 	echo canary-other-repo >"$WORK/other/.git/canary"
 	git -C "$REPO" worktree add -q "$WORK/wt"
@@ -164,7 +164,7 @@ plain_project() {
 	[ "$output" = "$REPO/.git" ]
 }
 
-@test "hostile/7: a worktree's commondir replaced by a symlink is refused" {
+@test "hostile/1 (7): a worktree's commondir replaced by a symlink is refused" {
 	git -C "$REPO" worktree add -q "$WORK/wt"
 	PROJECT=$WORK/wt
 	cd "$PROJECT"
@@ -180,7 +180,7 @@ plain_project() {
 	fi
 }
 
-@test "hostile/8: a symlinked .git is refused, to a git directory or to a .git file" {
+@test "hostile/1 (8): a symlinked .git is refused, to a git directory or to a .git file" {
 	make_repo "$WORK/other"
 	echo canary-other-repo >"$WORK/other/.git/canary"
 	plain_project
@@ -193,7 +193,7 @@ plain_project() {
 	refused_next "$PROJECT/.git" "symbolic link" "$REPO/.git/config"
 }
 
-@test "hostile/9: a FIFO .git neither hangs the next session nor is skipped" {
+@test "hostile/1 (9): a FIFO .git neither hangs the next session nor is skipped" {
 	plain_project
 	agent "mkfifo .git"
 	[ -p .git ]
@@ -203,7 +203,7 @@ plain_project() {
 	[[ "$output" == *"\`$PROJECT/.git\` is not a regular file or directory"* ]]
 }
 
-@test "hostile/10: a huge .git file is refused" {
+@test "hostile/1 (10): a huge .git file is refused" {
 	plain_project
 	agent "{ printf 'gitdir: '; head -c 2300000 /dev/zero | base64 -w0; } >.git"
 	[ "$(stat -c %s .git)" -gt 1000000 ]
@@ -212,7 +212,7 @@ plain_project() {
 	[[ "$output" == *"\`$PROJECT/.git\` is larger than"* ]]
 }
 
-@test "hostile/11: sandcage creates nothing in a directory a .git file names" {
+@test "hostile/1 (11): sandcage creates nothing in a directory a .git file names" {
 	make_host_dir
 	plain_project
 	agent "printf 'gitdir: %s\n' '$HOST' >.git"
@@ -224,7 +224,7 @@ plain_project() {
 	[ ! -e "$HOST/hooks" ] && [ ! -e "$HOST/config" ]
 }
 
-@test "hostile/12: a real worktree and a real submodule still start, with git working inside" {
+@test "hostile/1 (12): a real worktree and a real submodule still start, with git working inside" {
 	git -C "$REPO" worktree add -q "$WORK/wt"
 	PROJECT=$WORK/wt
 	cd "$PROJECT"
@@ -244,7 +244,7 @@ plain_project() {
 	[ "${lines[1]}" = "$REPO/.git/modules/lib" ]
 }
 
-@test "hostile/13: a non-git project with a .git file naming a forged worktree entry is refused" {
+@test "hostile/1 (13): a non-git project with a .git file naming a forged worktree entry is refused" {
 	# The agent makes, inside its own project, something that looks like a
 	# repository with a worktree entry naming the project, whose commondir
 	# leads out: the layout check refuses it.
