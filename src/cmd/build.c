@@ -24,15 +24,11 @@ static const struct sc_option build_options[] = {
     {0},
 };
 
-static int cmd_build(int argc, char **argv)
+static int cmd_build(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct build_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_build, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool force = o.force || o.no_cache, no_cache = o.no_cache, print = o.print;
+	const struct build_options *o = opts;
+	const char *project = o->project;
+	bool force = o->force || o->no_cache, no_cache = o->no_cache, print = o->print;
 
 	struct sc_cmd_launch_ui ui;
 	sc_cmd_launch_ui_init(&ui);
@@ -74,5 +70,6 @@ const struct sc_command sc_cmd_build = {
     .options = build_options,
     .help = "The image is tagged sandcage:HASH, where HASH covers everything that goes into\n"
             "it; when an image with that tag exists nothing is built. It prints the tag.\n",
+    .opts_size = sizeof(struct build_options),
     .run = cmd_build,
 };

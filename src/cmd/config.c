@@ -34,15 +34,11 @@ static int print_json(json_t *j)
 	return SC_EXIT_OK;
 }
 
-static int cmd_config(int argc, char **argv)
+static int cmd_config(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct config_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_config, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool json = o.json, paths_only = o.paths_only;
+	const struct config_options *o = opts;
+	const char *project = o->project;
+	bool json = o->json, paths_only = o->paths_only;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
@@ -82,5 +78,6 @@ const struct sc_command sc_cmd_config = {
             "(default ~/.sandcage/config.toml), project .sandcage.yml, local\n"
             ".sandcage.local.yml (both in the project root), command-line flags.\n"
             "See docs/configuration.md for every key and the merge rules.\n",
+    .opts_size = sizeof(struct config_options),
     .run = cmd_config,
 };

@@ -379,16 +379,12 @@ static const struct sc_option doctor_options[] = {
     {0},
 };
 
-static int cmd_doctor(int argc, char **argv)
+static int cmd_doctor(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct doctor_options o = {.image = getenv("SANDCAGE_IMAGE")};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_doctor, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	const char *image_opt = o.image;
-	bool json = o.json;
+	const struct doctor_options *o = opts;
+	const char *project = o->project;
+	const char *image_opt = o->image ? o->image : getenv("SANDCAGE_IMAGE");
+	bool json = o->json;
 
 	struct vec checks = VEC_INIT(check_free);
 	_cleanup_error_ struct sc_error *err = NULL;
@@ -538,5 +534,6 @@ const struct sc_command sc_cmd_doctor = {
             "~/.ssh out of reach, protected paths read-only, secret files empty, mount and\n"
             "unshare refused, process and memory limits, the host user's UID. The exit code\n"
             "is 1 when any check fails (warnings do not). See docs/security.md.\n",
+    .opts_size = sizeof(struct doctor_options),
     .run = cmd_doctor,
 };

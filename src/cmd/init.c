@@ -201,16 +201,14 @@ static const struct sc_option init_options[] = {
     {0},
 };
 
-static int cmd_init(int argc, char **argv)
+static const struct init_options init_defaults = {.gitignore = GITIGNORE_ASK};
+
+static int cmd_init(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct init_options o = {.gitignore = GITIGNORE_ASK};
-	struct sc_cmd_operands args;
-	int parsed = sc_cmd_parse(&sc_cmd_init, argc, argv, &o, &args);
-	if (parsed != SC_CMD_GO_ON)
-		return parsed;
-	const char *project = o.project;
-	bool force = o.force, print = o.print;
-	enum gitignore_choice gitignore = (enum gitignore_choice)o.gitignore;
+	const struct init_options *o = opts;
+	const char *project = o->project;
+	bool force = o->force, print = o->print;
+	enum gitignore_choice gitignore = (enum gitignore_choice)o->gitignore;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
@@ -265,5 +263,7 @@ const struct sc_command sc_cmd_init = {
             "pins and the Debian packages those ecosystems usually need, each with a comment\n"
             "that says why. An existing file is never replaced without --force. On a terminal\n"
             "it offers to add .sandcage.local.yml (your own settings) to .gitignore.\n",
+    .opts_size = sizeof(struct init_options),
+    .opts_defaults = &init_defaults,
     .run = cmd_init,
 };

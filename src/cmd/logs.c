@@ -21,15 +21,11 @@ static const struct sc_option logs_options[] = {
     {0},
 };
 
-static int cmd_logs(int argc, char **argv)
+static int cmd_logs(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct logs_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_logs, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool denied_only = o.denied;
+	const struct logs_options *o = opts;
+	const char *project = o->project;
+	bool denied_only = o->denied;
 
 	struct sc_cmd_launch_ui ui;
 	sc_cmd_launch_ui_init(&ui);
@@ -82,5 +78,6 @@ const struct sc_command sc_cmd_logs = {
     .help = "One line per connection: the time (UTC), `allowed`, `denied` (by the allowlist)\n"
             "or `failed` (allowed, but the server could not be reached), and the target.\n"
             "The log of a proxy is kept when the last session of the project ends.\n",
+    .opts_size = sizeof(struct logs_options),
     .run = cmd_logs,
 };

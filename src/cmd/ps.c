@@ -59,15 +59,11 @@ static const struct sc_option stop_options[] = {
     {0},
 };
 
-static int cmd_ps(int argc, char **argv)
+static int cmd_ps(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct ps_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_ps, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool json = o.json;
+	const struct ps_options *o = opts;
+	const char *project = o->project;
+	bool json = o->json;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_engine_ struct sc_engine *engine = NULL;
@@ -115,20 +111,17 @@ const struct sc_command sc_cmd_ps = {
     .summary = "List the sandcage containers that are running.",
     .usage = "sandcage ps [-p PATH] [--json]",
     .options = ps_options,
+    .opts_size = sizeof(struct ps_options),
     .run = cmd_ps,
 };
 
-static int cmd_stop(int argc, char **argv)
+static int cmd_stop(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct ps_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_stop, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool all = o.all;
-	char **names = args.v;
-	int n_names = args.n;
+	const struct ps_options *o = opts;
+	const char *project = o->project;
+	bool all = o->all;
+	char **names = args->v;
+	int n_names = args->n;
 	int modes = (n_names > 0) + all + (project != NULL);
 	if (modes != 1)
 		return sc_cmd_usage_error(&sc_cmd_stop,
@@ -181,5 +174,6 @@ const struct sc_command sc_cmd_stop = {
     .options = stop_options,
     .help = "Only containers sandcage started are touched. Prints the names it stopped.\n",
     .operands = true,
+    .opts_size = sizeof(struct ps_options),
     .run = cmd_stop,
 };

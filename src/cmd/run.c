@@ -36,21 +36,6 @@ static const struct sc_option agent_options[] = {
     {0},
 };
 
-static int parse(const struct sc_command *cmd, int argc, char **argv, bool agent,
-                 struct run_options *o)
-{
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(cmd, argc, argv, o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r == SC_EXIT_OK ? -1 : r;
-	if (args.n > 0 && !args.dashdash)
-		return sc_cmd_usage_error(cmd, "unexpected argument `%s`: put %s after `--`",
-		                          args.v[0],
-		                          agent ? "the agent's arguments" : "the command");
-	o->rest = args.v;
-	return 0;
-}
-
 static int run_session(const struct run_options *o, const char *agent_name, bool agent)
 {
 	struct sc_cmd_launch_ui ui;
@@ -79,23 +64,30 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 	return code;
 }
 
-static int cmd_shell(int argc, char **argv)
+/* The shell's and every agent's: `name` is the agent's. */
+static int run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct run_options o = {.image = getenv("SANDCAGE_IMAGE")};
-	int r = parse(&sc_cmd_shell, argc, argv, false, &o);
-	if (r != 0)
-		return r < 0 ? SC_EXIT_OK : r;
-	return run_session(&o, NULL, false);
+	const struct sc_command *cmd = sc_command_find(name);
+	bool agent = cmd != &sc_cmd_shell;
+	if (args->n > 0 && !args->dashdash)
+		return sc_cmd_usage_error(cmd ? cmd : &sc_cmd_agent,
+		                          "unexpected argument `%s`: put %s after `--`", args->v[0],
+		                          agent ? "the agent's arguments" : "the command");
+	struct run_options *o = opts;
+	if (!o->image)
+		o->image = getenv("SANDCAGE_IMAGE");
+	o->rest = args->v;
+	return run_session(o, name, agent);
 }
 
-int sc_cmd_run_agent(int argc, char **argv)
+static int cmd_shell(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct run_options o = {.image = getenv("SANDCAGE_IMAGE")};
-	const struct sc_command *cmd = sc_command_find(argv[0]);
-	int r = parse(cmd ? cmd : &sc_cmd_agent, argc, argv, true, &o);
-	if (r != 0)
-		return r < 0 ? SC_EXIT_OK : r;
-	return run_session(&o, argv[0], true);
+	return run(name, opts, args);
+}
+
+int sc_cmd_run_agent(const char *name, void *opts, const struct sc_cmd_operands *args)
+{
+	return run(name, opts, args);
 }
 
 const struct sc_command sc_cmd_shell = {
@@ -106,6 +98,7 @@ const struct sc_command sc_cmd_shell = {
     .help = "The project is mounted read-write at its own absolute path and is the working\n"
             "directory; the command runs as your user ID and group ID. With `-- CMD` the\n"
             "command runs instead of a login shell, and its exit code is sandcage's.\n",
+    .opts_size = sizeof(struct run_options),
     .operands = true,
     .run = cmd_shell,
 };
@@ -116,6 +109,7 @@ const struct sc_command sc_cmd_agent = {
     .usage = "sandcage AGENT [-p PATH] [--shell] [--image IMAGE] [-- ARGS...]",
     .options = agent_options,
     .help = "Arguments after `--` go to the agent.\n",
+    .opts_size = sizeof(struct run_options),
     .operands = true,
     .run = sc_cmd_run_agent,
     .hidden = true,
@@ -131,6 +125,7 @@ const struct sc_command sc_cmd_claude = {
     .usage = "sandcage claude [-p PATH] [--shell] [-- ARGS...]",
     .options = agent_options,
     .help = AGENT_HELP,
+    .opts_size = sizeof(struct run_options),
     .operands = true,
     .run = sc_cmd_run_agent,
 };
@@ -141,6 +136,7 @@ const struct sc_command sc_cmd_codex = {
     .usage = "sandcage codex [-p PATH] [--shell] [-- ARGS...]",
     .options = agent_options,
     .help = AGENT_HELP,
+    .opts_size = sizeof(struct run_options),
     .operands = true,
     .run = sc_cmd_run_agent,
 };
@@ -151,6 +147,7 @@ const struct sc_command sc_cmd_gemini = {
     .usage = "sandcage gemini [-p PATH] [--shell] [-- ARGS...]",
     .options = agent_options,
     .help = AGENT_HELP,
+    .opts_size = sizeof(struct run_options),
     .operands = true,
     .run = sc_cmd_run_agent,
 };

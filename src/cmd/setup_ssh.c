@@ -438,13 +438,9 @@ static const struct sc_option setup_options[] = {
     {0},
 };
 
-/* 0 to go on, -1 when done (help), else an exit code. */
-static int parse_setup(int argc, char **argv, struct setup_args *a)
+/* The --add-host lines into a->add: SC_EXIT_OK, or a usage error. */
+static int parse_hosts(struct setup_args *a)
 {
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_setup, argc, argv, a, &args);
-	if (r != SC_CMD_GO_ON)
-		return r == SC_EXIT_OK ? -1 : r;
 	for (size_t i = 0; i < a->hosts.len; i++) {
 		if (a->n_add == MAX_ADD)
 			return sc_cmd_usage_error(&sc_cmd_setup, "at most %d --add-host at once",
@@ -456,26 +452,23 @@ static int parse_setup(int argc, char **argv, struct setup_args *a)
 	}
 	if (a->status && (a->rotate || a->n_add))
 		return sc_cmd_usage_error(&sc_cmd_setup, "--status only shows; use it alone");
-	return 0;
+	return SC_EXIT_OK;
 }
 
-static int setup_ssh(int argc, char **argv)
+static int setup_ssh(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct setup_args a = {0};
-	int r = parse_setup(argc, argv, &a);
-	if (r == 0 && a.status) {
+	struct setup_args *a = opts;
+	int r = parse_hosts(a);
+	if (r == SC_EXIT_OK && a->status) {
 		struct ssh_files f;
 		files_init(&f);
 		r = show_status(&f);
 		files_release(&f);
-	} else if (r == 0) {
-		r = run_setup(a.rotate, a.add, a.n_add);
-	} else if (r < 0) {
-		r = SC_EXIT_OK;
+	} else if (r == SC_EXIT_OK) {
+		r = run_setup(a->rotate, a->add, a->n_add);
 	}
-	for (size_t i = 0; i < a.n_add; i++)
-		sc_ssh_host_key_release(&a.add[i]);
-	strv_release(&a.hosts);
+	for (size_t i = 0; i < a->n_add; i++)
+		sc_ssh_host_key_release(&a->add[i]);
 	return r;
 }
 
@@ -491,7 +484,7 @@ static int cmd_setup(int argc, char **argv)
 	if (!streq(argv[1], "ssh"))
 		return sc_cmd_usage_error(&sc_cmd_setup, "cannot set up `%s` (known: ssh)",
 		                          argv[1]);
-	return setup_ssh(argc - 1, argv + 1);
+	return sc_cmd_call(&sc_cmd_setup, argc - 1, argv + 1);
 }
 
 const struct sc_command sc_cmd_setup = {
@@ -505,5 +498,7 @@ const struct sc_command sc_cmd_setup = {
             "on first use), and sets ssh.enabled = true in the global config.toml. Containers\n"
             "then get that directory read-only at " SC_SSH_DIR " and git uses it. Running it\n"
             "again keeps a working key; it prints the public key to add as a deploy key.\n",
-    .run = cmd_setup,
+    .opts_size = sizeof(struct setup_args),
+    .run = setup_ssh,
+    .dispatch = cmd_setup,
 };

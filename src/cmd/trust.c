@@ -55,15 +55,11 @@ static const struct sc_option trust_options[] = {
     {0},
 };
 
-static int cmd_trust(int argc, char **argv)
+static int cmd_trust(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct trust_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_trust, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool list = o.list, revoke = o.revoke, yes = o.yes;
+	const struct trust_options *o = opts;
+	const char *project = o->project;
+	bool list = o->list, revoke = o->revoke, yes = o->yes;
 	if (list + revoke + yes > 1)
 		return sc_cmd_usage_error(&sc_cmd_trust, "--list, --revoke and --yes exclude "
 		                                         "each other");
@@ -160,5 +156,6 @@ const struct sc_command sc_cmd_trust = {
             "with what you approved before), asks on a terminal, and records the approval\n"
             "(the file's SHA-256) in the global directory's trust.json. A file that grants\n"
             "nothing beyond the defaults needs no approval. See docs/security.md.\n",
+    .opts_size = sizeof(struct trust_options),
     .run = cmd_trust,
 };
