@@ -11,13 +11,12 @@
 #include "../util/log.h"
 #include "../util/strbuf.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
 
 #include <fcntl.h>
 #include <jansson.h>
 #include <time.h>
-
-extern const struct sc_command sc_cmd_acp;
 
 /* A fetched index counts as fresh for an hour. */
 #define REGISTRY_MAX_AGE 3600
@@ -74,7 +73,7 @@ struct acp_options {
 	               "install: install again even when the version is installed")
 
 /* Every option of every subcommand, for the help. */
-static const struct sc_option acp_options[] = {
+const struct sc_option sc_acp_options[] = {
     O_PROJECT, O_TRACE, O_KEEP_TERMINAL, O_IMAGE, O_JSON, O_REFRESH, O_KIND, O_FORCE, {0},
 };
 
@@ -497,7 +496,7 @@ static const struct sc_command subcommands[] = {
      .run = acp_uninstall},
 };
 
-static int cmd_acp(int argc, char **argv)
+int sc_acp_dispatch(int argc, char **argv)
 {
 	if (argc < 2)
 		return sc_cmd_usage_error(&sc_cmd_acp,
@@ -513,29 +512,3 @@ static int cmd_acp(int argc, char **argv)
 			return sc_cmd_call(&subcommands[i], argc - 1, argv + 1);
 	return sc_cmd_usage_error(&sc_cmd_acp, "acp: unknown subcommand `%s`", sub);
 }
-
-const struct sc_command sc_cmd_acp = {
-    .name = "acp",
-    .summary = "Run ACP agents for editors; list and install agents from the ACP registry.",
-    .usage = "sandcage acp run [-p PATH] [--trace FILE] AGENT [-- ARGS...]\n"
-             "       sandcage acp list [--json] [--refresh]\n"
-             "       sandcage acp install [-p PATH] [--kind KIND] [--force] ID...\n"
-             "       sandcage acp installed [--json]\n"
-             "       sandcage acp uninstall [-p PATH] ID...",
-    .preamble =
-        "subcommands:\n"
-        "  run AGENT            start AGENT in a sandbox and relay the Agent Client Protocol\n"
-        "                       between it and this process's stdin/stdout (what an editor\n"
-        "                       runs); AGENT is an installed registry agent, `claude`,\n"
-        "                       `codex` or `gemini` (their ACP adapters, once installed), or\n"
-        "                       a service of the configuration whose command speaks ACP\n"
-        "  list                 the agents of the ACP registry (acp.registry_url)\n"
-        "  install ID...        install agents into the persistent home volume; again to\n"
-        "                       upgrade to the registry's version\n"
-        "  installed            the installed agents, with versions and volumes\n"
-        "  uninstall ID...      remove installed agents\n",
-    .options = acp_options,
-    .help = "stdout carries only the agent's protocol messages; sandcage's messages and the\n"
-            "agent's stderr go to stderr. See docs/acp.md.\n",
-    .dispatch = cmd_acp,
-};

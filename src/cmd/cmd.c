@@ -1,30 +1,11 @@
-/* The command table, the one option parser, the help, and the program's
- * entry: global options, then a command. */
+/* The one option parser, the help, and the program's entry: global options,
+ * then a command of the table (table.c). */
 #include "cmd.h"
 #include "../util/log.h"
+#include "commands.h"
 #include "sc-config.h"
 
 #include <stdarg.h>
-
-#define SC_AGENT(name)   extern const struct sc_command sc_cmd_##name;
-#define SC_COMMAND(name) extern const struct sc_command sc_cmd_##name;
-#define SC_RESERVED(name)
-#include "../commands.def"
-#undef SC_AGENT
-#undef SC_COMMAND
-#undef SC_RESERVED
-extern const struct sc_command sc_cmd_agent;
-
-const struct sc_command *const sc_commands[] = {
-#define SC_AGENT(name)   &sc_cmd_##name,
-#define SC_COMMAND(name) &sc_cmd_##name,
-#define SC_RESERVED(name)
-#include "../commands.def"
-#undef SC_AGENT
-#undef SC_COMMAND
-#undef SC_RESERVED
-    NULL,
-};
 
 const struct sc_command *sc_command_find(const char *name)
 {
@@ -382,7 +363,7 @@ int sc_cmd_call(const struct sc_command *cmd, int argc, char **argv)
 
 /* ---- help, version ---- */
 
-static int cmd_help(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_help_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	if (args->n == 0) {
 		print_main_help(stdout);
@@ -397,26 +378,11 @@ static int cmd_help(const char *name, void *opts, const struct sc_cmd_operands *
 	return SC_EXIT_OK;
 }
 
-const struct sc_command sc_cmd_help = {
-    .name = "help",
-    .summary = "Show help for sandcage or one command.",
-    .usage = "sandcage help [COMMAND]",
-    .operands = true,
-    .run = cmd_help,
-};
-
-static int cmd_version(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_version_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	printf("sandcage %s\n", SC_VERSION);
 	return SC_EXIT_OK;
 }
-
-const struct sc_command sc_cmd_version = {
-    .name = "version",
-    .summary = "Print the version.",
-    .usage = "sandcage version",
-    .run = cmd_version,
-};
 
 /* ---- the program ---- */
 

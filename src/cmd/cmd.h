@@ -1,7 +1,8 @@
-/* The command table. Each command lives in its own file under src/cmd/ and
- * exports one `const struct sc_command`; cmd.c holds the table, the one
- * option parser and the help. Only main.c and src/cmd/ print to the user and
- * choose exit codes. */
+/* The commands. table.c holds the command table (one `const struct
+ * sc_command` per command: name, usage, help); each command's code lives in
+ * its own file under src/cmd/ and exports its options and its run (see
+ * commands.h); cmd.c holds the one option parser, the help and sc_cmd_call().
+ * Only main.c and src/cmd/ print to the user and choose exit codes. */
 #pragma once
 
 #include "../util/error.h"

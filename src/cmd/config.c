@@ -3,16 +3,9 @@
 #include "../config/config.h"
 #include "../workspace/workspace.h"
 #include "cmd.h"
+#include "commands.h"
 
-extern const struct sc_command sc_cmd_config;
-
-struct config_options {
-	const char *project;
-	bool json;
-	bool paths_only;
-};
-
-static const struct sc_option config_options[] = {
+const struct sc_option sc_config_options[] = {
     SC_OPTION_VALUE("project", 'p', struct config_options, project, "PATH",
                     "the project (default: the git root of the current directory)"),
     SC_OPTION_FLAG("json", 0, struct config_options, json,
@@ -34,7 +27,7 @@ static int print_json(json_t *j)
 	return SC_EXIT_OK;
 }
 
-static int cmd_config(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_config_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	const struct config_options *o = opts;
 	const char *project = o->project;
@@ -68,16 +61,3 @@ static int cmd_config(const char *name, void *opts, const struct sc_cmd_operands
 	fputs(text, stdout);
 	return SC_EXIT_OK;
 }
-
-const struct sc_command sc_cmd_config = {
-    .name = "config",
-    .summary = "Show the effective configuration and where each value comes from.",
-    .usage = "sandcage config [-p PATH] [--json] [--path]",
-    .options = config_options,
-    .help = "Layers, lowest first: built-in defaults, global $SANDCAGE_HOME/config.toml\n"
-            "(default ~/.sandcage/config.toml), project .sandcage.yml, local\n"
-            ".sandcage.local.yml (both in the project root), command-line flags.\n"
-            "See docs/configuration.md for every key and the merge rules.\n",
-    .opts_size = sizeof(struct config_options),
-    .run = cmd_config,
-};

@@ -12,13 +12,12 @@
 #include "../util/proc.h"
 #include "../util/strbuf.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
 
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
-
-extern const struct sc_command sc_cmd_doctor;
 
 enum status { ST_PASS, ST_WARN, ST_FAIL };
 static const char *const status_names[] = {"pass", "warn", "fail"};
@@ -362,13 +361,7 @@ static int print_report(const struct vec *checks, const char *root, const char *
 	return counts[ST_FAIL] ? SC_EXIT_FAILURE : SC_EXIT_OK;
 }
 
-struct doctor_options {
-	const char *project;
-	const char *image;
-	bool json;
-};
-
-static const struct sc_option doctor_options[] = {
+const struct sc_option sc_doctor_options[] = {
     SC_OPTION_VALUE("project", 'p', struct doctor_options, project, "PATH",
                     "the project (default: the git root of the current directory)"),
     SC_OPTION_VALUE("image", 0, struct doctor_options, image, "IMAGE",
@@ -379,7 +372,7 @@ static const struct sc_option doctor_options[] = {
     {0},
 };
 
-static int cmd_doctor(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	const struct doctor_options *o = opts;
 	const char *project = o->project;
@@ -520,20 +513,3 @@ static int cmd_doctor(const char *name, void *opts, const struct sc_cmd_operands
 	vec_release(&checks);
 	return code;
 }
-
-const struct sc_command sc_cmd_doctor = {
-    .name = "doctor",
-    .summary = "Check the host and probe a real sandbox for the promised isolation.",
-    .usage = "sandcage doctor [-p PATH] [--image IMAGE] [--json]",
-    .options = doctor_options,
-    .help = "Host checks: the engine answers; Docker (or podman) and runc carry the fixes for\n"
-            "known container escapes; the configuration is valid and allowed; the project's\n"
-            "files are trusted; the image is present. Then a container planned exactly as a\n"
-            "session's runs probes: no engine socket, no SSH agent, empty capability sets,\n"
-            "no-new-privileges, seccomp, a host file outside the project and the host's\n"
-            "~/.ssh out of reach, protected paths read-only, secret files empty, mount and\n"
-            "unshare refused, process and memory limits, the host user's UID. The exit code\n"
-            "is 1 when any check fails (warnings do not). See docs/security.md.\n",
-    .opts_size = sizeof(struct doctor_options),
-    .run = cmd_doctor,
-};

@@ -7,12 +7,11 @@
 #include "../util/strbuf.h"
 #include "../workspace/workspace.h"
 #include "cmd.h"
+#include "commands.h"
 #include "init_render.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
-
-extern const struct sc_command sc_cmd_init;
 
 #define LOCAL_FILE ".sandcage.local.yml"
 
@@ -180,14 +179,7 @@ static void summary(const struct sc_ecosystems *eco, const struct sc_config *cfg
 	sc_log_notice("suggested %s; the comments in the file say why", strbuf_str(&sugg));
 }
 
-struct init_options {
-	const char *project;
-	bool force;
-	bool print;
-	int gitignore; /* enum gitignore_choice */
-};
-
-static const struct sc_option init_options[] = {
+const struct sc_option sc_init_options[] = {
     SC_OPTION_VALUE("project", 'p', struct init_options, project, "PATH",
                     "the project (default: the git root of the current directory)"),
     SC_OPTION_FLAG("force", 'f', struct init_options, force, "replace an existing .sandcage.yml"),
@@ -201,9 +193,9 @@ static const struct sc_option init_options[] = {
     {0},
 };
 
-static const struct init_options init_defaults = {.gitignore = GITIGNORE_ASK};
+const struct init_options sc_init_defaults = {.gitignore = GITIGNORE_ASK};
 
-static int cmd_init(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_init_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	const struct init_options *o = opts;
 	const char *project = o->project;
@@ -249,21 +241,3 @@ static int cmd_init(const char *name, void *opts, const struct sc_cmd_operands *
 		return sc_cmd_report(err);
 	return SC_EXIT_OK;
 }
-
-const struct sc_command sc_cmd_init = {
-    .name = "init",
-    .summary = "Write a .sandcage.yml with the toolchains and packages the project needs.",
-    .usage = "sandcage init [-p PATH] [--force] [--print|--dry-run] [--gitignore|--no-gitignore]",
-    .options = init_options,
-    .help = "It looks at the project's files, also in subdirectories of a monorepo (up to 3\n"
-            "levels; not node_modules, target, vendor, dist, build or hidden directories):\n"
-            "Cargo.toml and rust-toolchain(.toml) for Rust; package.json, .nvmrc, .node-version\n"
-            "and lock files for Node; pyproject.toml, requirements*.txt, .python-version and\n"
-            "uv.lock for Python; go.mod for Go. It suggests the toolchain versions the project\n"
-            "pins and the Debian packages those ecosystems usually need, each with a comment\n"
-            "that says why. An existing file is never replaced without --force. On a terminal\n"
-            "it offers to add .sandcage.local.yml (your own settings) to .gitignore.\n",
-    .opts_size = sizeof(struct init_options),
-    .opts_defaults = &init_defaults,
-    .run = cmd_init,
-};

@@ -4,16 +4,10 @@
 #include "../plan/network.h"
 #include "../util/log.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
 
-extern const struct sc_command sc_cmd_logs;
-
-struct logs_options {
-	const char *project;
-	bool denied;
-};
-
-static const struct sc_option logs_options[] = {
+const struct sc_option sc_logs_options[] = {
     SC_OPTION_VALUE("project", 'p', struct logs_options, project, "PATH",
                     "the project (default: the git root of the current directory)"),
     SC_OPTION_FLAG("denied", 'd', struct logs_options, denied,
@@ -21,7 +15,7 @@ static const struct sc_option logs_options[] = {
     {0},
 };
 
-static int cmd_logs(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_logs_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	const struct logs_options *o = opts;
 	const char *project = o->project;
@@ -69,15 +63,3 @@ static int cmd_logs(const char *name, void *opts, const struct sc_cmd_operands *
 	}
 	return SC_EXIT_OK;
 }
-
-const struct sc_command sc_cmd_logs = {
-    .name = "logs",
-    .summary = "Show what the network proxy let through and refused (network.mode: allowlist).",
-    .usage = "sandcage logs [-p PATH] [--denied]",
-    .options = logs_options,
-    .help = "One line per connection: the time (UTC), `allowed`, `denied` (by the allowlist)\n"
-            "or `failed` (allowed, but the server could not be reached), and the target.\n"
-            "The log of a proxy is kept when the last session of the project ends.\n",
-    .opts_size = sizeof(struct logs_options),
-    .run = cmd_logs,
-};

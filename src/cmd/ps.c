@@ -5,11 +5,9 @@
 #include "../util/path.h"
 #include "../workspace/workspace.h"
 #include "cmd.h"
+#include "commands.h"
 
 #include <jansson.h>
-
-extern const struct sc_command sc_cmd_ps;
-extern const struct sc_command sc_cmd_stop;
 
 /* The engine the configuration names: the project's with -p, as `run` would
  * use for it, else the global configuration's. */
@@ -38,13 +36,7 @@ static int list(const char *project, struct vec *out, struct sc_engine **engine,
 	return (*engine)->ops->list(*engine, ws ? ws->root : NULL, out, err);
 }
 
-struct ps_options {
-	const char *project;
-	bool json;
-	bool all; /* stop */
-};
-
-static const struct sc_option ps_options[] = {
+const struct sc_option sc_ps_options[] = {
     SC_OPTION_VALUE("project", 'p', struct ps_options, project, "PATH",
                     "only the containers of this project"),
     SC_OPTION_FLAG("json", 0, struct ps_options, json,
@@ -52,14 +44,14 @@ static const struct sc_option ps_options[] = {
     {0},
 };
 
-static const struct sc_option stop_options[] = {
+const struct sc_option sc_stop_options[] = {
     SC_OPTION_VALUE("project", 'p', struct ps_options, project, "PATH",
                     "the containers of this project"),
     SC_OPTION_FLAG("all", 'a', struct ps_options, all, "every sandcage container"),
     {0},
 };
 
-static int cmd_ps(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_ps_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	const struct ps_options *o = opts;
 	const char *project = o->project;
@@ -106,16 +98,7 @@ static int cmd_ps(const char *name, void *opts, const struct sc_cmd_operands *ar
 	return SC_EXIT_OK;
 }
 
-const struct sc_command sc_cmd_ps = {
-    .name = "ps",
-    .summary = "List the sandcage containers that are running.",
-    .usage = "sandcage ps [-p PATH] [--json]",
-    .options = ps_options,
-    .opts_size = sizeof(struct ps_options),
-    .run = cmd_ps,
-};
-
-static int cmd_stop(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_stop_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	const struct ps_options *o = opts;
 	const char *project = o->project;
@@ -166,14 +149,3 @@ static int cmd_stop(const char *name, void *opts, const struct sc_cmd_operands *
 		sc_log_notice("no sandcage containers to stop");
 	return rc;
 }
-
-const struct sc_command sc_cmd_stop = {
-    .name = "stop",
-    .summary = "Stop and remove sandcage containers.",
-    .usage = "sandcage stop NAME... | --all | -p PATH",
-    .options = stop_options,
-    .help = "Only containers sandcage started are touched. Prints the names it stopped.\n",
-    .operands = true,
-    .opts_size = sizeof(struct ps_options),
-    .run = cmd_stop,
-};

@@ -2,17 +2,8 @@
  * a command, or an agent in it. */
 #include "../session/session.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
-
-extern const struct sc_command sc_cmd_shell;
-extern const struct sc_command sc_cmd_agent;
-
-struct run_options {
-	const char *project;
-	const char *image; /* run this image as it is, no build */
-	bool shell;        /* agents: a shell in the agent's environment */
-	char **rest;       /* after `--` */
-};
 
 #define PROJECT_OPTION                                                                             \
 	SC_OPTION_VALUE("project", 'p', struct run_options, project, "PATH",                       \
@@ -21,14 +12,14 @@ struct run_options {
 	SC_OPTION_VALUE("image", 0, struct run_options, image, "IMAGE",                            \
 	                "run this image as it is instead of the configured one" more)
 
-static const struct sc_option shell_options[] = {
+const struct sc_option sc_shell_options[] = {
     PROJECT_OPTION,
     IMAGE_OPTION("\n(default: $SANDCAGE_IMAGE, else the image `sandcage build`\n"
                  "makes, built first when missing or stale)"),
     {0},
 };
 
-static const struct sc_option agent_options[] = {
+const struct sc_option sc_agent_options[] = {
     PROJECT_OPTION,
     SC_OPTION_FLAG("shell", 0, struct run_options, shell,
                    "a shell in the agent's environment instead of the agent"),
@@ -80,7 +71,7 @@ static int run(const char *name, void *opts, const struct sc_cmd_operands *args)
 	return run_session(o, name, agent);
 }
 
-static int cmd_shell(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_shell_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	return run(name, opts, args);
 }
@@ -89,65 +80,3 @@ int sc_cmd_run_agent(const char *name, void *opts, const struct sc_cmd_operands 
 {
 	return run(name, opts, args);
 }
-
-const struct sc_command sc_cmd_shell = {
-    .name = "shell",
-    .summary = "Open a shell (or run a command) in a sandbox with the project mounted.",
-    .usage = "sandcage shell [-p PATH] [--image IMAGE] [-- CMD [ARGS...]]",
-    .options = shell_options,
-    .help = "The project is mounted read-write at its own absolute path and is the working\n"
-            "directory; the command runs as your user ID and group ID. With `-- CMD` the\n"
-            "command runs instead of a login shell, and its exit code is sandcage's.\n",
-    .opts_size = sizeof(struct run_options),
-    .operands = true,
-    .run = cmd_shell,
-};
-
-const struct sc_command sc_cmd_agent = {
-    .name = "AGENT",
-    .summary = "Run an agent (claude, codex, gemini, or a service from the configuration).",
-    .usage = "sandcage AGENT [-p PATH] [--shell] [--image IMAGE] [-- ARGS...]",
-    .options = agent_options,
-    .help = "Arguments after `--` go to the agent.\n",
-    .opts_size = sizeof(struct run_options),
-    .operands = true,
-    .run = sc_cmd_run_agent,
-    .hidden = true,
-};
-
-#define AGENT_HELP                                                                                 \
-	"Arguments after `--` go to the agent. Any service in the configuration is a\n"            \
-	"command too (`sandcage NAME`).\n"
-
-const struct sc_command sc_cmd_claude = {
-    .name = "claude",
-    .summary = "Run Claude Code in a sandbox.",
-    .usage = "sandcage claude [-p PATH] [--shell] [-- ARGS...]",
-    .options = agent_options,
-    .help = AGENT_HELP,
-    .opts_size = sizeof(struct run_options),
-    .operands = true,
-    .run = sc_cmd_run_agent,
-};
-
-const struct sc_command sc_cmd_codex = {
-    .name = "codex",
-    .summary = "Run Codex in a sandbox.",
-    .usage = "sandcage codex [-p PATH] [--shell] [-- ARGS...]",
-    .options = agent_options,
-    .help = AGENT_HELP,
-    .opts_size = sizeof(struct run_options),
-    .operands = true,
-    .run = sc_cmd_run_agent,
-};
-
-const struct sc_command sc_cmd_gemini = {
-    .name = "gemini",
-    .summary = "Run Gemini CLI in a sandbox.",
-    .usage = "sandcage gemini [-p PATH] [--shell] [-- ARGS...]",
-    .options = agent_options,
-    .help = AGENT_HELP,
-    .opts_size = sizeof(struct run_options),
-    .operands = true,
-    .run = sc_cmd_run_agent,
-};

@@ -6,9 +6,8 @@
 #include "../util/path.h"
 #include "../util/strbuf.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
-
-extern const struct sc_command sc_cmd_trust;
 
 static int list_records(const struct sc_trust_store *store)
 {
@@ -36,14 +35,7 @@ static int list_records(const struct sc_trust_store *store)
 	return SC_EXIT_OK;
 }
 
-struct trust_options {
-	const char *project;
-	bool yes;
-	bool list;
-	bool revoke;
-};
-
-static const struct sc_option trust_options[] = {
+const struct sc_option sc_trust_options[] = {
     SC_OPTION_VALUE("project", 'p', struct trust_options, project, "PATH",
                     "the project (default: the git root of the current directory)"),
     SC_OPTION_FLAG("yes", 'y', struct trust_options, yes,
@@ -55,7 +47,7 @@ static const struct sc_option trust_options[] = {
     {0},
 };
 
-static int cmd_trust(const char *name, void *opts, const struct sc_cmd_operands *args)
+int sc_trust_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
 	const struct trust_options *o = opts;
 	const char *project = o->project;
@@ -143,19 +135,3 @@ static int cmd_trust(const char *name, void *opts, const struct sc_cmd_operands 
 		       l->ws->root);
 	return code;
 }
-
-const struct sc_command sc_cmd_trust = {
-    .name = "trust",
-    .summary = "Approve what the project's configuration files grant.",
-    .usage = "sandcage trust [-p PATH] [--yes | --list | --revoke]",
-    .options = trust_options,
-    .help = "Settings in .sandcage.yml and .sandcage.local.yml that widen what a container\n"
-            "may reach (mounts, host variables, network, SSH, more resources, a custom\n"
-            "Dockerfile, harness commands) take effect only once you approved the file's\n"
-            "exact content. This shows what each file grants (+ new, - no longer, compared\n"
-            "with what you approved before), asks on a terminal, and records the approval\n"
-            "(the file's SHA-256) in the global directory's trust.json. A file that grants\n"
-            "nothing beyond the defaults needs no approval. See docs/security.md.\n",
-    .opts_size = sizeof(struct trust_options),
-    .run = cmd_trust,
-};
