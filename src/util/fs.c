@@ -37,24 +37,25 @@ int fs_read_file(const char *path, char **out, size_t *len, struct sc_error **er
 	return read_limited(fd, path, SIZE_MAX, out, len, err);
 }
 
+/* What an _optional read returns: a missing file (-ENOENT) is no error (0);
+ * another error `e` goes to *err (unless it holds one already). */
+static int absent_is_empty(int r, struct sc_error *e, struct sc_error **err)
+{
+	if (r < 0 && r != -ENOENT && err && !*err)
+		*err = e;
+	else
+		sc_error_free(e);
+	return r == -ENOENT ? 0 : r;
+}
+
 int fs_read_file_optional(const char *path, char **out, size_t *len, struct sc_error **err)
 {
+	*out = NULL;
+	if (len)
+		*len = 0;
 	struct sc_error *e = NULL;
 	int r = fs_read_file(path, out, len, &e);
-	if (r == -ENOENT) {
-		sc_error_free(e);
-		*out = NULL;
-		if (len)
-			*len = 0;
-		return 0;
-	}
-	if (r < 0) {
-		if (err && !*err)
-			*err = e;
-		else
-			sc_error_free(e);
-	}
-	return r;
+	return absent_is_empty(r, e, err);
 }
 
 /* ---- files of the project ---- */
@@ -274,17 +275,7 @@ int fs_read_file_safe_optional(int dirfd, const char *path, size_t max, char **o
 		*len = 0;
 	struct sc_error *e = NULL;
 	int r = fs_read_file_safe(dirfd, path, max, out, len, &e);
-	if (r == -ENOENT) {
-		sc_error_free(e);
-		return 0;
-	}
-	if (r < 0) {
-		if (err && !*err)
-			*err = e;
-		else
-			sc_error_free(e);
-	}
-	return r;
+	return absent_is_empty(r, e, err);
 }
 
 int fs_read_file_user_optional(const char *path, size_t max, char **out, size_t *len,
