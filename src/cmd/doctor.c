@@ -46,12 +46,10 @@ static void add(struct vec *checks, const char *group, const char *name, enum st
 	c->group = group;
 	c->name = xstrdup(name);
 	c->status = st;
-	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	c->reason = xvasprintf(fmt, ap);
 	va_end(ap);
-	c->reason = strbuf_steal(&sb);
 	vec_push(checks, c);
 }
 
