@@ -45,9 +45,7 @@ struct acp_options {
 	bool keep_terminal;
 };
 
-#define O_PROJECT                                                                                  \
-	SC_OPTION_VALUE("project", 'p', struct acp_options, project, "PATH",                       \
-	                "the project (default: the git root of the current directory)")
+#define O_PROJECT SC_OPTION_PROJECT(struct acp_options, project)
 #define O_TRACE                                                                                    \
 	SC_OPTION_VALUE("trace", 0, struct acp_options, trace, "FILE",                             \
 	                "run: append every message to FILE with the time and its\ndirection")
@@ -465,35 +463,20 @@ static int acp_run(const char *cmd_name, void *opts, const struct sc_cmd_operand
 
 /* ---- the command ---- */
 
+/* A subcommand: the usage, help and error messages of `acp`, the options
+ * struct every subcommand parses into. */
+#define SUBCOMMAND(name_, options_, operands_, run_)                                               \
+	{                                                                                          \
+		.name = "acp " name_, .parent = &sc_cmd_acp, .options = (options_),                \
+		.opts_size = sizeof(struct acp_options), .operands = (operands_), .run = (run_)    \
+	}
+
 static const struct sc_command subcommands[] = {
-    {.name = "acp run",
-     .parent = &sc_cmd_acp,
-     .options = run_options,
-     .opts_size = sizeof(struct acp_options),
-     .operands = true,
-     .run = acp_run},
-    {.name = "acp list",
-     .parent = &sc_cmd_acp,
-     .options = list_options,
-     .opts_size = sizeof(struct acp_options),
-     .run = acp_list},
-    {.name = "acp install",
-     .parent = &sc_cmd_acp,
-     .options = install_options,
-     .opts_size = sizeof(struct acp_options),
-     .operands = true,
-     .run = acp_install},
-    {.name = "acp installed",
-     .parent = &sc_cmd_acp,
-     .options = installed_options,
-     .opts_size = sizeof(struct acp_options),
-     .run = acp_installed},
-    {.name = "acp uninstall",
-     .parent = &sc_cmd_acp,
-     .options = uninstall_options,
-     .opts_size = sizeof(struct acp_options),
-     .operands = true,
-     .run = acp_uninstall},
+    SUBCOMMAND("run", run_options, true, acp_run),
+    SUBCOMMAND("list", list_options, false, acp_list),
+    SUBCOMMAND("install", install_options, true, acp_install),
+    SUBCOMMAND("installed", installed_options, false, acp_installed),
+    SUBCOMMAND("uninstall", uninstall_options, true, acp_uninstall),
 };
 
 int sc_acp_dispatch(int argc, char **argv)

@@ -61,6 +61,11 @@ struct sc_option {
 		.offset = offsetof(type, field), .arg = (arg_), .help = (help_)                    \
 	}
 
+/* -p/--project PATH as most commands take it. */
+#define SC_OPTION_PROJECT(type, field)                                                             \
+	SC_OPTION_VALUE("project", 'p', type, field, "PATH",                                       \
+	                "the project (default: the git root of the current directory)")
+
 /* What is left of argv once the options are parsed. */
 struct sc_cmd_operands {
 	char **v; /* NULL-terminated (a part of argv) */

@@ -6,8 +6,7 @@
 #include "commands.h"
 
 const struct sc_option sc_config_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct config_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_PROJECT(struct config_options, project),
     SC_OPTION_FLAG("json", 0, struct config_options, json,
                    "print JSON: every value with its origin\n(layer, file, line, column)"),
     SC_OPTION_FLAG("path", 0, struct config_options, paths_only,

@@ -360,8 +360,7 @@ static int print_report(const struct vec *checks, const char *root, const char *
 }
 
 const struct sc_option sc_doctor_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct doctor_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_PROJECT(struct doctor_options, project),
     SC_OPTION_VALUE("image", 0, struct doctor_options, image, "IMAGE",
                     "probe this image as it is (default: $SANDCAGE_IMAGE, else\n"
                     "the image `sandcage build` makes; doctor does not build\n"

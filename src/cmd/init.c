@@ -180,8 +180,7 @@ static void summary(const struct sc_ecosystems *eco, const struct sc_config *cfg
 }
 
 const struct sc_option sc_init_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct init_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_PROJECT(struct init_options, project),
     SC_OPTION_FLAG("force", 'f', struct init_options, force, "replace an existing .sandcage.yml"),
     SC_OPTION_FLAG("print", 0, struct init_options, print,
                    "print the file instead of writing it (also --dry-run)"),

@@ -8,8 +8,7 @@
 #include "launch_ui.h"
 
 const struct sc_option sc_logs_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct logs_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_PROJECT(struct logs_options, project),
     SC_OPTION_FLAG("denied", 'd', struct logs_options, denied,
                    "only the connections the proxy refused"),
     {0},

@@ -5,22 +5,19 @@
 #include "commands.h"
 #include "launch_ui.h"
 
-#define PROJECT_OPTION                                                                             \
-	SC_OPTION_VALUE("project", 'p', struct run_options, project, "PATH",                       \
-	                "the project (default: the git root of the current directory)")
 #define IMAGE_OPTION(more)                                                                         \
 	SC_OPTION_VALUE("image", 0, struct run_options, image, "IMAGE",                            \
 	                "run this image as it is instead of the configured one" more)
 
 const struct sc_option sc_shell_options[] = {
-    PROJECT_OPTION,
+    SC_OPTION_PROJECT(struct run_options, project),
     IMAGE_OPTION("\n(default: $SANDCAGE_IMAGE, else the image `sandcage build`\n"
                  "makes, built first when missing or stale)"),
     {0},
 };
 
 const struct sc_option sc_agent_options[] = {
-    PROJECT_OPTION,
+    SC_OPTION_PROJECT(struct run_options, project),
     SC_OPTION_FLAG("shell", 0, struct run_options, shell,
                    "a shell in the agent's environment instead of the agent"),
     IMAGE_OPTION(""),

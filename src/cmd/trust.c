@@ -36,8 +36,7 @@ static int list_records(const struct sc_trust_store *store)
 }
 
 const struct sc_option sc_trust_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct trust_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+    SC_OPTION_PROJECT(struct trust_options, project),
     SC_OPTION_FLAG("yes", 'y', struct trust_options, yes,
                    "approve without asking (after reading what it grants)"),
     SC_OPTION_FLAG("list", 0, struct trust_options, list,
