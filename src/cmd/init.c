@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "commands.h"
 #include "init_render.h"
+#include "launch_ui.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -91,16 +92,6 @@ static bool ignores_local(const char *text)
 	return false;
 }
 
-static bool ask_yes(const char *question)
-{
-	fprintf(stderr, "%s [y/N] ", question);
-	fflush(stderr);
-	char answer[64];
-	if (!fgets(answer, sizeof(answer), stdin))
-		return false;
-	return answer[0] == 'y' || answer[0] == 'Y';
-}
-
 static int offer_gitignore(const char *root, enum gitignore_choice choice, struct sc_error **err)
 {
 	_cleanup_free_ char *path = path_join(root, ".gitignore");
@@ -135,8 +126,9 @@ static int offer_gitignore(const char *root, enum gitignore_choice choice, struc
 			    LOCAL_FILE);
 			return 0;
 		}
-		if (!ask_yes("Add " LOCAL_FILE " (your own settings, not to be committed) to "
-		             ".gitignore?"))
+		if (!sc_cmd_ask_yes("Add " LOCAL_FILE
+		                    " (your own settings, not to be committed) to "
+		                    ".gitignore?"))
 			return 0;
 	}
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
