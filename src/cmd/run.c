@@ -52,16 +52,16 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 	return code;
 }
 
-/* The shell's and every agent's: `name` is the agent's. */
-static int run(const char *name, void *opts, const struct sc_cmd_operands *args)
+/* The shell's (`agent` false) and every agent's (`name`). */
+static int run(bool agent, const char *name, struct run_options *o,
+               const struct sc_cmd_operands *args)
 {
-	const struct sc_command *cmd = sc_command_find(name);
-	bool agent = cmd != &sc_cmd_shell;
-	if (args->n > 0 && !args->dashdash)
+	if (args->n > 0 && !args->dashdash) {
+		const struct sc_command *cmd = sc_command_find(name);
 		return sc_cmd_usage_error(cmd ? cmd : &sc_cmd_agent,
 		                          "unexpected argument `%s`: put %s after `--`", args->v[0],
 		                          agent ? "the agent's arguments" : "the command");
-	struct run_options *o = opts;
+	}
 	if (!o->image)
 		o->image = getenv("SANDCAGE_IMAGE");
 	o->rest = args->v;
@@ -70,10 +70,10 @@ static int run(const char *name, void *opts, const struct sc_cmd_operands *args)
 
 int sc_shell_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	return run(name, opts, args);
+	return run(false, name, opts, args);
 }
 
 int sc_cmd_run_agent(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	return run(name, opts, args);
+	return run(true, name, opts, args);
 }
