@@ -93,9 +93,10 @@ struct sc_command {
 	 * argv[0] (a service's name for sc_cmd_agent), `opts` the options
 	 * struct, `args` the operands. Returns the exit code. */
 	int (*run)(const char *name, void *opts, const struct sc_cmd_operands *args);
-	/* A command with subcommands (acp, setup ssh) has this too and gets argv
-	 * as it is (argv[0] its name): it picks the subcommand and passes it to
-	 * sc_cmd_call(). */
+	/* A command with subcommands (acp, setup) has this: the program calls it
+	 * with argv as it is (argv[0] its name) instead of sc_cmd_call(); it
+	 * picks the subcommand and passes the rest to sc_cmd_call() (setup: to
+	 * itself, with its run). */
 	int (*dispatch)(int argc, char **argv);
 	bool hidden;
 };
