@@ -110,12 +110,10 @@ static bool fail(struct entry_error *e, const char *fmt, ...)
 {
 	if (e->msg)
 		return false;
-	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	e->msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	e->msg = strbuf_steal(&sb);
 	return false;
 }
 

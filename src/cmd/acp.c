@@ -11,13 +11,12 @@
 #include "../util/log.h"
 #include "../util/strbuf.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
 
 #include <fcntl.h>
 #include <jansson.h>
 #include <time.h>
-
-extern const struct sc_command sc_cmd_acp;
 
 /* A fetched index counts as fresh for an hour. */
 #define REGISTRY_MAX_AGE 3600
@@ -46,9 +45,7 @@ struct acp_options {
 	bool keep_terminal;
 };
 
-#define O_PROJECT                                                                                  \
-	SC_OPTION_VALUE("project", 'p', struct acp_options, project, "PATH",                       \
-	                "the project (default: the git root of the current directory)")
+#define O_PROJECT SC_OPTION_PROJECT(struct acp_options, project)
 #define O_TRACE                                                                                    \
 	SC_OPTION_VALUE("trace", 0, struct acp_options, trace, "FILE",                             \
 	                "run: append every message to FILE with the time and its\ndirection")
@@ -74,7 +71,7 @@ struct acp_options {
 	               "install: install again even when the version is installed")
 
 /* Every option of every subcommand, for the help. */
-static const struct sc_option acp_options[] = {
+const struct sc_option sc_acp_options[] = {
     O_PROJECT, O_TRACE, O_KEEP_TERMINAL, O_IMAGE, O_JSON, O_REFRESH, O_KIND, O_FORCE, {0},
 };
 
@@ -86,33 +83,14 @@ static const struct sc_option install_options[] = {
 static const struct sc_option installed_options[] = {O_JSON, {0}};
 static const struct sc_option uninstall_options[] = {O_PROJECT, O_IMAGE, {0}};
 
-static const struct sc_command acp_run_cmd = {
-    .name = "acp run", .parent = &sc_cmd_acp, .options = run_options, .operands = true};
-static const struct sc_command acp_list_cmd = {
-    .name = "acp list", .parent = &sc_cmd_acp, .options = list_options};
-static const struct sc_command acp_install_cmd = {
-    .name = "acp install", .parent = &sc_cmd_acp, .options = install_options, .operands = true};
-static const struct sc_command acp_installed_cmd = {
-    .name = "acp installed", .parent = &sc_cmd_acp, .options = installed_options};
-static const struct sc_command acp_uninstall_cmd = {
-    .name = "acp uninstall",
-    .parent = &sc_cmd_acp,
-    .options = uninstall_options,
-    .operands = true,
-};
-
-/* Returns 0 to go on, -1 after --help, or a usage error's exit code. */
-static int parse(const struct sc_command *sub, int argc, char **argv, struct acp_options *o,
-                 struct sc_cmd_operands *args)
+/* --kind names one of the kinds. */
+static int check_kind(const struct acp_options *o)
 {
-	int r = sc_cmd_parse(sub, argc, argv, o, args);
-	if (r != SC_CMD_GO_ON)
-		return r == SC_EXIT_OK ? -1 : r;
 	if (o->kind && !streq(o->kind, "npx") && !streq(o->kind, "binary") &&
 	    !streq(o->kind, "uvx"))
 		return sc_cmd_usage_error(&sc_cmd_acp,
 		                          "--kind: expected npx, binary or uvx, not `%s`", o->kind);
-	return 0;
+	return SC_EXIT_OK;
 }
 
 static int load_registry(const struct sc_config *cfg, bool refresh, struct sc_acp_registry **reg,
@@ -145,25 +123,21 @@ static int load_registry(const struct sc_config *cfg, bool refresh, struct sc_ac
 
 /* ---- acp list ---- */
 
-static int acp_list(int argc, char **argv)
+static int acp_list(const char *cmd_name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct acp_options o = {0};
-	struct sc_cmd_operands args;
-	int r = parse(&acp_list_cmd, argc, argv, &o, &args);
-	if (r != 0)
-		return r < 0 ? SC_EXIT_OK : r;
+	const struct acp_options *o = opts;
 	_cleanup_error_ struct sc_error *err = NULL;
 	struct sc_cmd_launch_ui ui;
 	sc_cmd_launch_ui_init(&ui);
-	struct sc_launch_request req = {.project = o.project, .ui = &ui.ui, .no_engine = true};
+	struct sc_launch_request req = {.project = o->project, .ui = &ui.ui, .no_engine = true};
 	_cleanup_launch_ struct sc_launch *l = NULL;
 	if (sc_launch_open(&req, &l, &err) < 0)
 		return sc_cmd_launch_failed(err);
 	_cleanup_acp_registry_ struct sc_acp_registry *reg = NULL;
-	if (load_registry(l->cfg, o.refresh, &reg, &err) < 0)
+	if (load_registry(l->cfg, o->refresh, &reg, &err) < 0)
 		return sc_cmd_report(err);
 
-	if (o.json) {
+	if (o->json) {
 		json_t *agents = json_array();
 		for (size_t i = 0; i < reg->n_agents; i++) {
 			const struct sc_acp_agent *a = &reg->agents[i];
@@ -211,19 +185,15 @@ static int acp_list(int argc, char **argv)
 
 /* ---- acp installed ---- */
 
-static int acp_installed(int argc, char **argv)
+static int acp_installed(const char *cmd_name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct acp_options o = {0};
-	struct sc_cmd_operands args;
-	int r = parse(&acp_installed_cmd, argc, argv, &o, &args);
-	if (r != 0)
-		return r < 0 ? SC_EXIT_OK : r;
+	const struct acp_options *o = opts;
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_free_ char *global = sc_config_global_dir();
 	_cleanup_vec_ struct vec all = VEC_INIT(sc_acp_installed_free);
 	if (sc_acp_store_list(global, &all, &err) < 0)
 		return sc_cmd_report(err);
-	if (o.json) {
+	if (o->json) {
 		json_t *agents = json_array();
 		for (size_t i = 0; i < all.len; i++) {
 			const struct sc_acp_installed *a = all.items[i];
@@ -312,27 +282,26 @@ static int runner_init(struct sc_launch *l, const struct sc_launch_request *req,
 
 /* ---- acp install ---- */
 
-static int acp_install(int argc, char **argv)
+static int acp_install(const char *cmd_name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct acp_options o = {0};
-	struct sc_cmd_operands args;
-	int r = parse(&acp_install_cmd, argc, argv, &o, &args);
-	if (r != 0)
-		return r < 0 ? SC_EXIT_OK : r;
-	argc = args.n;
-	argv = args.v;
+	const struct acp_options *o = opts;
+	int r = check_kind(o);
+	if (r != SC_EXIT_OK)
+		return r;
+	int argc = args->n;
+	char **argv = args->v;
 	if (argc == 0)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp install: which agent? (an id from "
 		                                       "`sandcage acp list`)");
 	struct sc_cmd_launch_ui ui;
 	struct sc_launch_request req;
 	_cleanup_launch_ struct sc_launch *l = NULL;
-	int code = installer_open(&o, &ui, &req, &l);
+	int code = installer_open(o, &ui, &req, &l);
 	if (code != SC_EXIT_OK)
 		return code;
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_acp_registry_ struct sc_acp_registry *reg = NULL;
-	if (load_registry(l->cfg, o.refresh, &reg, &err) < 0)
+	if (load_registry(l->cfg, o->refresh, &reg, &err) < 0)
 		return sc_cmd_report(err);
 
 	/* Everything asked for must exist before anything is installed. */
@@ -358,8 +327,8 @@ static int acp_install(int argc, char **argv)
 		_cleanup_acp_installed_ struct sc_acp_installed *have = NULL;
 		if (sc_acp_store_find(l->global_dir, a->id, volume, &have, &err) < 0)
 			return sc_cmd_report(err);
-		if (have && streq(have->version, a->version) && !o.force &&
-		    (!o.kind || streq(o.kind, have->kind))) {
+		if (have && streq(have->version, a->version) && !o->force &&
+		    (!o->kind || streq(o->kind, have->kind))) {
 			sc_log_notice(
 			    "%s %s is already installed in volume %s (--force installs it "
 			    "again)",
@@ -381,7 +350,7 @@ static int acp_install(int argc, char **argv)
 			return sc_cmd_report(err);
 		sc_log_notice("installing %s %s into volume %s", a->id, a->version, volume);
 		_cleanup_acp_installed_ struct sc_acp_installed *rec = NULL;
-		if (sc_acp_install(&run, a, o.kind, &rec, &err) < 0) {
+		if (sc_acp_install(&run, a, o->kind, &rec, &err) < 0) {
 			sc_error_prefix(&err, "install %s", a->id);
 			return sc_cmd_report(err);
 		}
@@ -393,21 +362,17 @@ static int acp_install(int argc, char **argv)
 
 /* ---- acp uninstall ---- */
 
-static int acp_uninstall(int argc, char **argv)
+static int acp_uninstall(const char *cmd_name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct acp_options o = {0};
-	struct sc_cmd_operands args;
-	int r = parse(&acp_uninstall_cmd, argc, argv, &o, &args);
-	if (r != 0)
-		return r < 0 ? SC_EXIT_OK : r;
-	argc = args.n;
-	argv = args.v;
+	const struct acp_options *o = opts;
+	int argc = args->n;
+	char **argv = args->v;
 	if (argc == 0)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp uninstall: which agent?");
 	struct sc_cmd_launch_ui ui;
 	struct sc_launch_request req;
 	_cleanup_launch_ struct sc_launch *l = NULL;
-	int code = installer_open(&o, &ui, &req, &l);
+	int code = installer_open(o, &ui, &req, &l);
 	if (code != SC_EXIT_OK)
 		return code;
 	_cleanup_error_ struct sc_error *err = NULL;
@@ -440,15 +405,11 @@ static int acp_uninstall(int argc, char **argv)
 
 /* ---- acp run ---- */
 
-static int acp_run(int argc, char **argv)
+static int acp_run(const char *cmd_name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct acp_options o = {0};
-	struct sc_cmd_operands args;
-	int r = parse(&acp_run_cmd, argc, argv, &o, &args);
-	if (r != 0)
-		return r < 0 ? SC_EXIT_OK : r;
-	argc = args.n;
-	argv = args.v;
+	const struct acp_options *o = opts;
+	int argc = args->n;
+	char **argv = args->v;
 	if (argc == 0)
 		return sc_cmd_usage_error(&sc_cmd_acp, "acp run: which agent?");
 	const char *name = argv[0];
@@ -465,19 +426,19 @@ static int acp_run(int argc, char **argv)
 	struct sc_cmd_launch_ui ui;
 	sc_cmd_launch_ui_init(&ui);
 	struct sc_launch_request req = {
-	    .project = o.project,
+	    .project = o->project,
 	    .acp_agent = name,
 	    .args = rest,
-	    .image = image_option(&o),
+	    .image = image_option(o),
 	    .ui = &ui.ui,
 	};
 	_cleanup_launch_ struct sc_launch *l = NULL;
 	if (sc_launch_open(&req, &l, &err) < 0)
 		return sc_cmd_launch_failed(err);
 	_cleanup_close_ int trace_fd = -1;
-	if (o.trace) {
+	if (o->trace) {
 		/* Appended to, never truncated; a planted link is not followed. */
-		if (fs_open_append_safe(AT_FDCWD, o.trace, 0600, &trace_fd, &err) < 0) {
+		if (fs_open_append_safe(AT_FDCWD, o->trace, 0600, &trace_fd, &err) < 0) {
 			sc_error_prefix(&err, "the trace file");
 			return sc_cmd_report(err);
 		}
@@ -488,7 +449,7 @@ static int acp_run(int argc, char **argv)
 	    .engine = l->engine,
 	    .spec = &l->spec,
 	    .mode = SC_SESSION_RELAY,
-	    .relay = {.strip_terminal = l->cfg->acp.strip_terminal.value && !o.keep_terminal,
+	    .relay = {.strip_terminal = l->cfg->acp.strip_terminal.value && !o->keep_terminal,
 	              .trace_fd = trace_fd,
 	              .eof_grace_ms = EOF_GRACE_MS},
 	};
@@ -502,18 +463,23 @@ static int acp_run(int argc, char **argv)
 
 /* ---- the command ---- */
 
-static const struct {
-	const struct sc_command *cmd;
-	int (*run)(int argc, char **argv);
-} subcommands[] = {
-    {&acp_run_cmd, acp_run},
-    {&acp_list_cmd, acp_list},
-    {&acp_install_cmd, acp_install},
-    {&acp_installed_cmd, acp_installed},
-    {&acp_uninstall_cmd, acp_uninstall},
+/* A subcommand: the usage, help and error messages of `acp`, the options
+ * struct every subcommand parses into. */
+#define SUBCOMMAND(name_, options_, operands_, run_)                                               \
+	{                                                                                          \
+		.name = "acp " name_, .parent = &sc_cmd_acp, .options = (options_),                \
+		.opts_size = sizeof(struct acp_options), .operands = (operands_), .run = (run_)    \
+	}
+
+static const struct sc_command subcommands[] = {
+    SUBCOMMAND("run", run_options, true, acp_run),
+    SUBCOMMAND("list", list_options, false, acp_list),
+    SUBCOMMAND("install", install_options, true, acp_install),
+    SUBCOMMAND("installed", installed_options, false, acp_installed),
+    SUBCOMMAND("uninstall", uninstall_options, true, acp_uninstall),
 };
 
-static int cmd_acp(int argc, char **argv)
+int sc_acp_dispatch(int argc, char **argv)
 {
 	if (argc < 2)
 		return sc_cmd_usage_error(&sc_cmd_acp,
@@ -525,33 +491,7 @@ static int cmd_acp(int argc, char **argv)
 		return SC_EXIT_OK;
 	}
 	for (size_t i = 0; i < N_ELEMENTS(subcommands); i++)
-		if (streq(subcommands[i].cmd->name + strlen("acp "), sub))
-			return subcommands[i].run(argc - 1, argv + 1);
+		if (streq(subcommands[i].name + strlen("acp "), sub))
+			return sc_cmd_call(&subcommands[i], argc - 1, argv + 1);
 	return sc_cmd_usage_error(&sc_cmd_acp, "acp: unknown subcommand `%s`", sub);
 }
-
-const struct sc_command sc_cmd_acp = {
-    .name = "acp",
-    .summary = "Run ACP agents for editors; list and install agents from the ACP registry.",
-    .usage = "sandcage acp run [-p PATH] [--trace FILE] AGENT [-- ARGS...]\n"
-             "       sandcage acp list [--json] [--refresh]\n"
-             "       sandcage acp install [-p PATH] [--kind KIND] [--force] ID...\n"
-             "       sandcage acp installed [--json]\n"
-             "       sandcage acp uninstall [-p PATH] ID...",
-    .preamble =
-        "subcommands:\n"
-        "  run AGENT            start AGENT in a sandbox and relay the Agent Client Protocol\n"
-        "                       between it and this process's stdin/stdout (what an editor\n"
-        "                       runs); AGENT is an installed registry agent, `claude`,\n"
-        "                       `codex` or `gemini` (their ACP adapters, once installed), or\n"
-        "                       a service of the configuration whose command speaks ACP\n"
-        "  list                 the agents of the ACP registry (acp.registry_url)\n"
-        "  install ID...        install agents into the persistent home volume; again to\n"
-        "                       upgrade to the registry's version\n"
-        "  installed            the installed agents, with versions and volumes\n"
-        "  uninstall ID...      remove installed agents\n",
-    .options = acp_options,
-    .help = "stdout carries only the agent's protocol messages; sandcage's messages and the\n"
-            "agent's stderr go to stderr. See docs/acp.md.\n",
-    .run = cmd_acp,
-};

@@ -1,18 +1,10 @@
 /* sandcage build: builds (or rebuilds) the image agents run in. */
 #include "../launch/launch.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
 
-extern const struct sc_command sc_cmd_build;
-
-struct build_options {
-	const char *project;
-	bool force;
-	bool no_cache;
-	bool print;
-};
-
-static const struct sc_option build_options[] = {
+const struct sc_option sc_build_options[] = {
     SC_OPTION_VALUE("project", 'p', struct build_options, project, "PATH",
                     "the project whose configuration to use"),
     SC_OPTION_FLAG("force", 'f', struct build_options, force,
@@ -24,15 +16,11 @@ static const struct sc_option build_options[] = {
     {0},
 };
 
-static int cmd_build(int argc, char **argv)
+int sc_build_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct build_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_build, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool force = o.force || o.no_cache, no_cache = o.no_cache, print = o.print;
+	const struct build_options *o = opts;
+	const char *project = o->project;
+	bool force = o->force || o->no_cache, no_cache = o->no_cache, print = o->print;
 
 	struct sc_cmd_launch_ui ui;
 	sc_cmd_launch_ui_init(&ui);
@@ -67,13 +55,3 @@ static int cmd_build(int argc, char **argv)
 	printf("%s\n", tag);
 	return SC_EXIT_OK;
 }
-
-const struct sc_command sc_cmd_build = {
-    .name = "build",
-    .summary = "Build (or rebuild) the image agents run in.",
-    .usage = "sandcage build [-p PATH] [--force] [--no-cache] [--print]",
-    .options = build_options,
-    .help = "The image is tagged sandcage:HASH, where HASH covers everything that goes into\n"
-            "it; when an image with that tag exists nothing is built. It prints the tag.\n",
-    .run = cmd_build,
-};

@@ -1,29 +1,11 @@
-/* The command table, the one option parser, the help, and the program's
- * entry: global options, then a command. */
+/* The one option parser, the help, and the program's entry: global options,
+ * then a command of the table (table.c). */
 #include "cmd.h"
 #include "../util/log.h"
+#include "commands.h"
 #include "sc-config.h"
 
 #include <stdarg.h>
-
-#define SC_AGENT(name)   extern const struct sc_command sc_cmd_##name;
-#define SC_COMMAND(name) extern const struct sc_command sc_cmd_##name;
-#define SC_RESERVED(name)
-#include "../commands.def"
-#undef SC_AGENT
-#undef SC_COMMAND
-#undef SC_RESERVED
-
-const struct sc_command *const sc_commands[] = {
-#define SC_AGENT(name)   &sc_cmd_##name,
-#define SC_COMMAND(name) &sc_cmd_##name,
-#define SC_RESERVED(name)
-#include "../commands.def"
-#undef SC_AGENT
-#undef SC_COMMAND
-#undef SC_RESERVED
-    NULL,
-};
 
 const struct sc_command *sc_command_find(const char *name)
 {
@@ -359,49 +341,48 @@ int sc_cmd_parse(const struct sc_command *cmd, int argc, char **argv, void *opts
 
 /* ---- help, version ---- */
 
-static int cmd_help(int argc, char **argv)
+int sc_cmd_call(const struct sc_command *cmd, int argc, char **argv)
 {
+	_cleanup_free_ void *opts = NULL;
+	if (cmd->opts_size) {
+		opts = xmalloc(cmd->opts_size);
+		if (cmd->opts_defaults)
+			memcpy(opts, cmd->opts_defaults, cmd->opts_size);
+		else
+			memset(opts, 0, cmd->opts_size);
+	}
 	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_help, argc, argv, NULL, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	if (args.n == 0) {
+	int r = sc_cmd_parse(cmd, argc, argv, opts, &args);
+	if (r == SC_CMD_GO_ON)
+		r = cmd->run(argv[0], opts, &args);
+	for (const struct sc_option *o = cmd->options; opts && o && o->name; o++)
+		if (o->kind == SC_OPT_LIST)
+			strv_release((struct strv *)(void *)((char *)opts + o->offset));
+	return r;
+}
+
+/* ---- help, version ---- */
+
+int sc_help_run(const char *name, void *opts, const struct sc_cmd_operands *args)
+{
+	if (args->n == 0) {
 		print_main_help(stdout);
 		return SC_EXIT_OK;
 	}
-	if (args.n > 1)
+	if (args->n > 1)
 		return sc_cmd_usage_error(&sc_cmd_help, "too many arguments");
-	const struct sc_command *cmd = sc_command_find(args.v[0]);
+	const struct sc_command *cmd = sc_command_find(args->v[0]);
 	if (!cmd)
-		return sc_cmd_usage_error(&sc_cmd_help, "unknown command `%s`", args.v[0]);
+		return sc_cmd_usage_error(&sc_cmd_help, "unknown command `%s`", args->v[0]);
 	sc_cmd_print_help(cmd, stdout);
 	return SC_EXIT_OK;
 }
 
-const struct sc_command sc_cmd_help = {
-    .name = "help",
-    .summary = "Show help for sandcage or one command.",
-    .usage = "sandcage help [COMMAND]",
-    .operands = true,
-    .run = cmd_help,
-};
-
-static int cmd_version(int argc, char **argv)
+int sc_version_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_version, argc, argv, NULL, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
 	printf("sandcage %s\n", SC_VERSION);
 	return SC_EXIT_OK;
 }
-
-const struct sc_command sc_cmd_version = {
-    .name = "version",
-    .summary = "Print the version.",
-    .usage = "sandcage version",
-    .run = cmd_version,
-};
 
 /* ---- the program ---- */
 
@@ -430,7 +411,10 @@ int sc_cmd_main(int argc, char **argv)
 	if (!cmd && !service_like(args.v[0]))
 		return sc_cmd_usage_error(NULL, "unknown command `%s`", args.v[0]);
 	fflush(stdout);
-	r = cmd ? cmd->run(args.n, args.v) : sc_cmd_run_agent(args.n, args.v);
+	if (cmd && cmd->dispatch)
+		r = cmd->dispatch(args.n, args.v);
+	else
+		r = sc_cmd_call(cmd ? cmd : &sc_cmd_agent, args.n, args.v);
 	if (fflush(stdout) != 0 && r == SC_EXIT_OK) {
 		sc_log_error("write to stdout: %s", strerror(errno));
 		r = SC_EXIT_FAILURE;

@@ -1,7 +1,8 @@
-/* The command table. Each command lives in its own file under src/cmd/ and
- * exports one `const struct sc_command`; cmd.c holds the table, the one
- * option parser and the help. Only main.c and src/cmd/ print to the user and
- * choose exit codes. */
+/* The commands. table.c holds the command table (one `const struct
+ * sc_command` per command: name, usage, help); each command's code lives in
+ * its own file under src/cmd/ and exports its options and its run (see
+ * commands.h); cmd.c holds the one option parser, the help and sc_cmd_call().
+ * Only main.c and src/cmd/ print to the user and choose exit codes. */
 #pragma once
 
 #include "../util/error.h"
@@ -60,6 +61,18 @@ struct sc_option {
 		.offset = offsetof(type, field), .arg = (arg_), .help = (help_)                    \
 	}
 
+/* -p/--project PATH as most commands take it. */
+#define SC_OPTION_PROJECT(type, field)                                                             \
+	SC_OPTION_VALUE("project", 'p', type, field, "PATH",                                       \
+	                "the project (default: the git root of the current directory)")
+
+/* What is left of argv once the options are parsed. */
+struct sc_cmd_operands {
+	char **v; /* NULL-terminated (a part of argv) */
+	int n;
+	bool dashdash; /* the options ended with `--` */
+};
+
 struct sc_command {
 	const char *name;
 	const char *summary;  /* one line, for `sandcage --help` */
@@ -67,21 +80,25 @@ struct sc_command {
 	const char *preamble; /* help text before the options (subcommands) */
 	const struct sc_option *options; /* listed under "options:" in the help */
 	const char *help;                /* help text after the options (details) */
-	bool operands;                   /* false: an operand is a usage error */
+	/* The struct the options are parsed into: its size (0: none) and its
+	 * values before the options (NULL: all zero). */
+	size_t opts_size;
+	const void *opts_defaults;
+	bool operands; /* false: an operand is a usage error */
 	/* A subcommand (`acp list`): its usage, help and error messages are the
 	 * parent's; an option of the parent it does not take is named in the
 	 * error ("acp list: unknown option `--project`"). */
 	const struct sc_command *parent;
-	/* argv[0] is the command name; options follow. Returns the exit code. */
-	int (*run)(int argc, char **argv);
+	/* The command, called by sc_cmd_call() with argv parsed: `name` is
+	 * argv[0] (a service's name for sc_cmd_agent), `opts` the options
+	 * struct, `args` the operands. Returns the exit code. */
+	int (*run)(const char *name, void *opts, const struct sc_cmd_operands *args);
+	/* A command with subcommands (acp, setup) has this: the program calls it
+	 * with argv as it is (argv[0] its name) instead of sc_cmd_call(); it
+	 * picks the subcommand and passes the rest to sc_cmd_call() (setup: to
+	 * itself, with its run). */
+	int (*dispatch)(int argc, char **argv);
 	bool hidden;
-};
-
-/* What is left of argv once the options are parsed. */
-struct sc_cmd_operands {
-	char **v; /* NULL-terminated (a part of argv) */
-	int n;
-	bool dashdash; /* the options ended with `--` */
 };
 
 /* sc_cmd_parse() returns this when the command goes on. */
@@ -99,6 +116,11 @@ struct sc_cmd_operands {
 int sc_cmd_parse(const struct sc_command *cmd, int argc, char **argv, void *opts,
                  struct sc_cmd_operands *rest);
 
+/* Parses argv by `cmd` (sc_cmd_parse) into a new options struct, then calls
+ * cmd->run; frees the lists the options collected. Returns the exit code
+ * (after --help or a usage error, sc_cmd_parse's). */
+int sc_cmd_call(const struct sc_command *cmd, int argc, char **argv);
+
 /* Prints "sandcage: error: MESSAGE" and the usage line of `cmd` (NULL: of
  * sandcage) to stderr, returns SC_EXIT_USAGE. */
 int sc_cmd_usage_error(const struct sc_command *cmd, const char *fmt, ...) _printf_(2, 3);
@@ -107,8 +129,9 @@ void sc_cmd_print_help(const struct sc_command *cmd, FILE *out);
 /* Prints an error (and its context) to stderr; returns the exit code to use. */
 int sc_cmd_report(struct sc_error *err);
 
-/* Runs the agent named argv[0] (a built-in or a service of the configuration). */
-int sc_cmd_run_agent(int argc, char **argv);
+/* Runs the agent `name` (a built-in or a service of the configuration): the
+ * run of the agents' commands. */
+int sc_cmd_run_agent(const char *name, void *opts, const struct sc_cmd_operands *args);
 
 /* All commands, NULL-terminated, in the order `--help` lists them. */
 extern const struct sc_command *const sc_commands[];

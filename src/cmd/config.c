@@ -3,18 +3,10 @@
 #include "../config/config.h"
 #include "../workspace/workspace.h"
 #include "cmd.h"
+#include "commands.h"
 
-extern const struct sc_command sc_cmd_config;
-
-struct config_options {
-	const char *project;
-	bool json;
-	bool paths_only;
-};
-
-static const struct sc_option config_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct config_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+const struct sc_option sc_config_options[] = {
+    SC_OPTION_PROJECT(struct config_options, project),
     SC_OPTION_FLAG("json", 0, struct config_options, json,
                    "print JSON: every value with its origin\n(layer, file, line, column)"),
     SC_OPTION_FLAG("path", 0, struct config_options, paths_only,
@@ -34,15 +26,11 @@ static int print_json(json_t *j)
 	return SC_EXIT_OK;
 }
 
-static int cmd_config(int argc, char **argv)
+int sc_config_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct config_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_config, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool json = o.json, paths_only = o.paths_only;
+	const struct config_options *o = opts;
+	const char *project = o->project;
+	bool json = o->json, paths_only = o->paths_only;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
@@ -72,15 +60,3 @@ static int cmd_config(int argc, char **argv)
 	fputs(text, stdout);
 	return SC_EXIT_OK;
 }
-
-const struct sc_command sc_cmd_config = {
-    .name = "config",
-    .summary = "Show the effective configuration and where each value comes from.",
-    .usage = "sandcage config [-p PATH] [--json] [--path]",
-    .options = config_options,
-    .help = "Layers, lowest first: built-in defaults, global $SANDCAGE_HOME/config.toml\n"
-            "(default ~/.sandcage/config.toml), project .sandcage.yml, local\n"
-            ".sandcage.local.yml (both in the project root), command-line flags.\n"
-            "See docs/configuration.md for every key and the merge rules.\n",
-    .run = cmd_config,
-};

@@ -12,13 +12,12 @@
 #include "../util/proc.h"
 #include "../util/strbuf.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
 
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
-
-extern const struct sc_command sc_cmd_doctor;
 
 enum status { ST_PASS, ST_WARN, ST_FAIL };
 static const char *const status_names[] = {"pass", "warn", "fail"};
@@ -47,12 +46,10 @@ static void add(struct vec *checks, const char *group, const char *name, enum st
 	c->group = group;
 	c->name = xstrdup(name);
 	c->status = st;
-	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	c->reason = xvasprintf(fmt, ap);
 	va_end(ap);
-	c->reason = strbuf_steal(&sb);
 	vec_push(checks, c);
 }
 
@@ -362,15 +359,8 @@ static int print_report(const struct vec *checks, const char *root, const char *
 	return counts[ST_FAIL] ? SC_EXIT_FAILURE : SC_EXIT_OK;
 }
 
-struct doctor_options {
-	const char *project;
-	const char *image;
-	bool json;
-};
-
-static const struct sc_option doctor_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct doctor_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+const struct sc_option sc_doctor_options[] = {
+    SC_OPTION_PROJECT(struct doctor_options, project),
     SC_OPTION_VALUE("image", 0, struct doctor_options, image, "IMAGE",
                     "probe this image as it is (default: $SANDCAGE_IMAGE, else\n"
                     "the image `sandcage build` makes; doctor does not build\n"
@@ -379,16 +369,12 @@ static const struct sc_option doctor_options[] = {
     {0},
 };
 
-static int cmd_doctor(int argc, char **argv)
+int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct doctor_options o = {.image = getenv("SANDCAGE_IMAGE")};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_doctor, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	const char *image_opt = o.image;
-	bool json = o.json;
+	const struct doctor_options *o = opts;
+	const char *project = o->project;
+	const char *image_opt = o->image ? o->image : getenv("SANDCAGE_IMAGE");
+	bool json = o->json;
 
 	struct vec checks = VEC_INIT(check_free);
 	_cleanup_error_ struct sc_error *err = NULL;
@@ -525,19 +511,3 @@ static int cmd_doctor(int argc, char **argv)
 	vec_release(&checks);
 	return code;
 }
-
-const struct sc_command sc_cmd_doctor = {
-    .name = "doctor",
-    .summary = "Check the host and probe a real sandbox for the promised isolation.",
-    .usage = "sandcage doctor [-p PATH] [--image IMAGE] [--json]",
-    .options = doctor_options,
-    .help = "Host checks: the engine answers; Docker (or podman) and runc carry the fixes for\n"
-            "known container escapes; the configuration is valid and allowed; the project's\n"
-            "files are trusted; the image is present. Then a container planned exactly as a\n"
-            "session's runs probes: no engine socket, no SSH agent, empty capability sets,\n"
-            "no-new-privileges, seccomp, a host file outside the project and the host's\n"
-            "~/.ssh out of reach, protected paths read-only, secret files empty, mount and\n"
-            "unshare refused, process and memory limits, the host user's UID. The exit code\n"
-            "is 1 when any check fails (warnings do not). See docs/security.md.\n",
-    .run = cmd_doctor,
-};

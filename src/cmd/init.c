@@ -7,12 +7,12 @@
 #include "../util/strbuf.h"
 #include "../workspace/workspace.h"
 #include "cmd.h"
+#include "commands.h"
 #include "init_render.h"
+#include "launch_ui.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
-
-extern const struct sc_command sc_cmd_init;
 
 #define LOCAL_FILE ".sandcage.local.yml"
 
@@ -92,16 +92,6 @@ static bool ignores_local(const char *text)
 	return false;
 }
 
-static bool ask_yes(const char *question)
-{
-	fprintf(stderr, "%s [y/N] ", question);
-	fflush(stderr);
-	char answer[64];
-	if (!fgets(answer, sizeof(answer), stdin))
-		return false;
-	return answer[0] == 'y' || answer[0] == 'Y';
-}
-
 static int offer_gitignore(const char *root, enum gitignore_choice choice, struct sc_error **err)
 {
 	_cleanup_free_ char *path = path_join(root, ".gitignore");
@@ -136,8 +126,9 @@ static int offer_gitignore(const char *root, enum gitignore_choice choice, struc
 			    LOCAL_FILE);
 			return 0;
 		}
-		if (!ask_yes("Add " LOCAL_FILE " (your own settings, not to be committed) to "
-		             ".gitignore?"))
+		if (!sc_cmd_ask_yes("Add " LOCAL_FILE
+		                    " (your own settings, not to be committed) to "
+		                    ".gitignore?"))
 			return 0;
 	}
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
@@ -180,16 +171,8 @@ static void summary(const struct sc_ecosystems *eco, const struct sc_config *cfg
 	sc_log_notice("suggested %s; the comments in the file say why", strbuf_str(&sugg));
 }
 
-struct init_options {
-	const char *project;
-	bool force;
-	bool print;
-	int gitignore; /* enum gitignore_choice */
-};
-
-static const struct sc_option init_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct init_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+const struct sc_option sc_init_options[] = {
+    SC_OPTION_PROJECT(struct init_options, project),
     SC_OPTION_FLAG("force", 'f', struct init_options, force, "replace an existing .sandcage.yml"),
     SC_OPTION_FLAG("print", 0, struct init_options, print,
                    "print the file instead of writing it (also --dry-run)"),
@@ -201,16 +184,14 @@ static const struct sc_option init_options[] = {
     {0},
 };
 
-static int cmd_init(int argc, char **argv)
+const struct init_options sc_init_defaults = {.gitignore = GITIGNORE_ASK};
+
+int sc_init_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct init_options o = {.gitignore = GITIGNORE_ASK};
-	struct sc_cmd_operands args;
-	int parsed = sc_cmd_parse(&sc_cmd_init, argc, argv, &o, &args);
-	if (parsed != SC_CMD_GO_ON)
-		return parsed;
-	const char *project = o.project;
-	bool force = o.force, print = o.print;
-	enum gitignore_choice gitignore = (enum gitignore_choice)o.gitignore;
+	const struct init_options *o = opts;
+	const char *project = o->project;
+	bool force = o->force, print = o->print;
+	enum gitignore_choice gitignore = (enum gitignore_choice)o->gitignore;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
@@ -251,19 +232,3 @@ static int cmd_init(int argc, char **argv)
 		return sc_cmd_report(err);
 	return SC_EXIT_OK;
 }
-
-const struct sc_command sc_cmd_init = {
-    .name = "init",
-    .summary = "Write a .sandcage.yml with the toolchains and packages the project needs.",
-    .usage = "sandcage init [-p PATH] [--force] [--print|--dry-run] [--gitignore|--no-gitignore]",
-    .options = init_options,
-    .help = "It looks at the project's files, also in subdirectories of a monorepo (up to 3\n"
-            "levels; not node_modules, target, vendor, dist, build or hidden directories):\n"
-            "Cargo.toml and rust-toolchain(.toml) for Rust; package.json, .nvmrc, .node-version\n"
-            "and lock files for Node; pyproject.toml, requirements*.txt, .python-version and\n"
-            "uv.lock for Python; go.mod for Go. It suggests the toolchain versions the project\n"
-            "pins and the Debian packages those ecosystems usually need, each with a comment\n"
-            "that says why. An existing file is never replaced without --force. On a terminal\n"
-            "it offers to add .sandcage.local.yml (your own settings) to .gitignore.\n",
-    .run = cmd_init,
-};

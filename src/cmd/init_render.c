@@ -63,10 +63,8 @@ static void commentf(struct strbuf *sb, const char *indent, const char *fmt, ...
 static void commentf(struct strbuf *sb, const char *indent, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
 	comment(sb, indent, s);
 	free(s);

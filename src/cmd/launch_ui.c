@@ -10,6 +10,11 @@ bool sc_cmd_ask(const char *question)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
 		return false;
+	return sc_cmd_ask_yes(question);
+}
+
+bool sc_cmd_ask_yes(const char *question)
+{
 	fprintf(stderr, "%s [y/N] ", question);
 	fflush(stderr);
 	char line[64];

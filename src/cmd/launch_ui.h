@@ -26,3 +26,5 @@ void sc_cmd_launch_end(struct sc_launch *l);
 
 /* Asks a yes/no question on the terminal; false without one. */
 bool sc_cmd_ask(const char *question);
+/* Asks on stderr and reads the answer from stdin, terminal or not. */
+bool sc_cmd_ask_yes(const char *question);

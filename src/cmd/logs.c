@@ -4,32 +4,21 @@
 #include "../plan/network.h"
 #include "../util/log.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
 
-extern const struct sc_command sc_cmd_logs;
-
-struct logs_options {
-	const char *project;
-	bool denied;
-};
-
-static const struct sc_option logs_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct logs_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+const struct sc_option sc_logs_options[] = {
+    SC_OPTION_PROJECT(struct logs_options, project),
     SC_OPTION_FLAG("denied", 'd', struct logs_options, denied,
                    "only the connections the proxy refused"),
     {0},
 };
 
-static int cmd_logs(int argc, char **argv)
+int sc_logs_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct logs_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_logs, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool denied_only = o.denied;
+	const struct logs_options *o = opts;
+	const char *project = o->project;
+	bool denied_only = o->denied;
 
 	struct sc_cmd_launch_ui ui;
 	sc_cmd_launch_ui_init(&ui);
@@ -73,14 +62,3 @@ static int cmd_logs(int argc, char **argv)
 	}
 	return SC_EXIT_OK;
 }
-
-const struct sc_command sc_cmd_logs = {
-    .name = "logs",
-    .summary = "Show what the network proxy let through and refused (network.mode: allowlist).",
-    .usage = "sandcage logs [-p PATH] [--denied]",
-    .options = logs_options,
-    .help = "One line per connection: the time (UTC), `allowed`, `denied` (by the allowlist)\n"
-            "or `failed` (allowed, but the server could not be reached), and the target.\n"
-            "The log of a proxy is kept when the last session of the project ends.\n",
-    .run = cmd_logs,
-};

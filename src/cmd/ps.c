@@ -5,11 +5,9 @@
 #include "../util/path.h"
 #include "../workspace/workspace.h"
 #include "cmd.h"
+#include "commands.h"
 
 #include <jansson.h>
-
-extern const struct sc_command sc_cmd_ps;
-extern const struct sc_command sc_cmd_stop;
 
 /* The engine the configuration names: the project's with -p, as `run` would
  * use for it, else the global configuration's. */
@@ -38,13 +36,7 @@ static int list(const char *project, struct vec *out, struct sc_engine **engine,
 	return (*engine)->ops->list(*engine, ws ? ws->root : NULL, out, err);
 }
 
-struct ps_options {
-	const char *project;
-	bool json;
-	bool all; /* stop */
-};
-
-static const struct sc_option ps_options[] = {
+const struct sc_option sc_ps_options[] = {
     SC_OPTION_VALUE("project", 'p', struct ps_options, project, "PATH",
                     "only the containers of this project"),
     SC_OPTION_FLAG("json", 0, struct ps_options, json,
@@ -52,22 +44,18 @@ static const struct sc_option ps_options[] = {
     {0},
 };
 
-static const struct sc_option stop_options[] = {
+const struct sc_option sc_stop_options[] = {
     SC_OPTION_VALUE("project", 'p', struct ps_options, project, "PATH",
                     "the containers of this project"),
     SC_OPTION_FLAG("all", 'a', struct ps_options, all, "every sandcage container"),
     {0},
 };
 
-static int cmd_ps(int argc, char **argv)
+int sc_ps_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct ps_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_ps, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool json = o.json;
+	const struct ps_options *o = opts;
+	const char *project = o->project;
+	bool json = o->json;
 
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_engine_ struct sc_engine *engine = NULL;
@@ -110,25 +98,13 @@ static int cmd_ps(int argc, char **argv)
 	return SC_EXIT_OK;
 }
 
-const struct sc_command sc_cmd_ps = {
-    .name = "ps",
-    .summary = "List the sandcage containers that are running.",
-    .usage = "sandcage ps [-p PATH] [--json]",
-    .options = ps_options,
-    .run = cmd_ps,
-};
-
-static int cmd_stop(int argc, char **argv)
+int sc_stop_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct ps_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_stop, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool all = o.all;
-	char **names = args.v;
-	int n_names = args.n;
+	const struct ps_options *o = opts;
+	const char *project = o->project;
+	bool all = o->all;
+	char **names = args->v;
+	int n_names = args->n;
 	int modes = (n_names > 0) + all + (project != NULL);
 	if (modes != 1)
 		return sc_cmd_usage_error(&sc_cmd_stop,
@@ -173,13 +149,3 @@ static int cmd_stop(int argc, char **argv)
 		sc_log_notice("no sandcage containers to stop");
 	return rc;
 }
-
-const struct sc_command sc_cmd_stop = {
-    .name = "stop",
-    .summary = "Stop and remove sandcage containers.",
-    .usage = "sandcage stop NAME... | --all | -p PATH",
-    .options = stop_options,
-    .help = "Only containers sandcage started are touched. Prints the names it stopped.\n",
-    .operands = true,
-    .run = cmd_stop,
-};

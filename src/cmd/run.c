@@ -2,54 +2,27 @@
  * a command, or an agent in it. */
 #include "../session/session.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
 
-extern const struct sc_command sc_cmd_shell;
-extern const struct sc_command sc_cmd_agent;
-
-struct run_options {
-	const char *project;
-	const char *image; /* run this image as it is, no build */
-	bool shell;        /* agents: a shell in the agent's environment */
-	char **rest;       /* after `--` */
-};
-
-#define PROJECT_OPTION                                                                             \
-	SC_OPTION_VALUE("project", 'p', struct run_options, project, "PATH",                       \
-	                "the project (default: the git root of the current directory)")
 #define IMAGE_OPTION(more)                                                                         \
 	SC_OPTION_VALUE("image", 0, struct run_options, image, "IMAGE",                            \
 	                "run this image as it is instead of the configured one" more)
 
-static const struct sc_option shell_options[] = {
-    PROJECT_OPTION,
+const struct sc_option sc_shell_options[] = {
+    SC_OPTION_PROJECT(struct run_options, project),
     IMAGE_OPTION("\n(default: $SANDCAGE_IMAGE, else the image `sandcage build`\n"
                  "makes, built first when missing or stale)"),
     {0},
 };
 
-static const struct sc_option agent_options[] = {
-    PROJECT_OPTION,
+const struct sc_option sc_agent_options[] = {
+    SC_OPTION_PROJECT(struct run_options, project),
     SC_OPTION_FLAG("shell", 0, struct run_options, shell,
                    "a shell in the agent's environment instead of the agent"),
     IMAGE_OPTION(""),
     {0},
 };
-
-static int parse(const struct sc_command *cmd, int argc, char **argv, bool agent,
-                 struct run_options *o)
-{
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(cmd, argc, argv, o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r == SC_EXIT_OK ? -1 : r;
-	if (args.n > 0 && !args.dashdash)
-		return sc_cmd_usage_error(cmd, "unexpected argument `%s`: put %s after `--`",
-		                          args.v[0],
-		                          agent ? "the agent's arguments" : "the command");
-	o->rest = args.v;
-	return 0;
-}
 
 static int run_session(const struct run_options *o, const char *agent_name, bool agent)
 {
@@ -79,78 +52,28 @@ static int run_session(const struct run_options *o, const char *agent_name, bool
 	return code;
 }
 
-static int cmd_shell(int argc, char **argv)
+/* The shell's (`agent` false) and every agent's (`name`). */
+static int run(bool agent, const char *name, struct run_options *o,
+               const struct sc_cmd_operands *args)
 {
-	struct run_options o = {.image = getenv("SANDCAGE_IMAGE")};
-	int r = parse(&sc_cmd_shell, argc, argv, false, &o);
-	if (r != 0)
-		return r < 0 ? SC_EXIT_OK : r;
-	return run_session(&o, NULL, false);
+	if (args->n > 0 && !args->dashdash) {
+		const struct sc_command *cmd = sc_command_find(name);
+		return sc_cmd_usage_error(cmd ? cmd : &sc_cmd_agent,
+		                          "unexpected argument `%s`: put %s after `--`", args->v[0],
+		                          agent ? "the agent's arguments" : "the command");
+	}
+	if (!o->image)
+		o->image = getenv("SANDCAGE_IMAGE");
+	o->rest = args->v;
+	return run_session(o, name, agent);
 }
 
-int sc_cmd_run_agent(int argc, char **argv)
+int sc_shell_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct run_options o = {.image = getenv("SANDCAGE_IMAGE")};
-	const struct sc_command *cmd = sc_command_find(argv[0]);
-	int r = parse(cmd ? cmd : &sc_cmd_agent, argc, argv, true, &o);
-	if (r != 0)
-		return r < 0 ? SC_EXIT_OK : r;
-	return run_session(&o, argv[0], true);
+	return run(false, name, opts, args);
 }
 
-const struct sc_command sc_cmd_shell = {
-    .name = "shell",
-    .summary = "Open a shell (or run a command) in a sandbox with the project mounted.",
-    .usage = "sandcage shell [-p PATH] [--image IMAGE] [-- CMD [ARGS...]]",
-    .options = shell_options,
-    .help = "The project is mounted read-write at its own absolute path and is the working\n"
-            "directory; the command runs as your user ID and group ID. With `-- CMD` the\n"
-            "command runs instead of a login shell, and its exit code is sandcage's.\n",
-    .operands = true,
-    .run = cmd_shell,
-};
-
-const struct sc_command sc_cmd_agent = {
-    .name = "AGENT",
-    .summary = "Run an agent (claude, codex, gemini, or a service from the configuration).",
-    .usage = "sandcage AGENT [-p PATH] [--shell] [--image IMAGE] [-- ARGS...]",
-    .options = agent_options,
-    .help = "Arguments after `--` go to the agent.\n",
-    .operands = true,
-    .run = sc_cmd_run_agent,
-    .hidden = true,
-};
-
-#define AGENT_HELP                                                                                 \
-	"Arguments after `--` go to the agent. Any service in the configuration is a\n"            \
-	"command too (`sandcage NAME`).\n"
-
-const struct sc_command sc_cmd_claude = {
-    .name = "claude",
-    .summary = "Run Claude Code in a sandbox.",
-    .usage = "sandcage claude [-p PATH] [--shell] [-- ARGS...]",
-    .options = agent_options,
-    .help = AGENT_HELP,
-    .operands = true,
-    .run = sc_cmd_run_agent,
-};
-
-const struct sc_command sc_cmd_codex = {
-    .name = "codex",
-    .summary = "Run Codex in a sandbox.",
-    .usage = "sandcage codex [-p PATH] [--shell] [-- ARGS...]",
-    .options = agent_options,
-    .help = AGENT_HELP,
-    .operands = true,
-    .run = sc_cmd_run_agent,
-};
-
-const struct sc_command sc_cmd_gemini = {
-    .name = "gemini",
-    .summary = "Run Gemini CLI in a sandbox.",
-    .usage = "sandcage gemini [-p PATH] [--shell] [-- ARGS...]",
-    .options = agent_options,
-    .help = AGENT_HELP,
-    .operands = true,
-    .run = sc_cmd_run_agent,
-};
+int sc_cmd_run_agent(const char *name, void *opts, const struct sc_cmd_operands *args)
+{
+	return run(true, name, opts, args);
+}

@@ -10,10 +10,9 @@
 #include "../util/proc.h"
 #include "../util/strbuf.h"
 #include "cmd.h"
+#include "commands.h"
 
 #include <sys/stat.h>
-
-extern const struct sc_command sc_cmd_setup;
 
 struct ssh_files {
 	char *global;      /* the global directory */
@@ -418,15 +417,7 @@ static int run_setup(bool rotate, const struct sc_ssh_host_key *add, size_t n_ad
 
 #define MAX_ADD 32
 
-struct setup_args {
-	bool status;
-	bool rotate;
-	struct strv hosts; /* --add-host, as given */
-	struct sc_ssh_host_key add[MAX_ADD];
-	size_t n_add;
-};
-
-static const struct sc_option setup_options[] = {
+const struct sc_option sc_setup_options[] = {
     SC_OPTION_FLAG("status", 0, struct setup_args, status,
                    "show the key, the known hosts and ssh.enabled; exit 0\n"
                    "when SSH is ready for containers, 1 when not"),
@@ -438,48 +429,45 @@ static const struct sc_option setup_options[] = {
     {0},
 };
 
-/* 0 to go on, -1 when done (help), else an exit code. */
-static int parse_setup(int argc, char **argv, struct setup_args *a)
+/* The --add-host lines into add[], *n_add of them: SC_EXIT_OK, or a usage
+ * error. */
+static int parse_hosts(const struct setup_args *a, struct sc_ssh_host_key add[MAX_ADD],
+                       size_t *n_add)
 {
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_setup, argc, argv, a, &args);
-	if (r != SC_CMD_GO_ON)
-		return r == SC_EXIT_OK ? -1 : r;
 	for (size_t i = 0; i < a->hosts.len; i++) {
-		if (a->n_add == MAX_ADD)
+		if (*n_add == MAX_ADD)
 			return sc_cmd_usage_error(&sc_cmd_setup, "at most %d --add-host at once",
 			                          MAX_ADD);
 		_cleanup_error_ struct sc_error *err = NULL;
-		if (sc_ssh_parse_host_key(a->hosts.v[i], &a->add[a->n_add], &err) < 0)
+		if (sc_ssh_parse_host_key(a->hosts.v[i], &add[*n_add], &err) < 0)
 			return sc_cmd_usage_error(&sc_cmd_setup, "--add-host: %s", err->msg);
-		a->n_add++;
+		++*n_add;
 	}
-	if (a->status && (a->rotate || a->n_add))
+	if (a->status && (a->rotate || *n_add))
 		return sc_cmd_usage_error(&sc_cmd_setup, "--status only shows; use it alone");
-	return 0;
+	return SC_EXIT_OK;
 }
 
-static int setup_ssh(int argc, char **argv)
+int sc_setup_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct setup_args a = {0};
-	int r = parse_setup(argc, argv, &a);
-	if (r == 0 && a.status) {
+	const struct setup_args *a = opts;
+	struct sc_ssh_host_key add[MAX_ADD];
+	size_t n_add = 0;
+	int r = parse_hosts(a, add, &n_add);
+	if (r == SC_EXIT_OK && a->status) {
 		struct ssh_files f;
 		files_init(&f);
 		r = show_status(&f);
 		files_release(&f);
-	} else if (r == 0) {
-		r = run_setup(a.rotate, a.add, a.n_add);
-	} else if (r < 0) {
-		r = SC_EXIT_OK;
+	} else if (r == SC_EXIT_OK) {
+		r = run_setup(a->rotate, add, n_add);
 	}
-	for (size_t i = 0; i < a.n_add; i++)
-		sc_ssh_host_key_release(&a.add[i]);
-	strv_release(&a.hosts);
+	for (size_t i = 0; i < n_add; i++)
+		sc_ssh_host_key_release(&add[i]);
 	return r;
 }
 
-static int cmd_setup(int argc, char **argv)
+int sc_setup_dispatch(int argc, char **argv)
 {
 	if (argc < 2)
 		return sc_cmd_usage_error(&sc_cmd_setup,
@@ -491,19 +479,5 @@ static int cmd_setup(int argc, char **argv)
 	if (!streq(argv[1], "ssh"))
 		return sc_cmd_usage_error(&sc_cmd_setup, "cannot set up `%s` (known: ssh)",
 		                          argv[1]);
-	return setup_ssh(argc - 1, argv + 1);
+	return sc_cmd_call(&sc_cmd_setup, argc - 1, argv + 1);
 }
-
-const struct sc_command sc_cmd_setup = {
-    .name = "setup",
-    .summary = "Set up SSH for git in containers with a key made for them.",
-    .usage = "sandcage setup ssh [--status] [--rotate] [--add-host \"HOST KEYTYPE KEY\"]...",
-    .options = setup_options,
-    .help = "It makes an ed25519 key pair for containers alone in $SANDCAGE_HOME/ssh (never\n"
-            "your own keys, never your SSH agent), writes a known_hosts there with the host\n"
-            "keys GitHub, GitLab, Bitbucket and Codeberg publish (pinned in sandcage: no trust\n"
-            "on first use), and sets ssh.enabled = true in the global config.toml. Containers\n"
-            "then get that directory read-only at " SC_SSH_DIR " and git uses it. Running it\n"
-            "again keeps a working key; it prints the public key to add as a deploy key.\n",
-    .run = cmd_setup,
-};

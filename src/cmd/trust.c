@@ -8,9 +8,8 @@
 #include "../util/path.h"
 #include "../util/strbuf.h"
 #include "cmd.h"
+#include "commands.h"
 #include "launch_ui.h"
-
-extern const struct sc_command sc_cmd_trust;
 
 /* Whether a file the record approved still has that content (for --list:
  * read as your own file; the next session reads it as the project's). */
@@ -65,16 +64,8 @@ static int list_records(const struct sc_trust_store *store)
 	return SC_EXIT_OK;
 }
 
-struct trust_options {
-	const char *project;
-	bool yes;
-	bool list;
-	bool revoke;
-};
-
-static const struct sc_option trust_options[] = {
-    SC_OPTION_VALUE("project", 'p', struct trust_options, project, "PATH",
-                    "the project (default: the git root of the current directory)"),
+const struct sc_option sc_trust_options[] = {
+    SC_OPTION_PROJECT(struct trust_options, project),
     SC_OPTION_FLAG("yes", 'y', struct trust_options, yes,
                    "approve without asking (after reading what it grants)"),
     SC_OPTION_FLAG("list", 0, struct trust_options, list,
@@ -84,15 +75,11 @@ static const struct sc_option trust_options[] = {
     {0},
 };
 
-static int cmd_trust(int argc, char **argv)
+int sc_trust_run(const char *name, void *opts, const struct sc_cmd_operands *args)
 {
-	struct trust_options o = {0};
-	struct sc_cmd_operands args;
-	int r = sc_cmd_parse(&sc_cmd_trust, argc, argv, &o, &args);
-	if (r != SC_CMD_GO_ON)
-		return r;
-	const char *project = o.project;
-	bool list = o.list, revoke = o.revoke, yes = o.yes;
+	const struct trust_options *o = opts;
+	const char *project = o->project;
+	bool list = o->list, revoke = o->revoke, yes = o->yes;
 	if (list + revoke + yes > 1)
 		return sc_cmd_usage_error(&sc_cmd_trust, "--list, --revoke and --yes exclude "
 		                                         "each other");
@@ -176,18 +163,3 @@ static int cmd_trust(int argc, char **argv)
 		       l->ws->root);
 	return code;
 }
-
-const struct sc_command sc_cmd_trust = {
-    .name = "trust",
-    .summary = "Approve what the project's configuration files grant.",
-    .usage = "sandcage trust [-p PATH] [--yes | --list | --revoke]",
-    .options = trust_options,
-    .help = "Settings in .sandcage.yml and .sandcage.local.yml that widen what a container\n"
-            "may reach (mounts, host variables, network, SSH, more resources, a custom\n"
-            "Dockerfile, harness commands) take effect only once you approved the file's\n"
-            "exact content. This shows what each file grants (+ new, - no longer, compared\n"
-            "with what you approved before), asks on a terminal, and records the approval\n"
-            "(the file's SHA-256) in the global directory's trust.json. A file that grants\n"
-            "nothing beyond the defaults needs no approval. See docs/security.md.\n",
-    .run = cmd_trust,
-};

@@ -398,35 +398,27 @@ static int end_of_line(struct parser *ps, const char *after)
 
 /* ---- strings ---- */
 
+/* The escapes of one character for another. */
+static const struct {
+	char name, value;
+} single_escapes[] = {
+    {'b', '\b'}, {'t', '\t'}, {'n', '\n'}, {'f', '\f'}, {'r', '\r'}, {'"', '"'}, {'\\', '\\'},
+};
+
 /* At a backslash in a basic string. */
 static int parse_escape(struct parser *ps, struct strbuf *sb)
 {
 	struct sc_pos pos = here(ps);
 	ps->i++;
 	int c = peek(ps);
+	for (size_t k = 0; k < N_ELEMENTS(single_escapes); k++)
+		if (c == single_escapes[k].name) {
+			strbuf_addc(sb, single_escapes[k].value);
+			ps->i++;
+			return 0;
+		}
 	int digits = 0;
 	switch (c) {
-	case 'b':
-		strbuf_addc(sb, '\b');
-		break;
-	case 't':
-		strbuf_addc(sb, '\t');
-		break;
-	case 'n':
-		strbuf_addc(sb, '\n');
-		break;
-	case 'f':
-		strbuf_addc(sb, '\f');
-		break;
-	case 'r':
-		strbuf_addc(sb, '\r');
-		break;
-	case '"':
-		strbuf_addc(sb, '"');
-		break;
-	case '\\':
-		strbuf_addc(sb, '\\');
-		break;
 	case 'e':
 		if (!ps->v11)
 			goto bad;

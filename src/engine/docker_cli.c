@@ -62,6 +62,39 @@ static int cli_run(const struct sc_engine *e, char *const *args, char *const *op
 	return proc_run_capture(argv.v, out, errout, status, err);
 }
 
+static const char *first_line(char *errout)
+{
+	if (!errout)
+		return "";
+	errout[strcspn(errout, "\n")] = '\0';
+	return errout;
+}
+
+/* Runs a command whose output is not needed: 0 when it exits 0 or its
+ * stderr says one of `fine` (NULL-terminated; NULL: none), else the error
+ * "WHAT: the first line of its stderr". */
+static int cli_do(const struct sc_engine *e, char *const *args, char *const *operands,
+                  const char *const *fine, struct sc_error **err, const char *what, ...)
+    _printf_(6, 7);
+static int cli_do(const struct sc_engine *e, char *const *args, char *const *operands,
+                  const char *const *fine, struct sc_error **err, const char *what, ...)
+{
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status;
+	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status == 0)
+		return 0;
+	for (; fine && *fine; fine++)
+		if (strstr(errout, *fine))
+			return 0;
+	va_list ap;
+	va_start(ap, what);
+	_cleanup_free_ char *msg = xvasprintf(what, ap);
+	va_end(ap);
+	return sc_error_setx(err, 0, "%s: %s", msg, first_line(errout));
+}
+
 /* The arguments of `run` or `create` (`verb`): the options into `args`, the
  * image and the command into `operands`. */
 static void run_args(const struct sc_container_spec *spec, const char *verb, struct strv *args,
@@ -159,16 +192,12 @@ static int docker_remove(const struct sc_engine *e, const char *name, struct sc_
 {
 	char *const args[] = {"rm", "--force", "--volumes", NULL};
 	char *const operands[] = {(char *)name, NULL};
-	_cleanup_free_ char *out = NULL, *errout = NULL;
-	int status;
-	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
-		return -1;
 	/* Absent, or already being removed (by --rm): both mean it is going. */
-	if (status != 0 && !strstr(errout, "No such container") &&
-	    !strstr(errout, "no such container") && !strstr(errout, "already in progress")) {
-		errout[strcspn(errout, "\n")] = '\0';
-		return sc_error_setx(err, 0, "remove container %s: %s", name, errout);
-	}
+	if (cli_do(e, args, operands,
+	           (const char *const[]){"No such container", "no such container",
+	                                 "already in progress", NULL},
+	           err, "remove container %s", name) < 0)
+		return -1;
 	sc_log_debug("removed container %s", name);
 	return 0;
 }
@@ -250,14 +279,6 @@ static int docker_list(const struct sc_engine *e, const char *project, struct ve
 }
 
 /* The first line of a command's error output, for messages. */
-static const char *first_line(char *errout)
-{
-	if (!errout)
-		return "";
-	errout[strcspn(errout, "\n")] = '\0';
-	return errout;
-}
-
 static int docker_network_create(const struct sc_engine *e, const char *name, bool internal,
                                  const struct strv *labels, struct sc_error **err)
 {
@@ -274,27 +295,18 @@ static int docker_network_create(const struct sc_engine *e, const char *name, bo
 	for (size_t i = 0; labels && i < labels->len; i++)
 		strv_pushf(&argv, "--label=%s", labels->v[i]);
 	char *const operands[] = {(char *)name, NULL};
-	_cleanup_free_ char *out = NULL, *errout = NULL;
-	int status;
-	if (cli_run(e, argv.v, operands, NULL, &out, &errout, &status, err) < 0)
-		return -1;
-	if (status != 0 && !strstr(errout, "already exists"))
-		return sc_error_setx(err, 0, "create network %s: %s", name, first_line(errout));
-	return 0;
+	return cli_do(e, argv.v, operands, (const char *const[]){"already exists", NULL}, err,
+	              "create network %s", name);
 }
 
 static int docker_network_remove(const struct sc_engine *e, const char *name, struct sc_error **err)
 {
 	char *const args[] = {"network", "rm", NULL};
 	char *const operands[] = {(char *)name, NULL};
-	_cleanup_free_ char *out = NULL, *errout = NULL;
-	int status;
-	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
-		return -1;
-	if (status != 0 && !strstr(errout, "not found") && !strstr(errout, "No such network") &&
-	    !strstr(errout, "no such network"))
-		return sc_error_setx(err, 0, "remove network %s: %s", name, first_line(errout));
-	return 0;
+	return cli_do(
+	    e, args, operands,
+	    (const char *const[]){"not found", "No such network", "no such network", NULL}, err,
+	    "remove network %s", name);
 }
 
 static int docker_network_connect(const struct sc_engine *e, const char *network,
@@ -302,15 +314,9 @@ static int docker_network_connect(const struct sc_engine *e, const char *network
 {
 	char *const args[] = {"network", "connect", NULL};
 	char *const operands[] = {(char *)network, (char *)container, NULL};
-	_cleanup_free_ char *out = NULL, *errout = NULL;
-	int status;
-	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
-		return -1;
-	if (status != 0 && !strstr(errout, "already exists") &&
-	    !strstr(errout, "already connected"))
-		return sc_error_setx(err, 0, "connect %s to network %s: %s", container, network,
-		                     first_line(errout));
-	return 0;
+	return cli_do(e, args, operands,
+	              (const char *const[]){"already exists", "already connected", NULL}, err,
+	              "connect %s to network %s", container, network);
 }
 
 static int docker_network_subnets(const struct sc_engine *e, const char *name, struct strv *out,
@@ -391,13 +397,7 @@ static int docker_start(const struct sc_engine *e, const char *name, struct sc_e
 {
 	char *const args[] = {"start", NULL};
 	char *const operands[] = {(char *)name, NULL};
-	_cleanup_free_ char *out = NULL, *errout = NULL;
-	int status;
-	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
-		return -1;
-	if (status != 0)
-		return sc_error_setx(err, 0, "start container %s: %s", name, first_line(errout));
-	return 0;
+	return cli_do(e, args, operands, NULL, err, "start container %s", name);
 }
 
 static int docker_container_state(const struct sc_engine *e, const char *name, char **state,

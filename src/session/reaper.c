@@ -81,20 +81,21 @@ int sc_reaper_start_with(const struct sc_engine *engine, const char *name, void 
 	return 0;
 }
 
-void sc_reaper_finish(int fd)
+/* Writes `c` to the reaper and closes its pipe. */
+static void tell(int fd, char c)
 {
 	if (fd < 0)
 		return;
-	char c = 'f';
 	fs_write_all(fd, &c, 1);
 	close(fd);
 }
 
+void sc_reaper_finish(int fd)
+{
+	tell(fd, 'f');
+}
+
 void sc_reaper_done(int fd)
 {
-	if (fd < 0)
-		return;
-	char c = 'd';
-	fs_write_all(fd, &c, 1);
-	close(fd);
+	tell(fd, 'd');
 }

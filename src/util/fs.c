@@ -26,53 +26,36 @@ int fs_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+static int read_limited(int fd, const char *path, size_t max, char **out, size_t *len,
+                        struct sc_error **err);
+
 int fs_read_file(const char *path, char **out, size_t *len, struct sc_error **err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return sc_error_set(err, errno, "open `%s`", path);
-	size_t cap = 4096, n = 0;
-	_cleanup_free_ char *buf = xmalloc(cap);
-	for (;;) {
-		if (n + 1 >= cap) {
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return sc_error_set(err, errno, "read `%s`", path);
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	*out = steal_pointer(&buf);
-	return 0;
+	return read_limited(fd, path, SIZE_MAX, out, len, err);
+}
+
+/* What an _optional read returns: a missing file (-ENOENT) is no error (0);
+ * another error `e` goes to *err (unless it holds one already). */
+static int absent_is_empty(int r, struct sc_error *e, struct sc_error **err)
+{
+	if (r < 0 && r != -ENOENT && err && !*err)
+		*err = e;
+	else
+		sc_error_free(e);
+	return r == -ENOENT ? 0 : r;
 }
 
 int fs_read_file_optional(const char *path, char **out, size_t *len, struct sc_error **err)
 {
+	*out = NULL;
+	if (len)
+		*len = 0;
 	struct sc_error *e = NULL;
 	int r = fs_read_file(path, out, len, &e);
-	if (r == -ENOENT) {
-		sc_error_free(e);
-		*out = NULL;
-		if (len)
-			*len = 0;
-		return 0;
-	}
-	if (r < 0) {
-		if (err && !*err)
-			*err = e;
-		else
-			sc_error_free(e);
-	}
-	return r;
+	return absent_is_empty(r, e, err);
 }
 
 /* ---- files of the project ---- */
@@ -226,8 +209,8 @@ static int too_large(struct sc_error **err, const char *path, size_t max)
 	                     path, limit);
 }
 
-/* At most `max` bytes of a regular file, checked by its size first and by
- * what it holds (a file may grow while it is read). */
+/* At most `max` bytes of a file (SIZE_MAX: all of it), checked by its size
+ * first and by what it holds (a file may grow while it is read). */
 static int read_limited(int fd, const char *path, size_t max, char **out, size_t *len,
                         struct sc_error **err)
 {
@@ -292,17 +275,7 @@ int fs_read_file_safe_optional(int dirfd, const char *path, size_t max, char **o
 		*len = 0;
 	struct sc_error *e = NULL;
 	int r = fs_read_file_safe(dirfd, path, max, out, len, &e);
-	if (r == -ENOENT) {
-		sc_error_free(e);
-		return 0;
-	}
-	if (r < 0) {
-		if (err && !*err)
-			*err = e;
-		else
-			sc_error_free(e);
-	}
-	return r;
+	return absent_is_empty(r, e, err);
 }
 
 int fs_read_file_user_optional(const char *path, size_t max, char **out, size_t *len,

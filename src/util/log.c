@@ -25,40 +25,12 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 	(void)w;
 }
 
-void sc_log_error(const char *fmt, ...)
+void sc_log(enum sc_log_level level, const char *prefix, const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vlog("error: ", fmt, ap);
-	va_end(ap);
-}
-
-void sc_log_warn(const char *fmt, ...)
-{
-	if (sc_log_verbosity < 0)
+	if (sc_log_verbosity < (int)level)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void sc_log_notice(const char *fmt, ...)
-{
-	if (sc_log_verbosity < 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
-	va_end(ap);
-}
-
-void sc_log_debug(const char *fmt, ...)
-{
-	if (sc_log_verbosity < 1)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap);
+	vlog(prefix, fmt, ap);
 	va_end(ap);
 }

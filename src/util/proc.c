@@ -55,6 +55,18 @@ static void cleanup_actions(posix_spawn_file_actions_t *fa)
 	posix_spawn_file_actions_destroy(fa);
 }
 
+/* The child's stdin is /dev/null, its stdout and stderr go to `out` and
+ * `errout` (-1: stay). */
+static void actions_init(posix_spawn_file_actions_t *fa, int out, int errout)
+{
+	posix_spawn_file_actions_init(fa);
+	posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (out >= 0)
+		posix_spawn_file_actions_adddup2(fa, out, STDOUT_FILENO);
+	if (errout >= 0)
+		posix_spawn_file_actions_adddup2(fa, errout, STDERR_FILENO);
+}
+
 int proc_spawn(char *const argv[], pid_t *pid, struct sc_error **err)
 {
 	int r = posix_spawnp(pid, argv[0], NULL, NULL, argv, environ);
@@ -87,12 +99,7 @@ int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
 	_cleanup_close_ int ewrite = epipe[1];
 
 	_cleanup_(cleanup_actions) posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (out)
-		posix_spawn_file_actions_adddup2(&fa, owrite, STDOUT_FILENO);
-	if (errout)
-		posix_spawn_file_actions_adddup2(&fa, ewrite, STDERR_FILENO);
+	actions_init(&fa, owrite, ewrite);
 
 	pid_t pid;
 	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
@@ -159,10 +166,7 @@ int proc_run_lines(char *const argv[], char *const env_add[],
 	_cleanup_close_ int rd = p[0];
 	_cleanup_close_ int wr = p[1];
 	_cleanup_(cleanup_actions) posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, wr, STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, wr, STDERR_FILENO);
+	actions_init(&fa, wr, wr);
 	_cleanup_strv_ char **env = env_with(env_add);
 	pid_t pid;
 	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);

@@ -168,9 +168,8 @@ const char *strbuf_str(const struct strbuf *sb)
 
 char *strbuf_steal(struct strbuf *sb)
 {
-	char *s = sb->buf ? sb->buf : xstrdup("");
-	sb->buf = NULL;
-	sb->len = sb->cap = 0;
+	char *s = sb->buf ? steal_pointer(&sb->buf) : xstrdup("");
+	strbuf_release(sb);
 	return s;
 }
 

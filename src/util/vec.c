@@ -64,7 +64,7 @@ char **strv_steal(struct strv *sv)
 {
 	char **v = strv_array(sv);
 	sv->v = NULL;
-	sv->len = sv->cap = 0;
+	strv_release(sv);
 	return v;
 }
 

@@ -187,12 +187,9 @@ struct sc_eco_project *sc_eco_project_add(struct sc_eco_scan *s, enum sc_eco_kin
 void sc_eco_note(struct sc_eco_project *p, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	strv_push_take(&p->notes, xvasprintf(fmt, ap));
 	va_end(ap);
-	strv_push_take(&p->notes, s);
 }
 
 void sc_eco_pin_add(struct sc_eco_project *p, char *version, const char *raw, char *source,
