@@ -32,20 +32,14 @@ static void package_free(struct sc_acp_package *p)
 
 static void binary_release(struct sc_acp_binary *b)
 {
-	free(b->platform);
-	free(b->archive);
-	free(b->sha256);
-	free(b->cmd);
+	free_many(b->platform, b->archive, b->sha256, b->cmd);
 	strv_release(&b->args);
 	strv_release(&b->env);
 }
 
 static void agent_release(struct sc_acp_agent *a)
 {
-	free(a->id);
-	free(a->name);
-	free(a->version);
-	free(a->description);
+	free_many(a->id, a->name, a->version, a->description);
 	package_free(a->npx);
 	package_free(a->uvx);
 	for (size_t i = 0; i < a->n_binaries; i++)

@@ -13,13 +13,7 @@ void sc_acp_installed_free(void *p)
 	struct sc_acp_installed *r = p;
 	if (!r)
 		return;
-	free(r->id);
-	free(r->name);
-	free(r->version);
-	free(r->kind);
-	free(r->volume);
-	free(r->source);
-	free(r->installed_at);
+	free_many(r->id, r->name, r->version, r->kind, r->volume, r->source, r->installed_at);
 	strv_release(&r->command);
 	strv_release(&r->env);
 	free(r);

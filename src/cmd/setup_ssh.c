@@ -35,12 +35,7 @@ static void files_init(struct ssh_files *f)
 
 static void files_release(struct ssh_files *f)
 {
-	free(f->global);
-	free(f->config);
-	free(f->dir);
-	free(f->key);
-	free(f->pub);
-	free(f->known_hosts);
+	free_many(f->global, f->config, f->dir, f->key, f->pub, f->known_hosts);
 }
 
 /* The second field of a public key line ("TYPE BASE64 COMMENT"). */

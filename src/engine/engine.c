@@ -18,10 +18,7 @@ void sc_container_spec_init(struct sc_container_spec *spec)
 
 void sc_container_spec_release(struct sc_container_spec *spec)
 {
-	free(spec->image);
-	free(spec->name);
-	free(spec->user);
-	free(spec->workdir);
+	free_many(spec->image, spec->name, spec->user, spec->workdir);
 	vec_release(&spec->mounts);
 	strv_release(&spec->env);
 	strv_release(&spec->labels);
@@ -96,12 +93,5 @@ void sc_container_info_free(void *p)
 	struct sc_container_info *c = p;
 	if (!c)
 		return;
-	free(c->id);
-	free(c->name);
-	free(c->project);
-	free(c->agent);
-	free(c->status);
-	free(c->created);
-	free(c->image);
-	free(c);
+	free_many(c->id, c->name, c->project, c->agent, c->status, c->created, c->image, c);
 }

@@ -11,11 +11,7 @@ void sc_image_plan_free(struct sc_image_plan *plan)
 {
 	if (!plan)
 		return;
-	free(plan->dockerfile);
-	free(plan->hash);
-	free(plan->tag);
-	free(plan->home);
-	free(plan->user);
+	free_many(plan->dockerfile, plan->hash, plan->tag, plan->home, plan->user);
 	for (size_t i = 0; i < plan->n_files; i++) {
 		free(plan->files[i].name);
 		free(plan->files[i].data);

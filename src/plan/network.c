@@ -340,11 +340,7 @@ void sc_network_plan(const struct sc_network_input *in, struct sc_network_plan *
 
 void sc_network_plan_release(struct sc_network_plan *plan)
 {
-	free(plan->network);
-	free(plan->proxy);
-	free(plan->proxy_url);
-	free(plan->conf);
-	free(plan->conf_hash);
+	free_many(plan->network, plan->proxy, plan->proxy_url, plan->conf, plan->conf_hash);
 	strv_release(&plan->check);
 	strv_release(&plan->network_labels);
 	sc_container_spec_release(&plan->sidecar);

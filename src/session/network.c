@@ -333,10 +333,7 @@ void sc_network_session_free(struct sc_network_session *s)
 	if (s->reaper_fd >= 0)
 		sc_reaper_done(s->reaper_fd);
 	sc_network_plan_release(&s->plan);
-	free(s->agent);
-	free(s->lock_path);
-	free(s->log_path);
-	free(s);
+	free_many(s->agent, s->lock_path, s->log_path, s);
 }
 
 int sc_network_log(const struct sc_engine *engine, const struct sc_workspace *ws,

@@ -78,6 +78,12 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+void free_many_n(void *const *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(p[i]);
+}
+
 void strv_free(char **v)
 {
 	if (!v)

@@ -44,6 +44,12 @@ static inline int steal_fd(int *fd)
 	return v;
 }
 
+/* Frees each of the pointers given (NULL ones too): the fields a struct owns,
+ * in one call. */
+void free_many_n(void *const *p, size_t n);
+#define free_many(...)                                                                             \
+	free_many_n((void *const[]){__VA_ARGS__}, sizeof((void *[]){__VA_ARGS__}) / sizeof(void *))
+
 static inline void cleanup_freep(void *p)
 {
 	free(*(void **)p);

@@ -18,11 +18,7 @@ void sc_workspace_free(struct sc_workspace *ws)
 {
 	if (!ws)
 		return;
-	free(ws->root);
-	free(ws->git_dir);
-	free(ws->common_dir);
-	free(ws->name);
-	free(ws);
+	free_many(ws->root, ws->git_dir, ws->common_dir, ws->name, ws);
 }
 
 /* Everything below the project and in its git directories is the agent's
