@@ -73,6 +73,19 @@ int sc_workspace_protect_path(const struct sc_workspace *ws, const char *path, b
 	return 0;
 }
 
+/* A directory to list, not followed when it is a symbolic link; NULL when
+ * it cannot be opened. */
+static DIR *open_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
 /* Submodules keep their git directories in the common git directory's
  * `modules/` (nested for names with `/` and submodules of submodules); each
  * has hooks and config the host's git runs. */
@@ -80,13 +93,9 @@ static void find_module_git_dirs(const char *dir, int depth, size_t *budget, str
 {
 	if (depth > 4 || *budget == 0)
 		return;
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	DIR *d = fdopendir(fd);
+	DIR *d = open_dir(dir);
 	if (!d)
 		return;
-	fd = -1;
 	struct dirent *e;
 	while ((e = readdir(d)) && *budget > 0) {
 		(*budget)--;
@@ -120,13 +129,9 @@ void sc_workspace_module_git_dirs(const struct sc_workspace *ws, struct strv *ou
 void sc_workspace_worktree_entries(const char *git_dir, struct strv *out)
 {
 	_cleanup_free_ char *wts = path_join(git_dir, "worktrees");
-	_cleanup_close_ int fd = open(wts, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	DIR *d = fdopendir(fd);
+	DIR *d = open_dir(wts);
 	if (!d)
 		return;
-	fd = -1;
 	struct dirent *e;
 	for (size_t budget = 1000; budget > 0 && (e = readdir(d)); budget--) {
 		if (streq(e->d_name, ".") || streq(e->d_name, ".."))
