@@ -30,6 +30,7 @@ struct sc_relay_stats {
 	unsigned long long to_agent;  /* bytes */
 	unsigned long long to_client; /* bytes */
 	bool initialize_filtered;     /* something was removed from initialize */
+	unsigned agent_lines_dropped; /* not JSON-RPC, before the answer to initialize */
 };
 
 struct sc_relay;
@@ -65,8 +66,43 @@ const struct sc_relay_stats *sc_relay_stats(const struct sc_relay *r);
 int sc_relay_run(const struct sc_relay_config *config, struct sc_relay_stats *stats,
                  struct sc_error **err);
 
-/* Filters one line (without its terminator) of the editor's: when it is an
- * `initialize` request, *is_initialize is set and, when something was
- * removed, *out gets the new line (compact JSON, the other keys in their
- * order). *out stays NULL when the line passes unchanged. Exposed for tests. */
+/* The session ends: from now on the agent's output is read whether or not
+ * the editor takes it, and what does not fit is dropped, so that neither
+ * the agent nor the engine CLI waits on an editor that does not read. */
+void sc_relay_drain(struct sc_relay *r);
+/* The editor's first message was refused (sc_relay_step() returned the
+ * error once the answer was written). */
+bool sc_relay_refused(const struct sc_relay *r);
+
+/* The verdict on the editor's first message (one line, without its line
+ * end). It passes only when it is one JSON object (strict: valid UTF-8, no
+ * key twice) with method "initialize", an id that is a string or an
+ * integer, and params, params.clientCapabilities and its _meta objects
+ * where present. */
+struct sc_relay_verdict {
+	bool ok;
+	bool changed;     /* a terminal capability was removed */
+	char *out;        /* when ok: the line to pass instead (compact JSON, the
+	                   * other keys in their order); NULL: byte for byte */
+	char *id;         /* the request's id as JSON when it is a string or an
+	                   * integer (for the error answer too); else NULL */
+	char reason[192]; /* when !ok: why, for the editor and stderr */
+};
+void sc_relay_check_initialize(const char *line, size_t len, struct sc_relay_verdict *v);
+void sc_relay_verdict_release(struct sc_relay_verdict *v);
+
+/* The old interface of the filter: *is_initialize is v.ok, *out the new
+ * line when something was removed (else NULL). */
 void sc_relay_filter_initialize(const char *line, size_t len, bool *is_initialize, char **out);
+
+/* One line of the agent's before its answer to initialize. */
+struct sc_relay_agent_verdict {
+	bool drop;      /* not a JSON object: left out */
+	bool is_answer; /* the answer to the request with id `init_id` */
+	char *out;      /* the line to pass instead, or NULL: byte for byte */
+};
+/* Filters the authMethods of a `result`: `env` and `_meta["terminal-auth"]`
+ * removed from every method (see relay.c). `init_id`: the initialize
+ * request's id as JSON, NULL when it has not passed yet. */
+void sc_relay_filter_agent_line(const char *line, size_t len, const char *init_id,
+                                struct sc_relay_agent_verdict *v);
