@@ -22,9 +22,13 @@ extern char **environ;
  * after the first one), and the CLI is killed after KILL_AFTER_MS. */
 #define REMOVE_AGAIN_MS 2000
 #define KILL_AFTER_MS   10000
-/* After a signal, how long the relay still passes the agent's last words
- * to the editor. */
-#define RELAY_DRAIN_MS 5000
+/* Once the session ends (a signal, the editor's EOF and its grace, the
+ * editor gone), how long the relay still passes the agent's last words to
+ * the editor. Meanwhile the agent's output is read whether or not the
+ * editor takes it (sc_relay_drain()), and after it the agent's output is
+ * closed: an agent that writes without end, to an editor that does not
+ * read, cannot hold the engine CLI, and so the session, any longer. */
+#define RELAY_DRAIN_MS 1000
 /* The grace after the editor's EOF counts from when the container runs: on
  * a loaded machine a container can take longer to start than the grace, and
  * its agent would be removed before it read its input. At most this long
@@ -274,7 +278,7 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 	_cleanup_error_ struct sc_error *relay_err = NULL;
 	{
 		_cleanup_relay_ struct sc_relay *relay = sc_relay_new(&rc);
-		double eof_at = 0, running_since = 0, polled_at = 0, term_at = 0;
+		double eof_at = 0, running_since = 0, polled_at = 0, stop_at = 0;
 		while (!sc_relay_done(relay)) {
 			bool busy = s->terminating || eof_at > 0 || s->exited || s->escalate_at > 0;
 			bool sig = false;
@@ -286,8 +290,6 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 				handle_signals(s);
 			escalate(s);
 			double now = now_ms();
-			if (s->terminating && term_at == 0)
-				term_at = now;
 			if (sc_relay_client_closed(relay) && eof_at == 0)
 				eof_at = now;
 			/* The grace counts from when the container runs (a poll
@@ -304,17 +306,24 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 				remove_container(s, "the editor's input ended");
 			if (sc_relay_client_gone(relay) && !s->removed)
 				remove_container(s, "the editor went away");
+			if ((s->terminating || s->removed) && stop_at == 0) {
+				stop_at = now_ms();
+				sc_relay_drain(relay);
+			}
 			/* The engine is gone and so is its output: nothing more
 			 * can come, whether or not the editor reads the rest. */
 			if (s->exited && (s->terminating || sc_relay_client_gone(relay)))
 				break;
-			if (term_at > 0 && now - term_at > RELAY_DRAIN_MS)
+			if (stop_at > 0 && now_ms() - stop_at > RELAY_DRAIN_MS)
 				break;
 		}
 		if (relay_err)
 			sc_log_debug("relay: %s", relay_err->msg);
 	}
-	/* The engine CLI ends soon after its output did. */
+	/* The engine CLI ends soon after its output did; one still writing
+	 * gets EPIPE now instead of waiting for a reader. */
+	close(agent_out);
+	agent_out = -1;
 	if (s->escalate_at == 0 && !s->exited)
 		s->escalate_at = now_ms();
 	wait_child(s);

@@ -590,3 +590,107 @@ TOML
 }
 
 # ---- end of the safe-open, escaping and bounded-input block ----
+
+# ---- 7. The ACP relay fails closed ----------------------------------------------
+#
+# The editor's first message is an initialize request the filter fully
+# understood, or the session is refused: a JSON-RPC error answer on stdout
+# (with the request's id when it has one), the reason on stderr, exit 1, no
+# container left, and the agent got nothing. What the agent offers for a
+# login reaches the editor without anything that would run on the host.
+
+# acp_agent SCRIPT: a service `agent` of the global configuration running the
+# shell script SCRIPT, written into the project (mounted at its own path).
+acp_agent() {
+	printf '%s\n' "$1" >"$REPO/agent.sh"
+	cat >"$SANDCAGE_HOME/config.toml" <<TOML
+[services.agent]
+command = ["sh", "$REPO/agent.sh"]
+TOML
+}
+
+INIT_LINE='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{"fs":{"readTextFile":true},"terminal":true}}}'
+
+# refused_first MESSAGE ID: MESSAGE as the editor's first line (printf %b) is
+# refused with an error answer carrying ID; the agent, which would write
+# what it reads into the project, got nothing.
+refused_first() {
+	cd "$REPO"
+	rm -f agent-got
+	printf '%b' "$1" >"$WORK/first"
+	local rc=0
+	timeout 60 "$SANDCAGE" -q acp run agent <"$WORK/first" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	echo "status $rc; out: $(cat "$WORK/out"); err: $(cat "$WORK/err")"
+	[ "$rc" -eq 1 ]
+	[ "$(wc -l <"$WORK/out")" -eq 1 ]
+	jq -e --argjson id "$2" '.jsonrpc == "2.0" and .id == $id and .error.code == -32600 and (.error.message | test("initialize"))' "$WORK/out" >/dev/null
+	grep -q "refused the editor's first message" "$WORK/err"
+	[ ! -s agent-got ]
+	wait_no_containers "$REPO" 10
+}
+
+@test "hostile/7: a first message that is not initialize is refused and never reaches the agent" {
+	acp_agent 'cat >agent-got'
+	refused_first '{"jsonrpc":"2.0","id":3,"method":"session/new","params":{"cwd":"/","mcpServers":[]}}\n' 3
+	refused_first '{"jsonrpc":"2.0","method":"_big","params":"aaaa"}\n' null
+	refused_first 'garbage\n' null
+	refused_first '{"jsonrpc":"2.0","id":"x","result":{}}\n' '"x"'
+}
+
+@test "hostile/7: two objects on a line, an array, invalid UTF-8, a duplicate key are refused" {
+	acp_agent 'cat >agent-got'
+	refused_first '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}{"jsonrpc":"2.0","id":1,"method":"session/new"}\n' null
+	refused_first '[{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}]\n' null
+	refused_first '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"x":"\\xff"}}\n' null
+	# A parser that kept the second key would see the terminal capability.
+	refused_first '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"clientCapabilities":{"terminal":false,"terminal":true}}}\n' null
+	refused_first '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"clientCapabilities":"terminal"}}\n' 0
+}
+
+@test "hostile/7: a huge first line is refused without passing any of it" {
+	acp_agent 'cat >agent-got'
+	cd "$REPO"
+	{ printf '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"x":"'; head -c 70000000 /dev/zero | tr '\0' a; } >"$WORK/huge"
+	local rc=0
+	timeout 60 "$SANDCAGE" -q acp run agent <"$WORK/huge" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	[ "$rc" -eq 1 ]
+	jq -e '.id == null and .error.code == -32600' "$WORK/out" >/dev/null
+	grep -q "longer than 64 MiB" "$WORK/err"
+	[ ! -s agent-got ]
+	wait_no_containers "$REPO" 10
+}
+
+@test "hostile/7: an accepted initialize reaches the agent without the terminal capability" {
+	acp_agent 'head -n 1 >agent-got'
+	cd "$REPO"
+	rm -f agent-got
+	printf '%s\n' "$INIT_LINE" >"$WORK/first"
+	run timeout 60 "$SANDCAGE" -q acp run agent <"$WORK/first"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	jq -e '.method == "initialize" and .params.clientCapabilities.fs.readTextFile == true and (.params.clientCapabilities | has("terminal") | not)' agent-got >/dev/null
+}
+
+@test "hostile/7: the agent's terminal auth methods reach the editor without env or a host command" {
+	# The agent answers initialize with a terminal method that would set
+	# LD_PRELOAD for the editor's next `sandcage`, and Zed's legacy
+	# terminal-auth that names a command the editor would run on the host.
+	cat >"$REPO/answer" <<'JSON'
+{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":1,"authMethods":[{"id":"login","name":"Log in","type":"terminal","args":["--login"],"env":{"LD_PRELOAD":"/home/sandcage/evil.so"}},{"id":"zed","name":"Zed login","_meta":{"terminal-auth":{"command":"/home/sandcage/evil","args":[],"label":"login"}}},{"id":"key","name":"API key","type":"env_var","vars":[{"name":"X_API_KEY"}]}]}}
+JSON
+	acp_agent "read -r l; printf 'not json, left out\\n'; cat $REPO/answer; cat >/dev/null"
+	cd "$REPO"
+	printf '%s\n' "$INIT_LINE" >"$WORK/first"
+	timeout 60 "$SANDCAGE" acp run --trace "$WORK/trace" agent <"$WORK/first" >"$WORK/out" 2>"$WORK/err"
+	cat "$WORK/out" "$WORK/err"
+	[ "$(wc -l <"$WORK/out")" -eq 1 ]
+	jq -e '.id == 0 and (.result.authMethods | length) == 3' "$WORK/out" >/dev/null
+	jq -e '.result.authMethods[0] == {"id":"login","name":"Log in","type":"terminal","args":["--login"]}' "$WORK/out" >/dev/null
+	jq -e '.result.authMethods[1] == {"id":"zed","name":"Zed login","_meta":{}}' "$WORK/out" >/dev/null
+	jq -e '.result.authMethods[2].vars[0].name == "X_API_KEY"' "$WORK/out" >/dev/null
+	! grep -q evil "$WORK/out" || false
+	! grep -q evil "$WORK/trace" || false
+	grep -q "not a JSON-RPC message before its answer to initialize" "$WORK/err"
+}
+
+# ---- end of 7 -------------------------------------------------------------------
