@@ -28,7 +28,8 @@ extern char **environ;
  * editor takes it (sc_relay_drain()), and after it the agent's output is
  * closed: an agent that writes without end, to an editor that does not
  * read, cannot hold the engine CLI, and so the session, any longer. */
-#define RELAY_DRAIN_MS 1000
+#define RELAY_DRAIN_MS      1000
+#define RELAY_LAST_WORDS_MS 250
 /* The grace after the editor's EOF counts from when the container runs: on
  * a loaded machine a container can take longer to start than the grace, and
  * its agent would be removed before it read its input. At most this long
@@ -50,6 +51,8 @@ struct session {
 	bool removed;       /* sandcage removed the container */
 	double escalate_at; /* when the engine CLI was first asked to end; 0: not yet */
 	unsigned removals;  /* removals since escalate_at */
+	bool relaying;      /* the relay runs: removals in a child */
+	pid_t remover;      /* that child, or 0 */
 };
 
 static double now_ms(void)
@@ -59,10 +62,22 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* While the relay runs, the removal runs in a child and the relay goes on
+ * reading the agent's output: the engine does not finish removing a
+ * container while its CLI is stuck writing output nobody reads, so a
+ * removal that waited would wait for ever. */
 static void remove_container(struct session *s, const char *why)
 {
 	sc_log_debug("%s: removing container %s", why, s->o->spec->name);
-	s->o->engine->ops->remove(s->o->engine, s->o->spec->name, NULL);
+	if (s->relaying && s->remover > 0 && waitpid(s->remover, NULL, WNOHANG) == 0) {
+		/* the last one is still at it */
+	} else if (s->relaying && (s->remover = fork()) == 0) {
+		sigprocmask(SIG_SETMASK, &s->old, NULL);
+		s->o->engine->ops->remove(s->o->engine, s->o->spec->name, NULL);
+		_exit(0);
+	} else if (!s->relaying || s->remover < 0) {
+		s->o->engine->ops->remove(s->o->engine, s->o->spec->name, NULL);
+	}
 	s->removed = true;
 	if (s->escalate_at == 0)
 		s->escalate_at = now_ms();
@@ -278,7 +293,8 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 	_cleanup_error_ struct sc_error *relay_err = NULL;
 	{
 		_cleanup_relay_ struct sc_relay *relay = sc_relay_new(&rc);
-		double eof_at = 0, running_since = 0, polled_at = 0, stop_at = 0;
+		double eof_at = 0, running_since = 0, polled_at = 0, stop_at = 0, exited_at = 0;
+		s->relaying = true;
 		while (!sc_relay_done(relay)) {
 			bool busy = s->terminating || eof_at > 0 || s->exited || s->escalate_at > 0;
 			bool sig = false;
@@ -314,9 +330,16 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 			 * can come, whether or not the editor reads the rest. */
 			if (s->exited && (s->terminating || sc_relay_client_gone(relay)))
 				break;
+			/* Removed by sandcage: a moment for what is left in the
+			 * pipes to reach an editor that reads. */
+			if (s->exited && s->removed && exited_at == 0)
+				exited_at = now_ms();
+			if (exited_at > 0 && now_ms() - exited_at > RELAY_LAST_WORDS_MS)
+				break;
 			if (stop_at > 0 && now_ms() - stop_at > RELAY_DRAIN_MS)
 				break;
 		}
+		s->relaying = false;
 		if (relay_err)
 			sc_log_debug("relay: %s", relay_err->msg);
 	}
@@ -327,6 +350,10 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 	if (s->escalate_at == 0 && !s->exited)
 		s->escalate_at = now_ms();
 	wait_child(s);
+	if (s->remover > 0)
+		while (waitpid(s->remover, NULL, 0) < 0 && errno == EINTR)
+			;
+	s->remover = 0;
 	if (relay_err) {
 		*err = steal_pointer(&relay_err);
 		return -1;

@@ -694,3 +694,89 @@ JSON
 }
 
 # ---- end of 7 -------------------------------------------------------------------
+
+# ---- 8. Teardown never waits on the agent ----------------------------------------
+#
+# The agent answers initialize and then writes as fast as it can; sandcage's
+# stdout is a pipe nobody reads (a FIFO held by `sleep`). A signal, or the
+# editor's EOF, still ends the session and removes the container within 5 s
+# of the container running (the EOF's grace of 3 s included).
+
+# flood_start [ACP RUN OPTIONS...]: starts the flooding session (the agent
+# ends with `exec $FLOOD`, default: `yes` of a message) in a session
+# of its own (SC_PID), its stdin a FIFO whose writer (WRITER_PID) sent the
+# initialize request and holds it open, its stdout a FIFO never read; waits
+# until the container runs and its output has filled the pipes.
+flood_start() {
+	acp_agent 'read -r l; printf "%s\n" "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"protocolVersion\":1}}"; exec '"${FLOOD:-yes '{\"jsonrpc\":\"2.0\",\"method\":\"_flood\"}'}"
+	cd "$REPO"
+	mkfifo "$WORK/in" "$WORK/out"
+	sleep 600 <"$WORK/out" 3>&- &
+	READER_PID=$!
+	(printf '%s\n' "$INIT_LINE" && exec sleep 600) >"$WORK/in" 3>&- &
+	WRITER_PID=$!
+	setsid "$SANDCAGE" acp run "$@" agent <"$WORK/in" >"$WORK/out" 2>"$WORK/err" 3>&- &
+	SC_PID=$!
+	wait_running "$REPO" 60
+	sleep 2
+	# Still running: the flood is held by the pipe, nothing ended it.
+	kill -0 "$SC_PID"
+	[ -n "$(docker ps -q --filter "label=io.sandcage.project=$REPO")" ]
+}
+
+# flood_ends_within MS CODE: sandcage exits with CODE within MS milliseconds
+# of T0 (ns) and leaves no container.
+flood_ends_within() {
+	local limit=$1 code=$2 i rc=0
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$SC_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	local elapsed=$((($(date +%s%N) - T0) / 1000000))
+	kill -KILL "$SC_PID" 2>/dev/null || true
+	wait "$SC_PID" || rc=$?
+	kill "$READER_PID" "$WRITER_PID" 2>/dev/null || true
+	echo "ended after $elapsed ms with $rc; stderr: $(head -c 2000 "$WORK/err")"
+	echo "# $BATS_TEST_DESCRIPTION: ended after $elapsed ms" >&3
+	[ "$elapsed" -le "$limit" ]
+	[ "$rc" -eq "$code" ]
+	[ -z "$(containers_of "$REPO")" ]
+}
+
+@test "hostile/8: SIGTERM ends a flooding session nobody reads within 5 s" {
+	flood_start
+	T0=$(date +%s%N)
+	kill -TERM "$SC_PID"
+	flood_ends_within 5000 143
+}
+
+@test "hostile/8: SIGINT ends a flooding session nobody reads within 5 s" {
+	flood_start
+	T0=$(date +%s%N)
+	kill -INT "$SC_PID"
+	flood_ends_within 5000 130
+}
+
+@test "hostile/8: SIGHUP ends a flooding session nobody reads within 5 s" {
+	flood_start
+	T0=$(date +%s%N)
+	kill -HUP "$SC_PID"
+	flood_ends_within 5000 129
+}
+
+@test "hostile/8: the editor's EOF ends a flooding session nobody reads within 5 s" {
+	flood_start
+	T0=$(date +%s%N)
+	kill "$WRITER_PID" # the FIFO's only writer: sandcage's stdin ends
+	flood_ends_within 5000 0
+}
+
+@test "hostile/8: without the filter (--keep-terminal), a flood of one endless line ends on SIGTERM within 5 s" {
+	FLOOD='cat /dev/zero' flood_start --keep-terminal
+	grep -q 'exec cat /dev/zero' "$REPO/agent.sh"
+	T0=$(date +%s%N)
+	kill -TERM "$SC_PID"
+	flood_ends_within 5000 143
+}
+
+# ---- end of 8 -------------------------------------------------------------------
