@@ -1,9 +1,13 @@
 /* The ACP relay: an editor speaks newline-delimited JSON-RPC on sandcage's
  * stdin and stdout, the agent on the stdin and stdout of its container. The
  * relay copies bytes both ways as they arrive, in order, nonblocking, so
- * that neither side can stall the other. It reads JSON only to remove the
- * host-side `terminal` capabilities from the editor's `initialize` request;
- * everything else passes byte for byte. The container around it is run by
+ * that neither side can stall the other. It reads JSON only at the start,
+ * and fails closed there: the editor's first message must be an
+ * `initialize` request the filter fully understands (else an error answer
+ * and the relay ends), from which it removes the host-side `terminal`
+ * capabilities; the agent's messages until its answer to it lose what in
+ * `authMethods` would run something on the host. Everything else passes
+ * byte for byte. The container around it is run by
  * the session runner (session.h, SC_SESSION_RELAY). */
 #pragma once
 
@@ -50,7 +54,9 @@ static inline void cleanup_relayp(struct sc_relay **r)
 /* One round: waits up to timeout_ms (-1: no limit) until one of the relay's
  * descriptors or `extra_fd` (-1: none) is ready, and moves what it can.
  * *extra_ready tells whether extra_fd became readable. Returns <0 on an
- * error that ends the relay (a line over the limit before initialize). */
+ * error that ends the relay: the editor's first message refused (once its
+ * error answer is written, or after 2 s), an agent's line over the limit
+ * before its answer to initialize. */
 int sc_relay_step(struct sc_relay *r, int extra_fd, int timeout_ms, bool *extra_ready,
                   struct sc_error **err);
 /* The agent's output ended and all of it reached the editor, or the editor's
