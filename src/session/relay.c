@@ -356,6 +356,16 @@ void sc_relay_filter_agent_line(const char *line, size_t len, const char *init_i
 	*v = (struct sc_relay_agent_verdict){0};
 	if (blank(line, len))
 		return;
+	/* A line that starts with an ASCII character other than `{` or `[`
+	 * is no JSON-RPC message to any parser (an agent's stray log line,
+	 * say): it passes. Anything else must parse the strict way, or it
+	 * is left out: a lenient parser might read a message in it. */
+	size_t i = 0;
+	while (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')
+		i++;
+	unsigned char c0 = (unsigned char)line[i];
+	if (c0 > 0x20 && c0 < 0x7f && c0 != '{' && c0 != '[')
+		return;
 	json_t *msg = parse_line(line, len, NULL);
 	if (!json_is_object(msg)) {
 		v->drop = true;
@@ -519,8 +529,8 @@ static int filter_agent(struct sc_relay *r, struct sc_error **err)
 		if (v.drop) {
 			r->stats.agent_lines_dropped++;
 			if (!r->warned_dropped)
-				sc_log_warn("the agent wrote something that is not a JSON-RPC "
-				            "message before its answer to initialize: left out");
+				sc_log_warn("the agent wrote a line that is not one strict JSON "
+				            "object before its answer to initialize: left out");
 			r->warned_dropped = true;
 		} else {
 			pass_line(&r->to_client, &r->trace_out, base, full, body, v.out);

@@ -34,7 +34,7 @@ struct sc_relay_stats {
 	unsigned long long to_agent;  /* bytes */
 	unsigned long long to_client; /* bytes */
 	bool initialize_filtered;     /* something was removed from initialize */
-	unsigned agent_lines_dropped; /* not JSON-RPC, before the answer to initialize */
+	unsigned agent_lines_dropped; /* left out before the answer to initialize */
 };
 
 struct sc_relay;
@@ -103,7 +103,7 @@ void sc_relay_filter_initialize(const char *line, size_t len, bool *is_initializ
 
 /* One line of the agent's before its answer to initialize. */
 struct sc_relay_agent_verdict {
-	bool drop;      /* not a JSON object: left out */
+	bool drop; /* could be JSON to a lenient parser, but is no strict JSON object: left out */
 	bool is_answer; /* the answer to the request with id `init_id` */
 	char *out;      /* the line to pass instead, or NULL: byte for byte */
 };

@@ -678,19 +678,23 @@ refused_first() {
 	cat >"$REPO/answer" <<'JSON'
 {"jsonrpc":"2.0","id":0,"result":{"protocolVersion":1,"authMethods":[{"id":"login","name":"Log in","type":"terminal","args":["--login"],"env":{"LD_PRELOAD":"/home/sandcage/evil.so"}},{"id":"zed","name":"Zed login","_meta":{"terminal-auth":{"command":"/home/sandcage/evil","args":[],"label":"login"}}},{"id":"key","name":"API key","type":"env_var","vars":[{"name":"X_API_KEY"}]}]}}
 JSON
-	acp_agent "read -r l; printf 'not json, left out\\n'; cat $REPO/answer; cat >/dev/null"
+	# Before it, a line another parser could read as an answer (a key
+	# twice) is left out; a log line passes.
+	acp_agent "read -r l; echo 'a log line'; echo '{\"id\":0,\"result\":{\"authMethods\":[]},\"result\":{\"authMethods\":[{\"id\":\"evil\",\"env\":{}}]}}'; cat $REPO/answer; cat >/dev/null"
 	cd "$REPO"
 	printf '%s\n' "$INIT_LINE" >"$WORK/first"
 	timeout 60 "$SANDCAGE" acp run --trace "$WORK/trace" agent <"$WORK/first" >"$WORK/out" 2>"$WORK/err"
 	cat "$WORK/out" "$WORK/err"
-	[ "$(wc -l <"$WORK/out")" -eq 1 ]
+	[ "$(wc -l <"$WORK/out")" -eq 2 ]
+	[ "$(head -n 1 "$WORK/out")" = "a log line" ]
+	sed -i 1d "$WORK/out"
 	jq -e '.id == 0 and (.result.authMethods | length) == 3' "$WORK/out" >/dev/null
 	jq -e '.result.authMethods[0] == {"id":"login","name":"Log in","type":"terminal","args":["--login"]}' "$WORK/out" >/dev/null
 	jq -e '.result.authMethods[1] == {"id":"zed","name":"Zed login","_meta":{}}' "$WORK/out" >/dev/null
 	jq -e '.result.authMethods[2].vars[0].name == "X_API_KEY"' "$WORK/out" >/dev/null
 	! grep -q evil "$WORK/out" || false
 	! grep -q evil "$WORK/trace" || false
-	grep -q "not a JSON-RPC message before its answer to initialize" "$WORK/err"
+	grep -q "not one strict JSON object before its answer to initialize: left out" "$WORK/err"
 }
 
 # ---- end of 7 -------------------------------------------------------------------

@@ -421,28 +421,41 @@ static void test_agent_line_filter(void **state)
 	sc_relay_filter_agent_line(req, strlen(req), "0", &v);
 	assert_false(v.is_answer);
 	free(v.out);
-	/* Not JSON-RPC, or what another parser could read otherwise: left out. */
+	/* What another parser could read otherwise, or a batch: left out. */
 	static const char *const drop[] = {
-	    "y", "[1]", "{\"id\":0,\"result\":{},\"result\":{\"authMethods\":[]}}",
-	    "{\"id\":0,\"result\":\"\xff\"}", "{} {}"};
+	    "[1]",
+	    "{\"id\":0,\"result\":{},\"result\":{\"authMethods\":[]}}",
+	    "{\"id\":0,\"result\":\"\xff\"}",
+	    "{} {}",
+	    " \t{\"id\":0,\"result\":{\"authMethods\":[],\"x\":\"\\u0000\"}}",
+	    "\xef\xbb\xbf{\"id\":0,\"result\":{\"authMethods\":[{\"env\":{}}]}}",
+	    "{\"id\":0,\"result\":{}",
+	};
 	for (size_t i = 0; i < N_ELEMENTS(drop); i++) {
 		sc_relay_filter_agent_line(drop[i], strlen(drop[i]), "0", &v);
 		assert_true(v.drop);
 		assert_false(v.is_answer);
 		assert_null(v.out);
 	}
-	sc_relay_filter_agent_line("  ", 2, "0", &v);
-	assert_false(v.drop);
+	/* No message to any parser: a stray log line passes as it is. */
+	static const char *const pass[] = {"  ", "y", "npm WARN {\"id\":0}", "\"string\"", "42"};
+	for (size_t i = 0; i < N_ELEMENTS(pass); i++) {
+		sc_relay_filter_agent_line(pass[i], strlen(pass[i]), "0", &v);
+		assert_false(v.drop);
+		assert_false(v.is_answer);
+		assert_null(v.out);
+	}
 }
 
 static void test_agent_filtered_in_stream(void **state)
 {
-	/* An agent that writes junk and an answer with a terminal method, then
-	 * anything: the junk is left out, the answer filtered, the rest passes
-	 * byte for byte. */
+	/* An agent that writes a log line, a line that is no strict JSON, an
+	 * answer with a terminal method, then anything: the log line passes,
+	 * the other is left out, the answer filtered, the rest passes byte for
+	 * byte. */
 	char *const argv[] = {
 	    "sh", "-c",
-	    "read -r line; echo 'not json'; "
+	    "read -r line; echo 'not json'; echo '{\"id\":0,\"id\":1}'; "
 	    "printf '%s\\n' '{\"id\":0,\"result\":{\"authMethods\":[{\"id\":\"t\",\"type\":"
 	    "\"terminal\",\"env\":{\"PATH\":\"/tmp\"}}]}}'; echo 'after: not json'",
 	    NULL};
@@ -451,14 +464,15 @@ static void test_agent_filtered_in_stream(void **state)
 	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
 	const char *in = "{\"id\":0,\"method\":\"initialize\"}\n";
 	assert_int_equal(exchange(&h, in, strlen(in), 4096, &got), 0);
-	assert_string_equal(strbuf_str(&got),
-	                    "{\"id\":0,\"result\":{\"authMethods\":[{\"id\":\"t\",\"type\":"
-	                    "\"terminal\"}]}}\nafter: not json\n");
+	assert_string_equal(
+	    strbuf_str(&got),
+	    "not json\n{\"id\":0,\"result\":{\"authMethods\":[{\"id\":\"t\",\"type\":"
+	    "\"terminal\"}]}}\nafter: not json\n");
 	/* With the filter off (--keep-terminal) everything passes. */
 	strbuf_reset(&got);
 	start(&h, argv, false, -1);
 	assert_int_equal(exchange(&h, in, strlen(in), 4096, &got), 0);
-	assert_non_null(strstr(got.buf, "not json\n{"));
+	assert_non_null(strstr(got.buf, "not json\n{\"id\":0,\"id\":1}\n{"));
 	assert_non_null(strstr(got.buf, "\"PATH\""));
 }
 
