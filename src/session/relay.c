@@ -470,7 +470,7 @@ static void refuse(struct sc_relay *r, const char *id, const char *why)
 	}
 	sc_error_setx(&r->refusal, 0,
 	              "refused the editor's first message (%s): the first message must be an "
-	              "initialize request sandcage fully understands; nothing was passed to the "
+	              "initialize request sandcage fully understands; none of it was passed to the "
 	              "agent",
 	              why);
 	r->refused = true;
