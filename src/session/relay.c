@@ -115,6 +115,14 @@ static void trace_flush(struct tracer *t)
 	buf_release(&t->line);
 }
 
+/* A direction whose lines are taken apart: the editor's until its
+ * initialize request has passed, the agent's until its answer to it has. */
+struct lines {
+	bool on;
+	struct buf line;
+	size_t scanned;
+};
+
 struct sc_relay {
 	struct sc_relay_config cfg;
 	int client_in_flags;
@@ -123,11 +131,16 @@ struct sc_relay {
 
 	struct buf to_agent;
 	struct buf to_client;
-	/* Before the editor's initialize request, its input is taken apart in
-	 * lines here. */
-	bool filtering;
-	struct buf line;
-	size_t scanned;
+	struct lines in;  /* the editor's, before its initialize request */
+	struct lines out; /* the agent's, before its answer to initialize */
+	json_t *init_id;  /* the initialize request's id, once it passed */
+	bool warned_dropped;
+	bool draining; /* the session ends: the agent's output is read, come what may */
+	/* The editor's first message was refused: its error answer is in
+	 * to_client, the relay ends once it is written (or after a while). */
+	bool refused;
+	double refused_at;
+	struct sc_error *refusal;
 
 	bool client_eof;
 	bool client_gone;
@@ -158,7 +171,8 @@ struct sc_relay *sc_relay_new(const struct sc_relay_config *config)
 	struct sigaction ign = {.sa_handler = SIG_IGN};
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &r->old_pipe);
-	r->filtering = config->strip_terminal;
+	r->in.on = config->strip_terminal;
+	r->out.on = config->strip_terminal;
 	r->trace_in = (struct tracer){config->trace_fd, "editor->agent", {0}};
 	r->trace_out = (struct tracer){config->trace_fd, "agent->editor", {0}};
 	return r;
@@ -186,90 +200,351 @@ void sc_relay_free(struct sc_relay *r)
 	trace_flush(&r->trace_out);
 	buf_release(&r->to_agent);
 	buf_release(&r->to_client);
-	buf_release(&r->line);
+	buf_release(&r->in.line);
+	buf_release(&r->out.line);
+	json_decref(r->init_id);
+	sc_error_free(r->refusal);
 	free(r);
 }
 
-/* ---- the initialize filter ---- */
+/* ---- the filters ---- */
 
 static bool remove_key(json_t *obj, const char *key)
 {
 	return json_is_object(obj) && json_object_get(obj, key) && json_object_del(obj, key) == 0;
 }
 
-void sc_relay_filter_initialize(const char *line, size_t len, bool *is_initialize, char **out)
+/* Only space and tab: a line of nothing else carries no message. */
+static bool blank(const char *p, size_t n)
 {
-	*is_initialize = false;
-	*out = NULL;
-	/* Cheap test first: most lines are not the initialize request. */
-	if (len < 12 || !memmem(line, len, "\"initialize\"", 12))
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+/* Parses one line the strict way: one JSON value, valid UTF-8, no NUL, no
+ * key twice in an object (a parser that kept the other one would see
+ * another message than the filter did). */
+static json_t *parse_line(const char *line, size_t len, json_error_t *jerr)
+{
+	return json_loadb(line, len, JSON_REJECT_DUPLICATES, jerr);
+}
+
+/* The line to pass on: the new text when the filter changed something or
+ * when the line holds a CR (a reader that splits lines at CR would see
+ * other messages); NULL to pass it as it is. */
+static char *reencode(json_t *msg, bool changed, const char *line, size_t len)
+{
+	if (!changed && !memchr(line, '\r', len))
+		return NULL;
+	return json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
+static bool optional_object(json_t *parent, const char *key)
+{
+	json_t *v = json_object_get(parent, key);
+	return !v || json_is_object(v);
+}
+
+void sc_relay_check_initialize(const char *line, size_t len, struct sc_relay_verdict *v)
+{
+	*v = (struct sc_relay_verdict){0};
+	json_error_t jerr;
+	json_t *msg = parse_line(line, len, &jerr);
+	const char *why = NULL;
+	if (!msg) {
+		snprintf(v->reason, sizeof(v->reason), "it is not valid JSON: %s", jerr.text);
+		/* The parser's message quotes the input: no control bytes on
+		 * the editor's log or the terminal. */
+		for (char *c = v->reason; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+				*c = '?';
 		return;
-	json_t *msg = json_loadb(line, len, 0, NULL);
-	if (!msg)
-		return;
-	json_t *method = json_object_get(msg, "method");
-	if (json_is_string(method) && streq(json_string_value(method), "initialize")) {
-		*is_initialize = true;
-		json_t *caps =
-		    json_object_get(json_object_get(msg, "params"), "clientCapabilities");
-		/* `terminal` lets the agent run commands through the editor, on
-		 * the host; the `terminal-auth` extension makes the editor run
-		 * a command the agent names, on the host too. Both would go
-		 * around the sandbox. */
-		bool changed = remove_key(caps, "terminal");
-		changed |= remove_key(json_object_get(caps, "_meta"), "terminal-auth");
-		if (changed)
-			*out = json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	}
+	json_t *id = json_object_get(msg, "id");
+	json_t *method = json_object_get(msg, "method");
+	json_t *params = json_object_get(msg, "params");
+	if (json_is_string(id) || json_is_integer(id))
+		v->id = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!json_is_object(msg))
+		why = "it is not a JSON object";
+	else if (!method)
+		why = "it has no method";
+	else if (!json_is_string(method) || !streq(json_string_value(method), "initialize"))
+		why = "its method is not initialize";
+	else if (!id)
+		why = "it has no id (a notification)";
+	else if (!v->id)
+		why = "its id is neither a string nor an integer";
+	else if (!optional_object(msg, "params"))
+		why = "its params are not an object";
+	else if (!optional_object(params, "clientCapabilities"))
+		why = "its clientCapabilities are not an object";
+	else if (!optional_object(json_object_get(params, "clientCapabilities"), "_meta"))
+		why = "its clientCapabilities._meta is not an object";
+	if (why) {
+		snprintf(v->reason, sizeof(v->reason), "%s", why);
+		json_decref(msg);
+		return;
+	}
+	v->ok = true;
+	json_t *caps = json_object_get(params, "clientCapabilities");
+	/* `terminal` lets the agent run commands through the editor, on the
+	 * host; the `terminal-auth` extension makes the editor run a command
+	 * the agent names, on the host too. Both would go around the sandbox. */
+	bool changed = remove_key(caps, "terminal");
+	changed |= remove_key(json_object_get(caps, "_meta"), "terminal-auth");
+	v->changed = changed;
+	v->out = reencode(msg, changed, line, len);
 	json_decref(msg);
 }
 
-/* Moves complete lines from r->line to r->to_agent, filtered, until the
- * initialize request has passed. */
-static int filter_lines(struct sc_relay *r, struct sc_error **err)
+void sc_relay_verdict_release(struct sc_relay_verdict *v)
 {
-	while (r->filtering) {
-		const char *base = r->line.data + r->line.start;
-		const char *nl = memchr(base + r->scanned, '\n', r->line.len - r->scanned);
-		if (!nl) {
-			r->scanned = r->line.len;
-			if (r->line.len > SC_RELAY_MAX_LINE)
-				return sc_error_setx(
-				    err, 0,
-				    "a message from the editor is longer than %u MiB "
-				    "before its initialize request",
-				    SC_RELAY_MAX_LINE >> 20);
-			return 0;
+	free(v->out);
+	free(v->id);
+	*v = (struct sc_relay_verdict){0};
+}
+
+void sc_relay_filter_initialize(const char *line, size_t len, bool *is_initialize, char **out)
+{
+	struct sc_relay_verdict v;
+	sc_relay_check_initialize(line, len, &v);
+	*is_initialize = v.ok;
+	*out = v.ok && v.changed ? steal_pointer(&v.out) : NULL;
+	sc_relay_verdict_release(&v);
+}
+
+/* The authentication methods an agent offers, in the form that cannot run
+ * anything on the host: the legacy `_meta["terminal-auth"]` (a command of
+ * the agent's choosing, run by the editor on the host) is removed, and so
+ * is `env` (variables the editor would set for sandcage itself, such as
+ * LD_PRELOAD or DOCKER_HOST). A `terminal` method keeps its `args`: the
+ * editor appends them to its own command, `sandcage acp run AGENT`, whose
+ * options end at AGENT, so they reach only the agent in its container.
+ * Entries that are not objects go, and so does an authMethods that is not
+ * an array. */
+static bool sanitize_auth_methods(json_t *result)
+{
+	json_t *methods = json_object_get(result, "authMethods");
+	if (!methods)
+		return false;
+	if (!json_is_array(methods))
+		return remove_key(result, "authMethods");
+	bool changed = false;
+	for (size_t i = json_array_size(methods); i-- > 0;) {
+		json_t *m = json_array_get(methods, i);
+		if (!json_is_object(m)) {
+			json_array_remove(methods, i);
+			changed = true;
+			continue;
 		}
-		size_t full = (size_t)(nl - base) + 1; /* with the newline */
-		size_t body = full - 1;
-		if (body > 0 && base[body - 1] == '\r')
-			body--;
-		bool is_init;
-		_cleanup_free_ char *filtered = NULL;
-		sc_relay_filter_initialize(base, body, &is_init, &filtered);
-		size_t before = r->to_agent.len;
-		if (filtered) {
-			buf_add(&r->to_agent, filtered, strlen(filtered));
-			buf_add(&r->to_agent, base + body, full - body);
-			r->stats.initialize_filtered = true;
+		changed |= remove_key(m, "env");
+		json_t *meta = json_object_get(m, "_meta");
+		if (meta && !json_is_object(meta))
+			changed |= remove_key(m, "_meta");
+		else
+			changed |= remove_key(meta, "terminal-auth");
+	}
+	return changed;
+}
+
+void sc_relay_filter_agent_line(const char *line, size_t len, const char *init_id,
+                                struct sc_relay_agent_verdict *v)
+{
+	*v = (struct sc_relay_agent_verdict){0};
+	if (blank(line, len))
+		return;
+	/* A line that starts with an ASCII character other than `{` or `[`
+	 * is no JSON-RPC message to any parser (an agent's stray log line,
+	 * say): it passes. Anything else must parse the strict way, or it
+	 * is left out: a lenient parser might read a message in it. */
+	size_t i = 0;
+	while (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')
+		i++;
+	unsigned char c0 = (unsigned char)line[i];
+	if (c0 > 0x20 && c0 < 0x7f && c0 != '{' && c0 != '[')
+		return;
+	json_t *msg = parse_line(line, len, NULL);
+	if (!json_is_object(msg)) {
+		v->drop = true;
+		json_decref(msg);
+		return;
+	}
+	/* Whatever its id: an answer the editor might take for the one to
+	 * initialize (0.0 for 0, say) is filtered all the same. */
+	bool changed = false;
+	json_t *result = json_object_get(msg, "result");
+	if (json_is_object(result))
+		changed = sanitize_auth_methods(result);
+	json_t *want = init_id ? json_loads(init_id, JSON_DECODE_ANY, NULL) : NULL;
+	json_t *id = json_object_get(msg, "id");
+	v->is_answer = want && id && json_equal(id, want) && !json_object_get(msg, "method") &&
+	               (json_object_get(msg, "result") || json_object_get(msg, "error"));
+	json_decref(want);
+	v->out = reencode(msg, changed, line, len);
+	json_decref(msg);
+}
+
+/* Takes the next complete line of `l`: its start, its length with the
+ * newline (*full) and without the line end (*body). False when no line is
+ * complete; at `eof`, what is left counts as a line. */
+static bool next_line(struct lines *l, bool eof, const char **base, size_t *full, size_t *body)
+{
+	*base = l->line.data + l->line.start;
+	const char *nl = memchr(*base + l->scanned, '\n', l->line.len - l->scanned);
+	if (!nl) {
+		l->scanned = l->line.len;
+		if (!eof || l->line.len == 0)
+			return false;
+		*full = *body = l->line.len;
+	} else {
+		*full = (size_t)(nl - *base) + 1;
+		*body = *full - 1;
+	}
+	if (*body > 0 && (*base)[*body - 1] == '\r')
+		(*body)--;
+	return true;
+}
+
+static void take_line(struct lines *l, size_t full)
+{
+	buf_consume(&l->line, full);
+	l->scanned = 0;
+}
+
+/* A line of one direction to its output buffer and the trace: `repl`
+ * instead of its body when not NULL, with its own line end. */
+static void pass_line(struct buf *to, struct tracer *t, const char *base, size_t full, size_t body,
+                      const char *repl)
+{
+	size_t before = to->len;
+	if (repl) {
+		buf_add(to, repl, strlen(repl));
+		buf_add(to, base + body, full - body);
+	} else {
+		buf_add(to, base, full);
+	}
+	trace_bytes(t, to->data + to->start + before, to->len - before);
+}
+
+/* After a direction's filter: the rest of its line buffer passes as it is. */
+static void lines_off(struct lines *l, struct buf *to, struct tracer *t)
+{
+	l->on = false;
+	if (l->line.len) {
+		trace_bytes(t, l->line.data + l->line.start, l->line.len);
+		buf_add(to, l->line.data + l->line.start, l->line.len);
+	}
+	buf_release(&l->line);
+	l->scanned = 0;
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The editor's first message is refused: an error answer to it, the
+ * agent's input closed before it got anything, nothing more read. */
+static void refuse(struct sc_relay *r, const char *id, const char *why)
+{
+	_cleanup_free_ char *msg = xasprintf("sandcage refused the first message (%s): the first "
+	                                     "message must be an initialize request it fully "
+	                                     "understands",
+	                                     why);
+	json_t *idv = id ? json_loads(id, JSON_DECODE_ANY, NULL) : json_null();
+	json_t *ans = json_pack("{s:s, s:o, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
+	                        idv ? idv : json_null(), "error", "code", -32600, "message", msg);
+	_cleanup_free_ char *text = json_dumps(ans, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(ans);
+	if (text) {
+		size_t before = r->to_client.len;
+		buf_add(&r->to_client, text, strlen(text));
+		buf_add(&r->to_client, "\n", 1);
+		trace_bytes(&r->trace_out, r->to_client.data + r->to_client.start + before,
+		            r->to_client.len - before);
+	}
+	sc_error_setx(&r->refusal, 0,
+	              "refused the editor's first message (%s): the first message must be an "
+	              "initialize request sandcage fully understands; none of it was passed to the "
+	              "agent",
+	              why);
+	r->refused = true;
+	r->refused_at = mono_ms();
+	r->in.on = false;
+	buf_release(&r->in.line);
+	r->client_eof = true;
+	r->to_agent.len = 0;
+	close_agent_in(r);
+}
+
+/* The editor's lines until its initialize request has passed. */
+static void filter_client(struct sc_relay *r)
+{
+	const char *base;
+	size_t full, body;
+	while (r->in.on && next_line(&r->in, r->client_eof, &base, &full, &body)) {
+		if (blank(base, body)) {
+			pass_line(&r->to_agent, &r->trace_in, base, full, body, NULL);
+			take_line(&r->in, full);
+			continue;
+		}
+		struct sc_relay_verdict v;
+		sc_relay_check_initialize(base, body, &v);
+		if (!v.ok) {
+			refuse(r, v.id, v.reason);
+			sc_relay_verdict_release(&v);
+			return;
+		}
+		pass_line(&r->to_agent, &r->trace_in, base, full, body, v.out);
+		r->stats.initialize_filtered = v.changed;
+		r->init_id = json_loads(v.id, JSON_DECODE_ANY, NULL);
+		take_line(&r->in, full);
+		sc_relay_verdict_release(&v);
+		lines_off(&r->in, &r->to_agent, &r->trace_in);
+	}
+	if (r->in.on && r->in.line.len > SC_RELAY_MAX_LINE) {
+		char why[96];
+		snprintf(why, sizeof(why), "it is longer than %u MiB", SC_RELAY_MAX_LINE >> 20);
+		refuse(r, NULL, why);
+	}
+	if (r->in.on && r->client_eof) /* nothing but blank lines */
+		lines_off(&r->in, &r->to_agent, &r->trace_in);
+}
+
+/* The agent's lines until its answer to initialize has passed. */
+static int filter_agent(struct sc_relay *r, struct sc_error **err)
+{
+	const char *base;
+	size_t full, body;
+	_cleanup_free_ char *init_id =
+	    r->init_id ? json_dumps(r->init_id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	while (r->out.on && next_line(&r->out, r->agent_eof, &base, &full, &body)) {
+		struct sc_relay_agent_verdict v;
+		sc_relay_filter_agent_line(base, body, init_id, &v);
+		if (v.drop) {
+			r->stats.agent_lines_dropped++;
+			if (!r->warned_dropped)
+				sc_log_warn("the agent wrote a line that is not one strict JSON "
+				            "object before its answer to initialize: left out");
+			r->warned_dropped = true;
 		} else {
-			buf_add(&r->to_agent, base, full);
+			pass_line(&r->to_client, &r->trace_out, base, full, body, v.out);
 		}
-		trace_bytes(&r->trace_in, r->to_agent.data + r->to_agent.start + before,
-		            r->to_agent.len - before);
-		buf_consume(&r->line, full);
-		r->scanned = 0;
-		if (is_init)
-			r->filtering = false;
+		take_line(&r->out, full);
+		free(v.out);
+		if (v.is_answer)
+			lines_off(&r->out, &r->to_client, &r->trace_out);
 	}
-	/* From here on the editor's bytes pass as they come. */
-	if (r->line.len) {
-		trace_bytes(&r->trace_in, r->line.data + r->line.start, r->line.len);
-		buf_add(&r->to_agent, r->line.data + r->line.start, r->line.len);
-	}
-	buf_release(&r->line);
-	r->scanned = 0;
+	if (r->out.on && r->out.line.len > SC_RELAY_MAX_LINE)
+		return sc_error_setx(err, 0,
+		                     "a message from the agent is longer than %u MiB before its "
+		                     "answer to initialize",
+		                     SC_RELAY_MAX_LINE >> 20);
 	return 0;
 }
 
@@ -282,7 +557,8 @@ static bool can_read_client(const struct sc_relay *r)
 
 static bool can_read_agent(const struct sc_relay *r)
 {
-	return !r->agent_eof && r->to_client.len < HIGH_WATER;
+	return !r->agent_eof && !r->refused &&
+	       (r->to_client.len < HIGH_WATER || (r->draining && !r->out.on));
 }
 
 /* Returns bytes read, 0 at EOF, -1 when nothing is there now. */
@@ -304,18 +580,15 @@ static ssize_t read_into(int fd, struct buf *b, size_t n, int *error)
 	}
 }
 
-static int read_client(struct sc_relay *r, struct sc_error **err)
+static void read_client(struct sc_relay *r)
 {
 	int e;
-	if (r->filtering) {
-		ssize_t n = read_into(r->cfg.client_in, &r->line, READ_CHUNK, &e);
-		if (n == 0) {
+	if (r->in.on) {
+		ssize_t n = read_into(r->cfg.client_in, &r->in.line, READ_CHUNK, &e);
+		if (n == 0)
 			r->client_eof = true;
-			/* A last line without newline passes as it is. */
-			r->filtering = false;
-		}
-		if (n != -1 && filter_lines(r, err) < 0)
-			return -1;
+		if (n != -1)
+			filter_client(r);
 	} else {
 		size_t before = r->to_agent.len;
 		ssize_t n = read_into(r->cfg.client_in, &r->to_agent, READ_CHUNK, &e);
@@ -325,24 +598,38 @@ static int read_client(struct sc_relay *r, struct sc_error **err)
 			trace_bytes(&r->trace_in, r->to_agent.data + r->to_agent.start + before,
 			            (size_t)n);
 	}
-	if (r->client_eof)
+	if (r->client_eof && !r->refused)
 		sc_log_debug("relay: the editor's input ended%s%s", e ? ": " : "",
 		             e ? strerror(e) : "");
-	return 0;
 }
 
-static void read_agent(struct sc_relay *r)
+static int read_agent(struct sc_relay *r, struct sc_error **err)
 {
 	int e;
-	size_t before = r->to_client.len;
-	ssize_t n = read_into(r->cfg.agent_out, &r->to_client, READ_CHUNK, &e);
-	if (n == 0) {
-		r->agent_eof = true;
-		sc_log_debug("relay: the agent's output ended");
-	} else if (n > 0) {
-		trace_bytes(&r->trace_out, r->to_client.data + r->to_client.start + before,
-		            (size_t)n);
+	ssize_t n;
+	if (r->out.on) {
+		n = read_into(r->cfg.agent_out, &r->out.line, READ_CHUNK, &e);
+		if (n == 0)
+			r->agent_eof = true;
+		if (n != -1 && filter_agent(r, err) < 0)
+			return -1;
+	} else {
+		/* Draining: what the editor does not take is dropped rather than
+		 * keep the agent (and the engine) waiting. */
+		struct buf *to = &r->to_client, scratch = {0};
+		if (r->draining && r->to_client.len >= HIGH_WATER)
+			to = &scratch;
+		size_t before = to->len;
+		n = read_into(r->cfg.agent_out, to, READ_CHUNK, &e);
+		if (n == 0)
+			r->agent_eof = true;
+		else if (n > 0 && to == &r->to_client)
+			trace_bytes(&r->trace_out, to->data + to->start + before, (size_t)n);
+		buf_release(&scratch);
 	}
+	if (n == 0)
+		sc_log_debug("relay: the agent's output ended");
+	return 0;
 }
 
 /* Returns false when the descriptor cannot be written any more. */
@@ -367,9 +654,12 @@ static bool write_from(int fd, struct buf *b, unsigned long long *count)
 static void after_writes(struct sc_relay *r)
 {
 	/* The editor's EOF reaches the agent once everything before it has. */
-	if (r->client_eof && !r->filtering && r->to_agent.len == 0 && r->line.len == 0)
+	if (r->client_eof && !r->in.on && r->to_agent.len == 0)
 		close_agent_in(r);
 }
+
+/* How long a refused session waits for the editor to take its answer. */
+#define REFUSE_FLUSH_MS 2000
 
 int sc_relay_step(struct sc_relay *r, int extra_fd, int timeout_ms, bool *extra_ready,
                   struct sc_error **err)
@@ -390,6 +680,13 @@ int sc_relay_step(struct sc_relay *r, int extra_fd, int timeout_ms, bool *extra_
 		p[EXTRA] = (struct pollfd){extra_fd, POLLIN, 0};
 	if (extra_ready)
 		*extra_ready = false;
+	if (r->refused) {
+		int left = (int)(r->refused_at + REFUSE_FLUSH_MS - mono_ms()) + 1;
+		if (left < 1)
+			left = 1;
+		if (timeout_ms < 0 || timeout_ms > left)
+			timeout_ms = left;
+	}
 
 	int n = poll(p, N, timeout_ms);
 	if (n < 0) {
@@ -397,10 +694,10 @@ int sc_relay_step(struct sc_relay *r, int extra_fd, int timeout_ms, bool *extra_
 			return 0;
 		return sc_error_set(err, errno, "poll");
 	}
-	if (p[CIN].revents && can_read_client(r) && read_client(r, err) < 0)
+	if (p[CIN].revents && can_read_client(r))
+		read_client(r);
+	if (p[AOUT].revents && can_read_agent(r) && read_agent(r, err) < 0)
 		return -1;
-	if (p[AOUT].revents && can_read_agent(r))
-		read_agent(r);
 	/* Write what is there right away, whether or not poll said so: most of
 	 * the time the other side has room, and this saves a round. */
 	if (r->to_agent.len > 0 && !r->agent_in_closed &&
@@ -419,7 +716,24 @@ int sc_relay_step(struct sc_relay *r, int extra_fd, int timeout_ms, bool *extra_
 	after_writes(r);
 	if (extra_ready && p[EXTRA].revents)
 		*extra_ready = true;
+	if (r->refused && (r->to_client.len == 0 || r->client_gone ||
+	                   mono_ms() - r->refused_at >= REFUSE_FLUSH_MS)) {
+		*err = steal_pointer(&r->refusal);
+		if (!*err)
+			sc_error_setx(err, 0, "refused the editor's first message");
+		return -1;
+	}
 	return 0;
+}
+
+void sc_relay_drain(struct sc_relay *r)
+{
+	r->draining = true;
+}
+
+bool sc_relay_refused(const struct sc_relay *r)
+{
+	return r->refused;
 }
 
 bool sc_relay_done(const struct sc_relay *r)

@@ -22,9 +22,14 @@ extern char **environ;
  * after the first one), and the CLI is killed after KILL_AFTER_MS. */
 #define REMOVE_AGAIN_MS 2000
 #define KILL_AFTER_MS   10000
-/* After a signal, how long the relay still passes the agent's last words
- * to the editor. */
-#define RELAY_DRAIN_MS 5000
+/* Once the session ends (a signal, the editor's EOF and its grace, the
+ * editor gone), how long the relay still passes the agent's last words to
+ * the editor. Meanwhile the agent's output is read whether or not the
+ * editor takes it (sc_relay_drain()), and after it the agent's output is
+ * closed: an agent that writes without end, to an editor that does not
+ * read, cannot hold the engine CLI, and so the session, any longer. */
+#define RELAY_DRAIN_MS      1000
+#define RELAY_LAST_WORDS_MS 250
 /* The grace after the editor's EOF counts from when the container runs: on
  * a loaded machine a container can take longer to start than the grace, and
  * its agent would be removed before it read its input. At most this long
@@ -46,6 +51,8 @@ struct session {
 	bool removed;       /* sandcage removed the container */
 	double escalate_at; /* when the engine CLI was first asked to end; 0: not yet */
 	unsigned removals;  /* removals since escalate_at */
+	bool relaying;      /* the relay runs: removals in a child */
+	pid_t remover;      /* that child, or 0 */
 };
 
 static double now_ms(void)
@@ -55,10 +62,22 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* While the relay runs, the removal runs in a child and the relay goes on
+ * reading the agent's output: the engine does not finish removing a
+ * container while its CLI is stuck writing output nobody reads, so a
+ * removal that waited would wait for ever. */
 static void remove_container(struct session *s, const char *why)
 {
 	sc_log_debug("%s: removing container %s", why, s->o->spec->name);
-	s->o->engine->ops->remove(s->o->engine, s->o->spec->name, NULL);
+	if (s->relaying && s->remover > 0 && waitpid(s->remover, NULL, WNOHANG) == 0) {
+		/* the last one is still at it */
+	} else if (s->relaying && (s->remover = fork()) == 0) {
+		sigprocmask(SIG_SETMASK, &s->old, NULL);
+		s->o->engine->ops->remove(s->o->engine, s->o->spec->name, NULL);
+		_exit(0);
+	} else if (!s->relaying || s->remover < 0) {
+		s->o->engine->ops->remove(s->o->engine, s->o->spec->name, NULL);
+	}
 	s->removed = true;
 	if (s->escalate_at == 0)
 		s->escalate_at = now_ms();
@@ -274,7 +293,8 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 	_cleanup_error_ struct sc_error *relay_err = NULL;
 	{
 		_cleanup_relay_ struct sc_relay *relay = sc_relay_new(&rc);
-		double eof_at = 0, running_since = 0, polled_at = 0, term_at = 0;
+		double eof_at = 0, running_since = 0, polled_at = 0, stop_at = 0, exited_at = 0;
+		s->relaying = true;
 		while (!sc_relay_done(relay)) {
 			bool busy = s->terminating || eof_at > 0 || s->exited || s->escalate_at > 0;
 			bool sig = false;
@@ -286,8 +306,6 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 				handle_signals(s);
 			escalate(s);
 			double now = now_ms();
-			if (s->terminating && term_at == 0)
-				term_at = now;
 			if (sc_relay_client_closed(relay) && eof_at == 0)
 				eof_at = now;
 			/* The grace counts from when the container runs (a poll
@@ -304,20 +322,38 @@ static int run_relay(struct session *s, char *const argv[], struct sc_error **er
 				remove_container(s, "the editor's input ended");
 			if (sc_relay_client_gone(relay) && !s->removed)
 				remove_container(s, "the editor went away");
+			if ((s->terminating || s->removed) && stop_at == 0) {
+				stop_at = now_ms();
+				sc_relay_drain(relay);
+			}
 			/* The engine is gone and so is its output: nothing more
 			 * can come, whether or not the editor reads the rest. */
 			if (s->exited && (s->terminating || sc_relay_client_gone(relay)))
 				break;
-			if (term_at > 0 && now - term_at > RELAY_DRAIN_MS)
+			/* Removed by sandcage: a moment for what is left in the
+			 * pipes to reach an editor that reads. */
+			if (s->exited && s->removed && exited_at == 0)
+				exited_at = now_ms();
+			if (exited_at > 0 && now_ms() - exited_at > RELAY_LAST_WORDS_MS)
+				break;
+			if (stop_at > 0 && now_ms() - stop_at > RELAY_DRAIN_MS)
 				break;
 		}
+		s->relaying = false;
 		if (relay_err)
 			sc_log_debug("relay: %s", relay_err->msg);
 	}
-	/* The engine CLI ends soon after its output did. */
+	/* The engine CLI ends soon after its output did; one still writing
+	 * gets EPIPE now instead of waiting for a reader. */
+	close(agent_out);
+	agent_out = -1;
 	if (s->escalate_at == 0 && !s->exited)
 		s->escalate_at = now_ms();
 	wait_child(s);
+	if (s->remover > 0)
+		while (waitpid(s->remover, NULL, 0) < 0 && errno == EINTR)
+			;
+	s->remover = 0;
 	if (relay_err) {
 		*err = steal_pointer(&relay_err);
 		return -1;

@@ -278,6 +278,12 @@ start_background() {
 		const fs = require("fs");
 		const out = fs.openSync(process.argv[1], "w");
 		const big = (n, c) => "{\"jsonrpc\":\"2.0\",\"method\":\"_big\",\"params\":\"" + c.repeat(n) + "\"}\n";
+		// The first message is the initialize request (the relay refuses
+		// anything else); `cat` echoes it and then this "answer" to it,
+		// after which nothing is parsed either way. Neither has anything
+		// to filter: the whole stream comes back byte for byte.
+		fs.writeSync(out, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":1}}\n");
+		fs.writeSync(out, "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"protocolVersion\":1}}\n");
 		fs.writeSync(out, big(1 << 20, "a"));
 		fs.writeSync(out, big(32 << 20, "b"));
 		for (let i = 0; i < 10000; i++)
@@ -373,7 +379,7 @@ YAML
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"installed echo-bin 0.1.0 (binary) in volume sandcage-test-home"* ]]
-	printf '{"jsonrpc":"2.0","id":1,"method":"x"}\n' >"$WORK/msg"
+	printf '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}\n{"jsonrpc":"2.0","id":1,"method":"x"}\n' >"$WORK/msg"
 	"$SANDCAGE" -q acp run echo-bin -- --from-cli <"$WORK/msg" >"$WORK/out" 2>"$WORK/err"
 	cmp "$WORK/msg" "$WORK/out"
 	grep -q "echo-agent started with: --from-registry --from-cli (ECHO_MODE=registry)" "$WORK/err"

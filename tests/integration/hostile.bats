@@ -906,3 +906,197 @@ host_git_runs_nothing() {
 }
 
 # ---- end of block 2 ----
+
+# ---- 7. The ACP relay fails closed ----------------------------------------------
+#
+# The editor's first message is an initialize request the filter fully
+# understood, or the session is refused: a JSON-RPC error answer on stdout
+# (with the request's id when it has one), the reason on stderr, exit 1, no
+# container left, and the agent got nothing. What the agent offers for a
+# login reaches the editor without anything that would run on the host.
+
+# acp_agent SCRIPT: a service `agent` of the global configuration running the
+# shell script SCRIPT, written into the project (mounted at its own path).
+acp_agent() {
+	printf '%s\n' "$1" >"$REPO/agent.sh"
+	cat >"$SANDCAGE_HOME/config.toml" <<TOML
+[services.agent]
+command = ["sh", "$REPO/agent.sh"]
+TOML
+}
+
+INIT_LINE='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{"fs":{"readTextFile":true},"terminal":true}}}'
+
+# refused_first MESSAGE ID: MESSAGE as the editor's first line (printf %b) is
+# refused with an error answer carrying ID; the agent, which would write
+# what it reads into the project, got nothing.
+refused_first() {
+	cd "$REPO"
+	rm -f agent-got
+	printf '%b' "$1" >"$WORK/first"
+	local rc=0
+	timeout 60 "$SANDCAGE" -q acp run agent <"$WORK/first" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	echo "status $rc; out: $(cat "$WORK/out"); err: $(cat "$WORK/err")"
+	[ "$rc" -eq 1 ]
+	[ "$(wc -l <"$WORK/out")" -eq 1 ]
+	jq -e --argjson id "$2" '.jsonrpc == "2.0" and .id == $id and .error.code == -32600 and (.error.message | test("initialize"))' "$WORK/out" >/dev/null
+	grep -q "refused the editor's first message" "$WORK/err"
+	[ ! -s agent-got ]
+	wait_no_containers "$REPO" 10
+}
+
+@test "hostile/7: a first message that is not initialize is refused and never reaches the agent" {
+	acp_agent 'cat >agent-got'
+	refused_first '{"jsonrpc":"2.0","id":3,"method":"session/new","params":{"cwd":"/","mcpServers":[]}}\n' 3
+	refused_first '{"jsonrpc":"2.0","method":"_big","params":"aaaa"}\n' null
+	refused_first 'garbage\n' null
+	refused_first '{"jsonrpc":"2.0","id":"x","result":{}}\n' '"x"'
+}
+
+@test "hostile/7: two objects on a line, an array, invalid UTF-8, a duplicate key are refused" {
+	acp_agent 'cat >agent-got'
+	refused_first '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}{"jsonrpc":"2.0","id":1,"method":"session/new"}\n' null
+	refused_first '[{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}]\n' null
+	refused_first '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"x":"\\xff"}}\n' null
+	# A parser that kept the second key would see the terminal capability.
+	refused_first '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"clientCapabilities":{"terminal":false,"terminal":true}}}\n' null
+	refused_first '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"clientCapabilities":"terminal"}}\n' 0
+}
+
+@test "hostile/7: a huge first line is refused without passing any of it" {
+	acp_agent 'cat >agent-got'
+	cd "$REPO"
+	{ printf '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"x":"'; head -c 70000000 /dev/zero | tr '\0' a; } >"$WORK/huge"
+	local rc=0
+	timeout 60 "$SANDCAGE" -q acp run agent <"$WORK/huge" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	[ "$rc" -eq 1 ]
+	jq -e '.id == null and .error.code == -32600' "$WORK/out" >/dev/null
+	grep -q "longer than 64 MiB" "$WORK/err"
+	[ ! -s agent-got ]
+	wait_no_containers "$REPO" 10
+}
+
+@test "hostile/7: an accepted initialize reaches the agent without the terminal capability" {
+	acp_agent 'head -n 1 >agent-got'
+	cd "$REPO"
+	rm -f agent-got
+	printf '%s\n' "$INIT_LINE" >"$WORK/first"
+	run timeout 60 "$SANDCAGE" -q acp run agent <"$WORK/first"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	jq -e '.method == "initialize" and .params.clientCapabilities.fs.readTextFile == true and (.params.clientCapabilities | has("terminal") | not)' agent-got >/dev/null
+}
+
+@test "hostile/7: the agent's terminal auth methods reach the editor without env or a host command" {
+	# The agent answers initialize with a terminal method that would set
+	# LD_PRELOAD for the editor's next `sandcage`, and Zed's legacy
+	# terminal-auth that names a command the editor would run on the host.
+	cat >"$REPO/answer" <<'JSON'
+{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":1,"authMethods":[{"id":"login","name":"Log in","type":"terminal","args":["--login"],"env":{"LD_PRELOAD":"/home/sandcage/evil.so"}},{"id":"zed","name":"Zed login","_meta":{"terminal-auth":{"command":"/home/sandcage/evil","args":[],"label":"login"}}},{"id":"key","name":"API key","type":"env_var","vars":[{"name":"X_API_KEY"}]}]}}
+JSON
+	# Before it, a line another parser could read as an answer (a key
+	# twice) is left out; a log line passes.
+	acp_agent "read -r l; echo 'a log line'; echo '{\"id\":0,\"result\":{\"authMethods\":[]},\"result\":{\"authMethods\":[{\"id\":\"evil\",\"env\":{}}]}}'; cat $REPO/answer; cat >/dev/null"
+	cd "$REPO"
+	printf '%s\n' "$INIT_LINE" >"$WORK/first"
+	timeout 60 "$SANDCAGE" acp run --trace "$WORK/trace" agent <"$WORK/first" >"$WORK/out" 2>"$WORK/err"
+	cat "$WORK/out" "$WORK/err"
+	[ "$(wc -l <"$WORK/out")" -eq 2 ]
+	[ "$(head -n 1 "$WORK/out")" = "a log line" ]
+	sed -i 1d "$WORK/out"
+	jq -e '.id == 0 and (.result.authMethods | length) == 3' "$WORK/out" >/dev/null
+	jq -e '.result.authMethods[0] == {"id":"login","name":"Log in","type":"terminal","args":["--login"]}' "$WORK/out" >/dev/null
+	jq -e '.result.authMethods[1] == {"id":"zed","name":"Zed login","_meta":{}}' "$WORK/out" >/dev/null
+	jq -e '.result.authMethods[2].vars[0].name == "X_API_KEY"' "$WORK/out" >/dev/null
+	! grep -q evil "$WORK/out" || false
+	! grep -q evil "$WORK/trace" || false
+	grep -q "not one strict JSON object before its answer to initialize: left out" "$WORK/err"
+}
+
+# ---- end of 7 -------------------------------------------------------------------
+
+# ---- 8. Teardown never waits on the agent ----------------------------------------
+#
+# The agent answers initialize and then writes as fast as it can; sandcage's
+# stdout is a pipe nobody reads (a FIFO held by `sleep`). A signal, or the
+# editor's EOF, still ends the session and removes the container within 5 s
+# of the container running (the EOF's grace of 3 s included).
+
+# flood_start [ACP RUN OPTIONS...]: starts the flooding session (the agent
+# ends with `exec $FLOOD`, default: `yes` of a message) in a session
+# of its own (SC_PID), its stdin a FIFO whose writer (WRITER_PID) sent the
+# initialize request and holds it open, its stdout a FIFO never read; waits
+# until the container runs and its output has filled the pipes.
+flood_start() {
+	acp_agent 'read -r l; printf "%s\n" "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"protocolVersion\":1}}"; exec '"${FLOOD:-yes '{\"jsonrpc\":\"2.0\",\"method\":\"_flood\"}'}"
+	cd "$REPO"
+	mkfifo "$WORK/in" "$WORK/out"
+	sleep 600 <"$WORK/out" 3>&- &
+	READER_PID=$!
+	(printf '%s\n' "$INIT_LINE" && exec sleep 600) >"$WORK/in" 3>&- &
+	WRITER_PID=$!
+	setsid "$SANDCAGE" acp run "$@" agent <"$WORK/in" >"$WORK/out" 2>"$WORK/err" 3>&- &
+	SC_PID=$!
+	wait_running "$REPO" 60
+	sleep 2
+	# Still running: the flood is held by the pipe, nothing ended it.
+	kill -0 "$SC_PID"
+	[ -n "$(docker ps -q --filter "label=io.sandcage.project=$REPO")" ]
+}
+
+# flood_ends_within MS CODE: sandcage exits with CODE within MS milliseconds
+# of T0 (ns) and leaves no container.
+flood_ends_within() {
+	local limit=$1 code=$2 i rc=0
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$SC_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	local elapsed=$((($(date +%s%N) - T0) / 1000000))
+	kill -KILL "$SC_PID" 2>/dev/null || true
+	wait "$SC_PID" || rc=$?
+	kill "$READER_PID" "$WRITER_PID" 2>/dev/null || true
+	echo "ended after $elapsed ms with $rc; stderr: $(head -c 2000 "$WORK/err")"
+	echo "# $BATS_TEST_DESCRIPTION: ended after $elapsed ms" >&3
+	[ "$elapsed" -le "$limit" ]
+	[ "$rc" -eq "$code" ]
+	[ -z "$(containers_of "$REPO")" ]
+}
+
+@test "hostile/8: SIGTERM ends a flooding session nobody reads within 5 s" {
+	flood_start
+	T0=$(date +%s%N)
+	kill -TERM "$SC_PID"
+	flood_ends_within 5000 143
+}
+
+@test "hostile/8: SIGINT ends a flooding session nobody reads within 5 s" {
+	flood_start
+	T0=$(date +%s%N)
+	kill -INT "$SC_PID"
+	flood_ends_within 5000 130
+}
+
+@test "hostile/8: SIGHUP ends a flooding session nobody reads within 5 s" {
+	flood_start
+	T0=$(date +%s%N)
+	kill -HUP "$SC_PID"
+	flood_ends_within 5000 129
+}
+
+@test "hostile/8: the editor's EOF ends a flooding session nobody reads within 5 s" {
+	flood_start
+	T0=$(date +%s%N)
+	kill "$WRITER_PID" # the FIFO's only writer: sandcage's stdin ends
+	flood_ends_within 5000 0
+}
+
+@test "hostile/8: without the filter (--keep-terminal), a flood of one endless line ends on SIGTERM within 5 s" {
+	FLOOD='cat /dev/zero' flood_start --keep-terminal
+	grep -q 'exec cat /dev/zero' "$REPO/agent.sh"
+	T0=$(date +%s%N)
+	kill -TERM "$SC_PID"
+	flood_ends_within 5000 143
+}
+
+# ---- end of 8 -------------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -125,14 +126,26 @@ static int exchange(struct harness *h, const char *data, size_t len, size_t chun
 
 static char *const cat_argv[] = {"cat", NULL};
 
+/* With the filter on, an editor's stream starts with its initialize
+ * request; `cat` echoes it and then the "answer" the editor sent next,
+ * after which neither direction is parsed. Neither has anything to remove:
+ * both pass byte for byte. */
+static const char stream_start[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":1}}\n"
+    "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"protocolVersion\":1}}\n";
+
 static void echo_check(const char *data, size_t len, size_t chunk, bool strip)
 {
+	_cleanup_strbuf_ struct strbuf in = STRBUF_INIT;
+	if (strip)
+		strbuf_adds(&in, stream_start);
+	strbuf_add(&in, data, len);
 	struct harness h;
 	start(&h, cat_argv, strip, -1);
 	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
-	assert_int_equal(exchange(&h, data, len, chunk, &got), 0);
-	assert_int_equal(got.len, len);
-	assert_memory_equal(got.buf, data, len);
+	assert_int_equal(exchange(&h, in.buf, in.len, chunk, &got), 0);
+	assert_int_equal(got.len, in.len);
+	assert_memory_equal(got.buf, in.buf, in.len);
 }
 
 static void test_many_small_messages(void **state)
@@ -229,24 +242,251 @@ static void test_filter_function(void **state)
 		assert_false(init);
 		assert_null(out);
 	}
-	/* Odd but valid: params not an object, capabilities not an object. */
-	const char *odd = "{\"method\":\"initialize\",\"params\":{\"clientCapabilities\":[1]}}";
+	/* Valid JSON the filter does not fully understand (capabilities that
+	 * are not an object) is not an initialize it could check: refused. */
+	const char *odd =
+	    "{\"id\":0,\"method\":\"initialize\",\"params\":{\"clientCapabilities\":[1]}}";
 	sc_relay_filter_initialize(odd, strlen(odd), &init, &out);
-	assert_true(init);
+	assert_false(init);
 	assert_null(out);
+	/* A CR inside the line (a reader splitting at CR would see two
+	 * messages): the line passes re-encoded, as one. */
+	const char *cr = "{\"id\":0,\r\"method\":\"initialize\"}";
+	sc_relay_filter_initialize(cr, strlen(cr), &init, &out);
+	assert_true(init);
+	assert_null(out); /* nothing removed */
+	struct sc_relay_verdict v;
+	sc_relay_check_initialize(cr, strlen(cr), &v);
+	assert_true(v.ok);
+	assert_string_equal(v.out, "{\"id\":0,\"method\":\"initialize\"}");
+	assert_string_equal(v.id, "0");
+	sc_relay_verdict_release(&v);
+}
+
+/* One bad first message: the relay ends with an error (the child's exit
+ * 3), the editor gets one JSON-RPC error answer with the request's id
+ * (`want_id`, JSON) and the agent gets nothing at all. */
+static void refused_check(const char *data, size_t len, const char *want_id)
+{
+	char path[] = "/tmp/sandcage-test-agent-in-XXXXXX";
+	int fd = mkostemp(path, O_CLOEXEC);
+	assert_true(fd >= 0);
+	close(fd);
+	char *const argv[] = {"sh", "-c", "cat >\"$0\"", path, NULL};
+	struct harness h;
+	start(&h, argv, true, -1);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	assert_int_equal(exchange(&h, data, len, 1 << 16, &got), 3);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	unlink(path);
+	assert_int_equal(st.st_size, 0);
+	assert_true(got.len > 0 && got.buf[got.len - 1] == '\n');
+	assert_null(memchr(got.buf, '\n', got.len - 1)); /* one line */
+	json_error_t jerr;
+	json_t *ans = json_loadb(got.buf, got.len, 0, &jerr);
+	assert_non_null(ans);
+	assert_string_equal(json_string_value(json_object_get(ans, "jsonrpc")), "2.0");
+	_cleanup_free_ char *id =
+	    json_dumps(json_object_get(ans, "id"), JSON_COMPACT | JSON_ENCODE_ANY);
+	assert_string_equal(id, want_id);
+	json_t *e = json_object_get(ans, "error");
+	assert_int_equal(json_integer_value(json_object_get(e, "code")), -32600);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "initialize"));
+	json_decref(ans);
+}
+
+static void test_first_message_refused(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *id;
+	} cases[] = {
+	    {"garbage\n", "null"},
+	    {"not json \"initialize\" {\n", "null"},
+	    /* two objects on one line */
+	    {"{\"id\":0,\"method\":\"initialize\"}{\"id\":1,\"method\":\"x\"}\n", "null"},
+	    {"{\"id\":0,\"method\":\"initialize\"} {\"id\":1}\n", "null"},
+	    {"[{\"id\":0,\"method\":\"initialize\"}]\n", "null"},
+	    {"\"initialize\"\n", "null"},
+	    {"{\"id\":4}\n", "4"},
+	    {"{\"id\":\"a\",\"result\":\"initialize\"}\n", "\"a\""},
+	    {"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"session/new\",\"params\":{}}\n", "3"},
+	    {"{\"jsonrpc\":\"2.0\",\"method\":\"_zed/hello\",\"params\":{\"terminal\":true}}\n",
+	     "null"},
+	    {"{\"id\":5,\"method\":\"Initialize\"}\n", "5"},
+	    {"{\"id\":6,\"method\":[\"initialize\"]}\n", "6"},
+	    /* a notification, an id the answer cannot carry */
+	    {"{\"method\":\"initialize\",\"params\":{}}\n", "null"},
+	    {"{\"id\":1.5,\"method\":\"initialize\"}\n", "null"},
+	    {"{\"id\":{\"x\":1},\"method\":\"initialize\"}\n", "null"},
+	    /* invalid UTF-8, an escaped NUL */
+	    {"{\"id\":7,\"method\":\"initialize\",\"params\":{\"x\":\"\xff\xfe\"}}\n", "null"},
+	    {"{\"id\":7,\"method\":\"initialize\",\"params\":{\"x\":\"\xc3\"}}\n", "null"},
+	    {"{\"id\":8,\"method\":\"initialize\",\"params\":{\"x\":\"\\u0000\"}}\n", "null"},
+	    /* a key twice: another parser could take the other one */
+	    {"{\"id\":9,\"method\":\"initialize\",\"params\":{\"clientCapabilities\":"
+	     "{\"terminal\":false,\"terminal\":true}}}\n",
+	     "null"},
+	    {"{\"id\":9,\"method\":\"initialize\",\"method\":\"initialize\"}\n", "null"},
+	    /* structures the filter cannot look into */
+	    {"{\"id\":10,\"method\":\"initialize\",\"params\":[1]}\n", "10"},
+	    {"{\"id\":11,\"method\":\"initialize\",\"params\":{\"clientCapabilities\":true}}\n",
+	     "11"},
+	    {"{\"id\":12,\"method\":\"initialize\",\"params\":{\"clientCapabilities\":"
+	     "{\"_meta\":[\"terminal-auth\"]}}}\n",
+	     "12"},
+	    /* a last line without newline is a message too */
+	    {"{\"id\":13,\"method\":\"session/new\"}", "13"},
+	    /* blank lines first change nothing */
+	    {"\n  \r\n{\"id\":14,\"method\":\"session/new\"}\n", "14"},
+	};
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++)
+		refused_check(cases[i].line, strlen(cases[i].line), cases[i].id);
+	/* A raw NUL byte in the line. */
+	static const char nul[] = "{\"id\":15,\"method\":\"initialize\"\0}\n";
+	refused_check(nul, sizeof(nul) - 1, "null");
+	/* A first line over the limit: refused without waiting for its end. */
+	size_t n = SC_RELAY_MAX_LINE + 1024;
+	char *data = xmalloc(n);
+	static const char head[] = "{\"id\":16,\"method\":\"initialize\",\"params\":{\"x\":\"";
+	memcpy(data, head, strlen(head));
+	memset(data + strlen(head), 'x', n - strlen(head));
+	refused_check(data, n, "null");
+	free(data);
+}
+
+static void test_first_message_accepted(void **state)
+{
+	/* No message at all: the agent sees the EOF. */
+	echo_check("", 0, 1, true);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	struct harness h;
+	start(&h, cat_argv, true, -1);
+	assert_int_equal(exchange(&h, "\n\n", 2, 1, &got), 0);
+	assert_string_equal(strbuf_str(&got), "\n\n");
+	/* An initialize request without newline at the end of the input. */
+	strbuf_reset(&got);
+	start(&h, cat_argv, true, -1);
+	assert_int_equal(exchange(&h, init_line, strlen(init_line), 7, &got), 0);
+	assert_string_equal(strbuf_str(&got), init_filtered);
+	/* A string id. */
+	const char *s = "{\"id\":\"x-1\",\"method\":\"initialize\"}\n";
+	strbuf_reset(&got);
+	start(&h, cat_argv, true, -1);
+	assert_int_equal(exchange(&h, s, strlen(s), 4096, &got), 0);
+	assert_string_equal(strbuf_str(&got), s);
+}
+
+static void test_agent_line_filter(void **state)
+{
+	struct sc_relay_agent_verdict v;
+	/* A terminal method keeps its args (for the agent, after `sandcage acp
+	 * run AGENT`), loses its env; the legacy terminal-auth command goes. */
+	const char *ans =
+	    "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"protocolVersion\":1,\"authMethods\":["
+	    "{\"id\":\"t\",\"name\":\"Login\",\"type\":\"terminal\",\"args\":[\"--login\"],"
+	    "\"env\":{\"LD_PRELOAD\":\"/home/sandcage/x.so\"}},"
+	    "{\"id\":\"z\",\"name\":\"Zed\",\"_meta\":{\"terminal-auth\":{\"command\":"
+	    "\"/home/sandcage/evil\",\"args\":[],\"label\":\"x\"},\"other\":1}},"
+	    "7,"
+	    "{\"id\":\"a\",\"name\":\"API key\",\"_meta\":\"x\"}]}}";
+	sc_relay_filter_agent_line(ans, strlen(ans), "0", &v);
+	assert_false(v.drop);
+	assert_true(v.is_answer);
+	assert_string_equal(
+	    v.out,
+	    "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"protocolVersion\":1,\"authMethods\":["
+	    "{\"id\":\"t\",\"name\":\"Login\",\"type\":\"terminal\",\"args\":[\"--login\"]},"
+	    "{\"id\":\"z\",\"name\":\"Zed\",\"_meta\":{\"other\":1}},"
+	    "{\"id\":\"a\",\"name\":\"API key\"}]}}");
+	free(v.out);
+	/* Another id (0.0 is not 0 to the filter, maybe to the editor): still
+	 * filtered, but not the answer. */
+	const char *fake = "{\"id\":0.0,\"result\":{\"authMethods\":{\"x\":1}}}";
+	sc_relay_filter_agent_line(fake, strlen(fake), "0", &v);
+	assert_false(v.is_answer);
+	assert_string_equal(v.out, "{\"id\":0.0,\"result\":{}}");
+	free(v.out);
+	/* Before the initialize request passed, nothing is the answer. */
+	const char *err = "{\"id\":0,\"error\":{\"code\":1,\"message\":\"no\"}}";
+	sc_relay_filter_agent_line(err, strlen(err), NULL, &v);
+	assert_false(v.is_answer);
+	assert_null(v.out);
+	sc_relay_filter_agent_line(err, strlen(err), "0", &v);
+	assert_true(v.is_answer);
+	assert_null(v.out);
+	/* A request from the agent with the same id is not the answer. */
+	const char *req = "{\"id\":0,\"method\":\"fs/read_text_file\",\"result\":{}}";
+	sc_relay_filter_agent_line(req, strlen(req), "0", &v);
+	assert_false(v.is_answer);
+	free(v.out);
+	/* What another parser could read otherwise, or a batch: left out. */
+	static const char *const drop[] = {
+	    "[1]",
+	    "{\"id\":0,\"result\":{},\"result\":{\"authMethods\":[]}}",
+	    "{\"id\":0,\"result\":\"\xff\"}",
+	    "{} {}",
+	    " \t{\"id\":0,\"result\":{\"authMethods\":[],\"x\":\"\\u0000\"}}",
+	    "\xef\xbb\xbf{\"id\":0,\"result\":{\"authMethods\":[{\"env\":{}}]}}",
+	    "{\"id\":0,\"result\":{}",
+	};
+	for (size_t i = 0; i < N_ELEMENTS(drop); i++) {
+		sc_relay_filter_agent_line(drop[i], strlen(drop[i]), "0", &v);
+		assert_true(v.drop);
+		assert_false(v.is_answer);
+		assert_null(v.out);
+	}
+	/* No message to any parser: a stray log line passes as it is. */
+	static const char *const pass[] = {"  ", "y", "npm WARN {\"id\":0}", "\"string\"", "42"};
+	for (size_t i = 0; i < N_ELEMENTS(pass); i++) {
+		sc_relay_filter_agent_line(pass[i], strlen(pass[i]), "0", &v);
+		assert_false(v.drop);
+		assert_false(v.is_answer);
+		assert_null(v.out);
+	}
+}
+
+static void test_agent_filtered_in_stream(void **state)
+{
+	/* An agent that writes a log line, a line that is no strict JSON, an
+	 * answer with a terminal method, then anything: the log line passes,
+	 * the other is left out, the answer filtered, the rest passes byte for
+	 * byte. */
+	char *const argv[] = {
+	    "sh", "-c",
+	    "read -r line; echo 'not json'; echo '{\"id\":0,\"id\":1}'; "
+	    "printf '%s\\n' '{\"id\":0,\"result\":{\"authMethods\":[{\"id\":\"t\",\"type\":"
+	    "\"terminal\",\"env\":{\"PATH\":\"/tmp\"}}]}}'; echo 'after: not json'",
+	    NULL};
+	struct harness h;
+	start(&h, argv, true, -1);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	const char *in = "{\"id\":0,\"method\":\"initialize\"}\n";
+	assert_int_equal(exchange(&h, in, strlen(in), 4096, &got), 0);
+	assert_string_equal(
+	    strbuf_str(&got),
+	    "not json\n{\"id\":0,\"result\":{\"authMethods\":[{\"id\":\"t\",\"type\":"
+	    "\"terminal\"}]}}\nafter: not json\n");
+	/* With the filter off (--keep-terminal) everything passes. */
+	strbuf_reset(&got);
+	start(&h, argv, false, -1);
+	assert_int_equal(exchange(&h, in, strlen(in), 4096, &got), 0);
+	assert_non_null(strstr(got.buf, "not json\n{\"id\":0,\"id\":1}\n{"));
+	assert_non_null(strstr(got.buf, "\"PATH\""));
 }
 
 static void test_initialize_filtered_in_stream(void **state)
 {
 	_cleanup_strbuf_ struct strbuf in = STRBUF_INIT;
 	_cleanup_strbuf_ struct strbuf want = STRBUF_INIT;
-	/* A message before initialize passes unchanged. */
-	const char *pre =
-	    "{\"jsonrpc\":\"2.0\",\"method\":\"_zed/hello\",\"params\":{\"terminal\":true}}\n";
-	strbuf_adds(&in, pre);
-	strbuf_adds(&want, pre);
+	/* (A message before initialize is refused: test_first_message_refused.) */
 	strbuf_addf(&in, "%s\r\n", init_line);
 	strbuf_addf(&want, "%s\r\n", init_filtered);
+	/* `cat` echoes this "answer" to the agent filter, which removes its
+	 * env and stops parsing. */
+	strbuf_adds(&in, "{\"id\":0,\"result\":{\"authMethods\":[{\"id\":\"t\",\"env\":{}}]}}\n");
+	strbuf_adds(&want, "{\"id\":0,\"result\":{\"authMethods\":[{\"id\":\"t\"}]}}\n");
 	/* After it, nothing is parsed: a second initialize passes as it is. */
 	strbuf_addf(&in, "%s\n", init_line);
 	strbuf_addf(&want, "%s\n", init_line);
@@ -264,7 +504,11 @@ static void test_initialize_filtered_in_stream(void **state)
 		assert_string_equal(strbuf_str(&got), want.buf);
 	}
 	/* With stripping off, all of it passes unchanged. */
-	echo_check(in.buf, in.len, 4096, false);
+	struct harness h;
+	start(&h, cat_argv, false, -1);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	assert_int_equal(exchange(&h, in.buf, in.len, 4096, &got), 0);
+	assert_string_equal(strbuf_str(&got), in.buf);
 }
 
 static void test_trace(void **state)
@@ -358,6 +602,10 @@ int main(void)
 	    cmocka_unit_test(test_agent_exits_first),
 	    cmocka_unit_test(test_editor_goes_away),
 	    cmocka_unit_test(test_line_limit_before_initialize),
+	    cmocka_unit_test(test_first_message_refused),
+	    cmocka_unit_test(test_first_message_accepted),
+	    cmocka_unit_test(test_agent_line_filter),
+	    cmocka_unit_test(test_agent_filtered_in_stream),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
