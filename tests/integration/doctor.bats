@@ -9,12 +9,7 @@ PROBES="runtime-socket ssh-agent capabilities no-new-privileges seccomp host-can
 protected-paths masked-files mount unshare pids-limit memory-limit user"
 
 setup() {
-	require_docker "$TOOLS_IMAGE"
-	export SANDCAGE_IMAGE=$TOOLS_IMAGE
-	WORK=$(mktemp -d)
-	WORK=$(cd "$WORK" && pwd -P)
-	REPO=$WORK/repo
-	make_repo "$REPO"
+	tools_repo
 	export SANDCAGE_HOME=$WORK/sandcage-home
 	mkdir -p "$SANDCAGE_HOME"
 	unset SANDCAGE_DEBUG_CAP_ADD SSH_AUTH_SOCK

@@ -29,6 +29,18 @@ make_repo() {
 	git -C "$dir" -c user.name=t -c user.email=t@example.invalid commit -q --allow-empty -m init
 }
 
+# The common setup of the tests that run the tools image as it is: WORK, a
+# directory of the test's own (symlinks resolved, as sandcage sees it), and
+# REPO, a git repository in it.
+tools_repo() {
+	require_docker "$TOOLS_IMAGE"
+	export SANDCAGE_IMAGE=$TOOLS_IMAGE
+	WORK=$(mktemp -d)
+	WORK=$(cd "$WORK" && pwd -P)
+	REPO=$WORK/repo
+	make_repo "$REPO"
+}
+
 # Containers sandcage made for this project (running or not).
 containers_of() {
 	docker ps -aq --filter "label=io.sandcage.project=$1"

@@ -7,12 +7,7 @@
 load helpers
 
 setup() {
-	require_docker "$TOOLS_IMAGE"
-	export SANDCAGE_IMAGE=$TOOLS_IMAGE
-	WORK=$(mktemp -d)
-	WORK=$(cd "$WORK" && pwd -P)
-	REPO=$WORK/repo
-	make_repo "$REPO"
+	tools_repo
 	# A home and a global directory of the test's own: credentials to
 	# refuse, and trust records that start empty.
 	export HOME=$WORK/home

@@ -4,12 +4,7 @@
 load helpers
 
 setup() {
-	require_docker "$TOOLS_IMAGE"
-	export SANDCAGE_IMAGE=$TOOLS_IMAGE
-	WORK=$(mktemp -d)
-	WORK=$(cd "$WORK" && pwd -P)
-	REPO=$WORK/repo
-	make_repo "$REPO"
+	tools_repo
 }
 
 teardown() {
