@@ -82,3 +82,13 @@ int unit_run_with_cases(const char *group, const struct CMUnitTest *unit, size_t
 	free(tests);
 	return r;
 }
+
+const struct sc_spec_mount *unit_mount_at(const struct sc_container_spec *spec, const char *target)
+{
+	for (size_t i = 0; i < spec->mounts.len; i++) {
+		const struct sc_spec_mount *m = spec->mounts.items[i];
+		if (streq(m->target, target))
+			return m;
+	}
+	return NULL;
+}

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "config/schema.h"
+#include "engine/engine.h"
 
 /* The configuration of a project whose .sandcage.yml is `yaml` (no global
  * or local file); fails the test, showing the text, when it does not load. */
@@ -23,3 +24,6 @@ void unit_check_golden(const char *rel, const char *text);
  * name, its path as the state), as one group with one TAP plan. */
 int unit_run_with_cases(const char *group, const struct CMUnitTest *unit, size_t n_unit,
                         const char *root, CMUnitTestFunction case_fn);
+
+/* The mount of `spec` whose target is `target`, or NULL. */
+const struct sc_spec_mount *unit_mount_at(const struct sc_container_spec *spec, const char *target);

@@ -150,17 +150,6 @@ static struct sc_launch_request request(struct fixture *fx)
 	};
 }
 
-static const struct sc_spec_mount *mount_at(const struct sc_container_spec *spec,
-                                            const char *target)
-{
-	for (size_t i = 0; i < spec->mounts.len; i++) {
-		const struct sc_spec_mount *m = spec->mounts.items[i];
-		if (streq(m->target, target))
-			return m;
-	}
-	return NULL;
-}
-
 static bool has_env(const struct sc_container_spec *spec, const char *entry)
 {
 	return strv_contains(spec->env.v, entry);
@@ -190,12 +179,12 @@ static void test_shell(void **state)
 	assert_string_equal(l->spec.command.v[0], "/bin/sh");
 	assert_true(l->spec.interactive);
 	assert_false(l->spec.tty);
-	const struct sc_spec_mount *m = mount_at(&l->spec, fx->project);
+	const struct sc_spec_mount *m = unit_mount_at(&l->spec, fx->project);
 	assert_non_null(m);
 	if (!m)
 		return;
 	assert_false(m->readonly);
-	assert_non_null(mount_at(&l->spec, SC_IMAGE_HOME));
+	assert_non_null(unit_mount_at(&l->spec, SC_IMAGE_HOME));
 	/* The configured image, found: asked once, not built. */
 	assert_non_null(l->image);
 	assert_true(str_has_prefix(l->image, "sandcage:"));
@@ -346,7 +335,7 @@ static void test_ssh_without_key(void **state)
 	_cleanup_launch_ struct sc_launch *l = NULL;
 	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
 	_cleanup_free_ char *ssh = path_join(fx->global, "ssh");
-	const struct sc_spec_mount *m = mount_at(&l->spec, "/etc/sandcage/ssh");
+	const struct sc_spec_mount *m = unit_mount_at(&l->spec, "/etc/sandcage/ssh");
 	assert_non_null(m);
 	if (!m)
 		return;
@@ -443,14 +432,14 @@ static void test_role_with_command_and_protection(void **state)
 	assert_int_equal(pc.protected_seen, l->protected_paths.len);
 	_cleanup_free_ char *hooks = path_join(fx->project, ".git/hooks");
 	assert_true(strv_contains(l->protected_paths.v, hooks));
-	const struct sc_spec_mount *m = mount_at(&l->spec, hooks);
+	const struct sc_spec_mount *m = unit_mount_at(&l->spec, hooks);
 	assert_non_null(m);
 	if (!m)
 		return;
 	assert_true(m->readonly);
 	_cleanup_free_ char *env = path_join(fx->project, ".env");
 	assert_true(strv_contains(l->masked_files.v, env));
-	m = mount_at(&l->spec, env);
+	m = unit_mount_at(&l->spec, env);
 	assert_non_null(m);
 	if (!m)
 		return;
@@ -473,7 +462,7 @@ static void make_git_dir(const char *dir, const char *config)
 static bool mounted(const struct sc_launch *l, const char *dir, const char *rel, bool readonly)
 {
 	_cleanup_free_ char *p = path_join(dir, rel);
-	const struct sc_spec_mount *m = mount_at(&l->spec, p);
+	const struct sc_spec_mount *m = unit_mount_at(&l->spec, p);
 	if (!m || m->readonly != readonly || !streq(m->source, p))
 		printf("# %s: %s\n", p, m ? "other mode" : "not mounted");
 	return m && m->readonly == readonly && streq(m->source, p);
@@ -496,7 +485,7 @@ static void test_git_protection(void **state)
 	_cleanup_launch_ struct sc_launch *l = NULL;
 	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
 	/* The git directory writable for git's working data... */
-	const struct sc_spec_mount *m = mount_at(&l->spec, git);
+	const struct sc_spec_mount *m = unit_mount_at(&l->spec, git);
 	assert_true(m && !m->readonly);
 	/* ...what makes git run code or redirects it read-only, made when
 	 * missing... */
@@ -513,7 +502,7 @@ static void test_git_protection(void **state)
 	/* The submodule's config is a copy without core.worktree, which
 	 * `git submodule update` would write again. */
 	_cleanup_free_ char *libcfg0 = path_join(lib, "config");
-	m = mount_at(&l->spec, libcfg0);
+	m = unit_mount_at(&l->spec, libcfg0);
 	assert_true(m && m->readonly && !streq(m->source, libcfg0));
 	if (m) {
 		_cleanup_free_ char *copy = NULL;
@@ -530,7 +519,7 @@ static void test_git_protection(void **state)
 	static const char *const working[] = {"HEAD", "objects", "refs", "index", "commondir"};
 	for (size_t i = 0; i < N_ELEMENTS(working); i++) {
 		_cleanup_free_ char *p = path_join(git, working[i]);
-		assert_null(mount_at(&l->spec, p));
+		assert_null(unit_mount_at(&l->spec, p));
 	}
 
 	/* Nothing changed: nothing to say. */
@@ -578,7 +567,7 @@ static void test_home_only(void **state)
 	_cleanup_launch_ struct sc_launch *l = NULL;
 	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
 	assert_int_equal(l->spec.mounts.len, 1);
-	assert_non_null(mount_at(&l->spec, SC_IMAGE_HOME));
+	assert_non_null(unit_mount_at(&l->spec, SC_IMAGE_HOME));
 	assert_false(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
 	assert_true(str_has_prefix(l->spec.name, "sandcage-proj-acp-install-"));
 	/* But another home volume or registry from the project needs trust. */

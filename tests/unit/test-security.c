@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "config/trust.h"
 #include "plan/security.h"
+#include "support.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "workspace/workspace.h"
@@ -364,17 +365,6 @@ static void test_protected_paths(void **state)
 	vec_release(&v);
 }
 
-static const struct sc_spec_mount *find_mount(const struct sc_container_spec *spec,
-                                              const char *target)
-{
-	for (size_t i = 0; i < spec->mounts.len; i++) {
-		const struct sc_spec_mount *m = spec->mounts.items[i];
-		if (streq(m->target, target))
-			return m;
-	}
-	return NULL;
-}
-
 static void test_protect_mounts(void **state)
 {
 	struct sc_container_spec spec;
@@ -390,19 +380,19 @@ static void test_protect_mounts(void **state)
 	strv_push(&set.masked, ROOT "/a/.env.local");
 	sc_security_protect(&set, &spec);
 
-	const struct sc_spec_mount *m = find_mount(&spec, ROOT "/.sandcage.yml");
+	const struct sc_spec_mount *m = unit_mount_at(&spec, ROOT "/.sandcage.yml");
 	assert_true(m && m->readonly && streq(m->source, ROOT "/.sandcage.yml"));
-	m = find_mount(&spec, ROOT "/.git/hooks");
+	m = unit_mount_at(&spec, ROOT "/.git/hooks");
 	assert_true(m && m->readonly);
 	/* `.git` (and the directories down to a submodule's hooks) are mounts
 	 * of their own, read-write, so that they cannot be renamed. */
-	m = find_mount(&spec, ROOT "/.git");
+	m = unit_mount_at(&spec, ROOT "/.git");
 	assert_true(m && !m->readonly && streq(m->source, ROOT "/.git"));
-	assert_non_null(find_mount(&spec, ROOT "/.git/modules"));
-	assert_non_null(find_mount(&spec, ROOT "/.git/modules/lib"));
-	m = find_mount(&spec, ROOT "/.env");
+	assert_non_null(unit_mount_at(&spec, ROOT "/.git/modules"));
+	assert_non_null(unit_mount_at(&spec, ROOT "/.git/modules/lib"));
+	m = unit_mount_at(&spec, ROOT "/.env");
 	assert_true(m && m->readonly && streq(m->source, "/g/empty"));
-	m = find_mount(&spec, ROOT "/a/.env.local");
+	m = unit_mount_at(&spec, ROOT "/a/.env.local");
 	assert_true(m && m->readonly && streq(m->source, "/g/empty"));
 	/* Nothing twice, parents before children. */
 	size_t n = spec.mounts.len;
@@ -497,19 +487,19 @@ static void test_protect_readonly_parent(void **state)
 	strv_push(&set.readonly, ROOT "/.git/worktrees/wt/gitdir");
 	strv_push(&set.readonly, ROOT "/.git/worktrees");
 	sc_security_protect(&set, &spec);
-	const struct sc_spec_mount *m = find_mount(&spec, ROOT "/.git");
+	const struct sc_spec_mount *m = unit_mount_at(&spec, ROOT "/.git");
 	assert_true(m && !m->readonly);
-	m = find_mount(&spec, ROOT "/.git/modules");
+	m = unit_mount_at(&spec, ROOT "/.git/modules");
 	assert_true(m && m->readonly);
-	m = find_mount(&spec, ROOT "/.git/modules/lib");
+	m = unit_mount_at(&spec, ROOT "/.git/modules/lib");
 	assert_true(m && !m->readonly);
-	m = find_mount(&spec, ROOT "/.git/modules/lib/config");
+	m = unit_mount_at(&spec, ROOT "/.git/modules/lib/config");
 	assert_true(m && m->readonly);
-	m = find_mount(&spec, ROOT "/.git/worktrees");
+	m = unit_mount_at(&spec, ROOT "/.git/worktrees");
 	assert_true(m && m->readonly);
-	m = find_mount(&spec, ROOT "/.git/worktrees/wt");
+	m = unit_mount_at(&spec, ROOT "/.git/worktrees/wt");
 	assert_true(m && !m->readonly);
-	m = find_mount(&spec, ROOT "/.git/worktrees/wt/gitdir");
+	m = unit_mount_at(&spec, ROOT "/.git/worktrees/wt/gitdir");
 	assert_true(m && m->readonly);
 	/* Parents before children. */
 	size_t pos[4] = {0};

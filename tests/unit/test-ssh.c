@@ -123,17 +123,6 @@ static void test_known_hosts_text(void **state)
 	strv_release(&got);
 }
 
-static const struct sc_spec_mount *mount_at(const struct sc_container_spec *spec,
-                                            const char *target)
-{
-	for (size_t i = 0; i < spec->mounts.len; i++) {
-		const struct sc_spec_mount *m = spec->mounts.items[i];
-		if (streq(m->target, target))
-			return m;
-	}
-	return NULL;
-}
-
 static const char *env_of(const struct sc_container_spec *spec, const char *name)
 {
 	size_t n = strlen(name);
@@ -156,7 +145,7 @@ static void test_mounts(void **state)
 	_cleanup_config_ struct sc_config *on = unit_load_project_yaml("ssh: {enabled: true}\n");
 	sc_container_spec_init(&spec);
 	sc_ssh_mounts(on, "/g", &spec);
-	const struct sc_spec_mount *m = mount_at(&spec, SC_SSH_DIR);
+	const struct sc_spec_mount *m = unit_mount_at(&spec, SC_SSH_DIR);
 	assert_non_null(m);
 	if (!m)
 		return;
@@ -200,7 +189,7 @@ static void test_container_plan(void **state)
 	struct sc_container_spec spec;
 	sc_container_spec_init(&spec);
 	sc_container_plan(&in, &spec);
-	const struct sc_spec_mount *m = mount_at(&spec, SC_SSH_DIR);
+	const struct sc_spec_mount *m = unit_mount_at(&spec, SC_SSH_DIR);
 	assert_non_null(m);
 	if (!m)
 		return;
