@@ -30,13 +30,18 @@ void sc_launch_say(const struct sc_launch_request *req, enum sc_launch_level lev
 		req->ui->say(req->ui->ctx, level, msg);
 }
 
-const char *sc_launch_getenv(const struct sc_launch *l, const char *name)
+static const char *host_getenv(const struct sc_launch_host *host, const char *name)
 {
 	size_t n = strlen(name);
-	for (char *const *e = l->host.env; e && *e; e++)
+	for (char *const *e = host->env; e && *e; e++)
 		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
 			return *e + n + 1;
 	return NULL;
+}
+
+const char *sc_launch_getenv(const struct sc_launch *l, const char *name)
+{
+	return host_getenv(&l->host, name);
 }
 
 void sc_launch_host_current(struct sc_launch_host *host, struct strv *storage)
@@ -219,17 +224,13 @@ int sc_launch_check(struct sc_launch *l, const struct sc_launch_request *req, st
 void sc_launch_image_request(const struct sc_launch_host *host, const struct sc_launch_ui *ui,
                              struct sc_image_request *ir)
 {
-	const char *tmp = NULL;
-	for (char *const *e = host->env; e && *e && !tmp; e++)
-		if (str_has_prefix(*e, "TMPDIR="))
-			tmp = *e + strlen("TMPDIR=");
 	*ir = (struct sc_image_request){
 	    .observer = ui ? ui->build : NULL,
 	    .verbose = ui && ui->verbose_build,
 	    .uid = host->uid,
 	    .gid = host->gid,
 	    .user_name = host->user_name,
-	    .tmp_dir = tmp,
+	    .tmp_dir = host_getenv(host, "TMPDIR"),
 	};
 }
 
