@@ -22,6 +22,33 @@ char *sc_docker_config_context(const char *json)
 	return context;
 }
 
+int sc_docker_image_entrypoint_json(const char *json, struct strv *out)
+{
+	json_t *root = json_loads(json, 0, NULL);
+	if (!root)
+		return -1;
+	/* An inspect's answer is one object, or (the CLI) an array of them. */
+	json_t *img = json_is_array(root) ? json_array_get(root, 0) : root;
+	json_t *config = json_object_get(img, "Config");
+	json_t *ep = json_object_get(config, "Entrypoint");
+	int r = json_is_object(img) ? 0 : -1;
+	size_t i;
+	json_t *v;
+	if (r == 0 && json_is_array(ep)) {
+		json_array_foreach(ep, i, v) if (!json_is_string(v)) r = -1;
+		json_array_foreach(ep, i, v) if (r == 0) strv_push(out, json_string_value(v));
+	} else if (r == 0 && json_is_string(ep) && *json_string_value(ep)) {
+		/* The shell form, as the engine stores an old image's. */
+		strv_push(out, "/bin/sh");
+		strv_push(out, "-c");
+		strv_push(out, json_string_value(ep));
+	} else if (r == 0 && ep && !json_is_null(ep) && !json_is_string(ep)) {
+		r = -1;
+	}
+	json_decref(root);
+	return r;
+}
+
 char *sc_docker_api_socket(void)
 {
 	const char *host = getenv("DOCKER_HOST");
@@ -52,14 +79,20 @@ char *sc_docker_api_socket(void)
 }
 
 #if SC_HAVE_CURL
-static size_t discard(char *data, size_t size, size_t n, void *ctx)
+static size_t collect(char *data, size_t size, size_t n, void *ctx)
 {
-	(void)data;
-	(void)ctx;
+	struct strbuf *sb = ctx;
+	/* An answer about one image is small; a huge one is not believed. */
+	if (sb && sb->len + size * n > (4u << 20))
+		return 0;
+	if (sb)
+		strbuf_add(sb, data, size * n);
 	return size * n;
 }
 
-int sc_docker_api_image_exists(const char *socket_path, const char *image)
+/* GET http://localhost/images/IMAGE/json over the socket: the HTTP status,
+ * or -1 when the call failed. The body goes to `body` when not NULL. */
+static long image_json(const char *socket_path, const char *image, struct strbuf *body)
 {
 	if (!socket_path || !sc_curl())
 		return -1;
@@ -76,7 +109,8 @@ int sc_docker_api_image_exists(const char *socket_path, const char *image)
 	curl_free(escaped);
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	CURLcode r = curl_easy_perform(c);
@@ -84,19 +118,39 @@ int sc_docker_api_image_exists(const char *socket_path, const char *image)
 	if (r == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
-	if (r != CURLE_OK)
-		return -1;
+	return r == CURLE_OK ? code : -1;
+}
+
+int sc_docker_api_image_exists(const char *socket_path, const char *image)
+{
+	long code = image_json(socket_path, image, NULL);
 	if (code == 200)
 		return 1;
 	if (code == 404)
 		return 0;
 	return -1;
 }
+
+int sc_docker_api_image_entrypoint(const char *socket_path, const char *image, struct strv *out)
+{
+	_cleanup_strbuf_ struct strbuf body = STRBUF_INIT;
+	if (image_json(socket_path, image, &body) != 200)
+		return -1;
+	return sc_docker_image_entrypoint_json(body.buf ? body.buf : "", out);
+}
 #else
 int sc_docker_api_image_exists(const char *socket_path, const char *image)
 {
 	(void)socket_path;
 	(void)image;
+	return -1;
+}
+
+int sc_docker_api_image_entrypoint(const char *socket_path, const char *image, struct strv *out)
+{
+	(void)socket_path;
+	(void)image;
+	(void)out;
 	return -1;
 }
 #endif

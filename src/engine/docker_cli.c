@@ -114,6 +114,8 @@ static void run_args(const struct sc_container_spec *spec, const char *verb, str
 		strv_push(args, "--tty");
 	if (spec->name)
 		strv_pushf(args, "--name=%s", spec->name);
+	if (spec->entrypoint)
+		strv_pushf(args, "--entrypoint=%s", spec->entrypoint);
 	for (size_t i = 0; i < spec->labels.len; i++)
 		strv_pushf(args, "--label=%s", spec->labels.v[i]);
 	if (spec->user)
@@ -146,6 +148,8 @@ static void run_args(const struct sc_container_spec *spec, const char *verb, str
 	for (size_t i = 0; i < spec->env.len; i++)
 		strv_pushf(args, "--env=%s", spec->env.v[i]);
 	strv_push(operands, spec->image);
+	if (spec->entrypoint)
+		strv_extend(operands, spec->entry_args.v);
 	for (size_t i = 0; i < spec->command.len; i++)
 		strv_push(operands, spec->command.v[i]);
 }
@@ -186,6 +190,29 @@ static int docker_image_exists(const struct sc_engine *e, const char *image, boo
 	}
 	errout[strcspn(errout, "\n")] = '\0';
 	return sc_error_setx(err, 0, "%s image inspect %s: %s", e->kind, image, errout);
+}
+
+static int docker_image_entrypoint(const struct sc_engine *e, const char *image, struct strv *out,
+                                   struct sc_error **err)
+{
+	if (streq(e->kind, "docker")) {
+		_cleanup_free_ char *sock = sc_docker_api_socket();
+		if (sc_docker_api_image_entrypoint(sock, image, out) == 0)
+			return 0;
+	}
+	char *const args[] = {"image", "inspect", NULL};
+	char *const operands[] = {(char *)image, NULL};
+	_cleanup_free_ char *json = NULL, *errout = NULL;
+	int status;
+	if (cli_run(e, args, operands, NULL, &json, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return sc_error_setx(err, 0, "%s image inspect %s: %s", e->kind, image,
+		                     first_line(errout));
+	if (sc_docker_image_entrypoint_json(json, out) < 0)
+		return sc_error_setx(err, 0, "%s image inspect %s: not the JSON expected", e->kind,
+		                     image);
+	return 0;
 }
 
 static int docker_remove(const struct sc_engine *e, const char *name, struct sc_error **err)
@@ -463,6 +490,7 @@ const struct sc_engine_ops sc_docker_cli_ops = {
     .build = docker_build,
     .run_argv = docker_run_argv,
     .image_exists = docker_image_exists,
+    .image_entrypoint = docker_image_entrypoint,
     .remove = docker_remove,
     .network_create = docker_network_create,
     .network_remove = docker_network_remove,

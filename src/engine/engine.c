@@ -18,11 +18,12 @@ void sc_container_spec_init(struct sc_container_spec *spec)
 
 void sc_container_spec_release(struct sc_container_spec *spec)
 {
-	free_many(spec->image, spec->name, spec->user, spec->workdir);
+	free_many(spec->image, spec->name, spec->user, spec->workdir, spec->entrypoint);
 	vec_release(&spec->mounts);
 	strv_release(&spec->env);
 	strv_release(&spec->labels);
 	strv_release(&spec->command);
+	strv_release(&spec->entry_args);
 	strv_release(&spec->cap_add);
 	free(spec->network);
 }

@@ -28,6 +28,10 @@ struct sc_container_spec {
 	struct strv env;     /* "NAME=value" */
 	struct strv labels;  /* "key=value" */
 	struct strv command; /* empty: the image's default */
+	/* NULL: the image's. Otherwise the container runs `entrypoint`
+	 * `entry_args`... `command`... (the launch's mount check). */
+	char *entrypoint;
+	struct strv entry_args;
 	/* Hardening and limits. */
 	bool cap_drop_all;
 	struct strv cap_add;
@@ -80,6 +84,9 @@ struct sc_engine_ops {
 	                 struct strv *argv);
 	int (*image_exists)(const struct sc_engine *e, const char *image, bool *exists,
 	                    struct sc_error **err);
+	/* The image's entrypoint (empty when it has none) appended to `out`. */
+	int (*image_entrypoint)(const struct sc_engine *e, const char *image, struct strv *out,
+	                        struct sc_error **err);
 	/* Builds an image; *status is the build's exit status (0 on success). */
 	int (*build)(const struct sc_engine *e, const struct sc_build_options *opts, int *status,
 	             struct sc_error **err);

@@ -22,3 +22,9 @@ int sc_launch_protect(struct sc_launch *l, const struct sc_launch_request *req,
  * variables into l->acp_command and l->acp_env, running as the built-in
  * agent it stands for, if any), else a configured service that speaks ACP. */
 int sc_launch_resolve_acp(struct sc_launch *l, const char *name, struct sc_error **err);
+
+/* Takes the identity of every bind mount's source (no link in its path in
+ * the project or its git directories) and makes the container's first
+ * program sandcage-mountcheck, which compares the mounts with them before
+ * it runs the command (pin.c). */
+int sc_launch_pin(struct sc_launch *l, const struct sc_launch_request *req, struct sc_error **err);

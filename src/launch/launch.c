@@ -330,6 +330,8 @@ int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, str
 		return -1;
 	if (req->append_command)
 		req->append_command(req->append_ctx, l, &l->spec.command);
+	if (!req->no_engine && sc_launch_pin(l, req, err) < 0)
+		return -1;
 	if (!req->home_only && l->cfg->network.mode.value == SC_NETWORK_ALLOWLIST &&
 	    network_up(l, req, err) < 0)
 		return -1;

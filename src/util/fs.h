@@ -3,6 +3,8 @@
 
 #include "error.h"
 
+#include <sys/stat.h>
+
 /* Reads a whole file. *len may be NULL. The buffer is NUL-terminated. */
 int fs_read_file(const char *path, char **out, size_t *len, struct sc_error **err);
 /* The same, for a file that may be absent: then 0 with *out NULL. */
@@ -22,6 +24,11 @@ int fs_read_file_optional(const char *path, char **out, size_t *len, struct sc_e
  * or a directory is refused instead of blocking. Errors name the file and say
  * what to do; an absent file returns -ENOENT. */
 int fs_open_safe(int dirfd, const char *path, int *out, struct sc_error **err);
+/* The object at the absolute `path` when no component of it is a symbolic
+ * link (any kind of file): what a check of a path in the project saw, to be
+ * compared with what the engine mounted. An error names the path (ELOOP: a
+ * link in it). */
+int fs_stat_no_links(const char *path, struct stat *st, struct sc_error **err);
 /* Reads such a file whole (NUL-terminated, *len may be NULL); a file larger
  * than `max` bytes is refused. */
 int fs_read_file_safe(int dirfd, const char *path, size_t max, char **out, size_t *len,

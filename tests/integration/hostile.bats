@@ -902,6 +902,125 @@ host_git_runs_nothing() {
 
 # ---- end of block 2 ----
 
+# ---- 6. No check-then-use race ---------------------------------------------------
+#
+# What sandcage checked is what the engine mounts. The engine resolves each
+# mount's source itself, later, following links; so sandcage takes each
+# source's identity (no link in its path in the project) and the container's
+# first program compares every mount with it, and refuses mounts nobody asked
+# for, before the command runs. The worst moment is played by an engine that
+# makes the swap after sandcage's checks, right before `docker run`; then a
+# real concurrent session swaps as fast as it can while 1,000 sessions start.
+
+# engine_swapping SCRIPT: docker, but SCRIPT runs first on `run` (with
+# EXTRA_RUN_ARGS added to the run's options).
+engine_swapping() {
+	mkdir -p "$WORK/bin"
+	{
+		echo '#!/bin/bash'
+		echo 'if [ "$1" = run ]; then'
+		echo "$1"
+		echo "shift; set -- run ${EXTRA_RUN_ARGS:-} \"\$@\""
+		echo 'fi'
+		echo "exec $(command -v docker) \"\$@\""
+	} >"$WORK/bin/docker"
+	chmod +x "$WORK/bin/docker"
+	export SANDCAGE_ENGINE=$WORK/bin/docker
+}
+
+# refused_start CANARY: the session was stopped by the mount check before its
+# command ran; CANARY shows nowhere; no container is left.
+refused_start() {
+	echo "status $status: $output"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"refusing to start"* ]]
+	[[ "$output" != *"$1"* ]]
+	[[ "$output" != *ran-the-command* ]]
+	[ -z "$(containers_of "$REPO")" ]
+}
+
+@test "hostile/6 (1): a protected directory swapped for a link after the check is never mounted" {
+	make_host_dir
+	cd "$REPO"
+	engine_swapping "mv '$REPO/.git/hooks' '$REPO/.git/hooks.real' && ln -s '$HOST' '$REPO/.git/hooks'"
+	run "$SANDCAGE" -q shell -- sh -c "echo ran-the-command; cat '$REPO/.git/hooks/canary' '$HOST/canary'"
+	refused_start canary-host-secret
+}
+
+@test "hostile/6 (2): a protected file swapped for a link to a host file after the check is never mounted" {
+	cd "$REPO"
+	engine_swapping "mv '$REPO/.git/config' '$REPO/.git/config.real' && ln -s '$HOST_FILE' '$REPO/.git/config'"
+	run "$SANDCAGE" -q shell -- sh -c "echo ran-the-command; cat '$REPO/.git/config' '$HOST_FILE'"
+	refused_start host-canary-7f3a
+}
+
+@test "hostile/6 (3): the git directory swapped for a look-alike host directory after the check is never mounted" {
+	cd "$REPO"
+	# A copy of the git directory as sandcage left it after its checks.
+	engine_swapping "cp -a '$REPO/.git' '$WORK/lookalike' && echo canary-host-secret >'$WORK/lookalike/canary' && mv '$REPO/.git' '$REPO/.git.real' && ln -s '$WORK/lookalike' '$REPO/.git'"
+	run "$SANDCAGE" -q shell -- sh -c "echo ran-the-command; cat '$REPO/.git/canary' '$WORK/lookalike/canary'"
+	refused_start canary-host-secret
+}
+
+@test "hostile/6 (4): a mount nobody asked for stops the session before its command runs" {
+	make_host_dir
+	cd "$REPO"
+	EXTRA_RUN_ARGS="--mount=type=bind,source=$HOST,target=/mnt/extra" engine_swapping true
+	run "$SANDCAGE" -q shell -- sh -c "echo ran-the-command; cat /mnt/extra/canary"
+	refused_start canary-host-secret
+	[[ "$output" == */mnt/extra* ]]
+}
+
+@test "hostile/6 (5): the check lets a normal session run, and the image's own entrypoint still runs" {
+	cd "$REPO"
+	printf 'FROM %s\nENTRYPOINT ["/usr/bin/env", "FROM_ENTRYPOINT=yes"]\n' "$TOOLS_IMAGE" |
+		docker build -q -t sandcage-test/entrypoint:latest - >/dev/null
+	SANDCAGE_IMAGE=sandcage-test/entrypoint:latest run "$SANDCAGE" -q shell -- sh -c 'echo "ep=$FROM_ENTRYPOINT pid1=$(cat /proc/1/comm)"; git -C "$0" status --short | wc -l' "$REPO"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ep=yes pid1=docker-init"* ]]
+}
+
+@test "hostile/6 (6): 1,000 session starts against a session swapping protected paths with links never see a host file" {
+	make_host_dir
+	OUTER=$WORK/outer
+	INNER=$OUTER/inner
+	make_repo "$INNER"
+	gcc -O2 -static -o "$OUTER/swapper" "$BATS_TEST_DIRNAME/data/swapper.c"
+	ln -s "$HOST" "$INNER/.git/hooks-link"
+	ln -s "$HOST_FILE" "$INNER/.git/config-link"
+	# The agent of another project (which holds this one) swaps as fast as
+	# it can, for longer than the starts take.
+	cd "$OUTER"
+	PROJECT=$OUTER
+	"$SANDCAGE" -q shell -- ./swapper 3600 400 100 inner/.git/hooks inner/.git/hooks-link \
+		inner/.git/config inner/.git/config-link >"$WORK/swapper.log" 2>&1 &
+	SWAPPER=$!
+	wait_running "$OUTER"
+	cd "$INNER"
+	local i ok=0 refused=0 checked=0 out
+	for ((i = 0; i < ${HOSTILE_STARTS:-1000}; i++)); do
+		out=$("$SANDCAGE" -q shell -- sh -c "cat .git/hooks/canary .git/config; cat '$HOST/canary' '$HOST_FILE'" 2>&1) && ok=$((ok + 1)) || refused=$((refused + 1))
+		[[ "$out" != *refusing\ to\ start* ]] || checked=$((checked + 1))
+		if [[ "$out" == *canary-host-secret* || "$out" == *host-canary-7f3a* ]]; then
+			echo "start $i saw a host file: $out"
+			kill "$SWAPPER"
+			return 1
+		fi
+	done
+	kill -TERM "$SWAPPER"
+	wait "$SWAPPER" || true
+	echo "# $i starts: $ok ran, $refused refused ($checked of them by the mount check in the container)" >&3
+	cat "$WORK/swapper.log"
+	[ "$i" -eq "${HOSTILE_STARTS:-1000}" ]
+	# Runs and refusals both happened: the race was real.
+	[ "$ok" -gt 0 ]
+	[ "$refused" -gt 0 ]
+	wait_no_containers "$INNER" 20
+}
+
+# ---- end of 6 -------------------------------------------------------------------
+
 # ---- 7. The ACP relay fails closed ----------------------------------------------
 #
 # The editor's first message is an initialize request the filter fully

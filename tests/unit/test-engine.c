@@ -58,11 +58,68 @@ static void test_run_argv_operands(void **state)
 	sc_container_spec_release(&spec);
 }
 
+/* The mount check runs first: its own arguments, then the command. */
+static void test_run_argv_entrypoint(void **state)
+{
+	(void)state;
+	struct sc_engine e = {.ops = &sc_docker_cli_ops, .kind = "docker", .program = "/x/docker"};
+	struct sc_container_spec spec;
+	sc_container_spec_init(&spec);
+	spec.image = xstrdup("img");
+	spec.entrypoint = xstrdup("/.check");
+	strv_push(&spec.entry_args, "--bind=1:2:3:/p");
+	strv_push(&spec.entry_args, "--");
+	strv_push(&spec.command, "claude");
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	e.ops->run_argv(&e, &spec, &argv);
+	assert_true(strv_contains(argv.v, "--entrypoint=/.check"));
+	assert_true(argv.len >= 6);
+	assert_string_equal(argv.v[argv.len - 5], "--");
+	assert_string_equal(argv.v[argv.len - 4], "img");
+	assert_string_equal(argv.v[argv.len - 3], "--bind=1:2:3:/p");
+	assert_string_equal(argv.v[argv.len - 2], "--");
+	assert_string_equal(argv.v[argv.len - 1], "claude");
+	sc_container_spec_release(&spec);
+}
+
+/* An image's entrypoint, from the API's object or the CLI's array. */
+static void test_image_entrypoint_json(void **state)
+{
+	(void)state;
+	_cleanup_strvec_ struct strv a = STRV_INIT;
+	assert_int_equal(
+	    sc_docker_image_entrypoint_json(
+	        "{\"Config\": {\"Entrypoint\": [\"docker-entrypoint.sh\", \"-x\"]}}", &a),
+	    0);
+	assert_int_equal(a.len, 2);
+	assert_string_equal(a.v[0], "docker-entrypoint.sh");
+	assert_string_equal(a.v[1], "-x");
+	_cleanup_strvec_ struct strv b = STRV_INIT;
+	assert_int_equal(
+	    sc_docker_image_entrypoint_json("[{\"Config\": {\"Entrypoint\": null}}]", &b), 0);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(sc_docker_image_entrypoint_json("[{\"Config\": {}}]", &b), 0);
+	assert_int_equal(b.len, 0);
+	_cleanup_strvec_ struct strv c = STRV_INIT;
+	assert_int_equal(
+	    sc_docker_image_entrypoint_json("{\"Config\": {\"Entrypoint\": \"run.sh\"}}", &c), 0);
+	assert_int_equal(c.len, 3);
+	assert_string_equal(c.v[2], "run.sh");
+	/* Not what an inspect gives: the caller asks otherwise. */
+	assert_int_equal(sc_docker_image_entrypoint_json("{\"Config\": {\"Entrypoint\": [1]}}", &b),
+	                 -1);
+	assert_int_equal(sc_docker_image_entrypoint_json("[]", &b), -1);
+	assert_int_equal(sc_docker_image_entrypoint_json("nope", &b), -1);
+	assert_int_equal(b.len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_config_context),
 	    cmocka_unit_test(test_run_argv_operands),
+	    cmocka_unit_test(test_run_argv_entrypoint),
+	    cmocka_unit_test(test_image_entrypoint_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include "util/path.h"
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,8 +44,16 @@ static int fake_build(const struct sc_engine *e, const struct sc_build_options *
 	return 0;
 }
 
+static int fake_image_entrypoint(const struct sc_engine *e, const char *image, struct strv *out,
+                                 struct sc_error **err)
+{
+	strv_push(out, "/docker-entrypoint.sh");
+	return 0;
+}
+
 static const struct sc_engine_ops fake_ops = {
     .image_exists = fake_image_exists,
+    .image_entrypoint = fake_image_entrypoint,
     .build = fake_build,
 };
 
@@ -554,6 +563,65 @@ static void test_git_protection(void **state)
 	strv_release(&changed);
 }
 
+/* Every mount's source is pinned by its identity, and the container's first
+ * program compares: the project with no link in the way. */
+static void test_mounts_pinned(void **state)
+{
+	struct fixture *fx = *state;
+	_cleanup_free_ char *git = path_join(fx->project, ".git");
+	make_git_dir(git, "[core]\n");
+	struct sc_launch_request req = request(fx);
+	_cleanup_error_ struct sc_error *err = NULL;
+	_cleanup_launch_ struct sc_launch *l = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+	assert_string_equal(l->spec.entrypoint, "/.sandcage-mountcheck");
+	const struct sc_spec_mount *m = unit_mount_at(&l->spec, "/.sandcage-mountcheck");
+	assert_non_null(m);
+	if (!m)
+		return;
+	assert_true(m->readonly);
+	assert_true(path_is_within(m->source, fx->global));
+	struct stat st;
+	assert_int_equal(stat(m->source, &st), 0);
+	assert_true(S_ISREG(st.st_mode) && st.st_size > 10000 && (st.st_mode & 0777) == 0555);
+	/* The identities: each bind once, the volume by its target. */
+	const struct strv *a = &l->spec.entry_args;
+	assert_int_equal(stat(fx->project, &st), 0);
+	_cleanup_free_ char *root =
+	    xasprintf("--bind=%u:%u:%llu:%s", major(st.st_dev), minor(st.st_dev),
+	              (unsigned long long)st.st_ino, fx->project);
+	assert_true(strv_contains(a->v, root));
+	_cleanup_free_ char *cfg = path_join(git, "config");
+	assert_int_equal(stat(cfg, &st), 0);
+	_cleanup_free_ char *pin = xasprintf("--bind=%u:%u:%llu:%s", major(st.st_dev),
+	                                     minor(st.st_dev), (unsigned long long)st.st_ino, cfg);
+	assert_true(strv_contains(a->v, pin));
+	_cleanup_free_ char *home = xasprintf("--volume=%s", SC_IMAGE_HOME);
+	assert_true(strv_contains(a->v, home));
+	size_t binds = 0;
+	for (size_t i = 0; i < l->spec.mounts.len; i++)
+		binds += !((const struct sc_spec_mount *)l->spec.mounts.items[i])->volume;
+	/* binds, one volume, `--`, the image's entrypoint. */
+	assert_int_equal(a->len, binds + 3);
+	assert_string_equal(a->v[a->len - 2], "--");
+	assert_string_equal(a->v[a->len - 1], "/docker-entrypoint.sh");
+	/* The command stays the command. */
+	assert_string_equal(l->spec.command.v[0], "/bin/sh");
+
+	/* A protected directory that is a link by the time it is pinned: the
+	 * launch stops (here the link is made before; a race makes it after
+	 * the check). */
+	_cleanup_free_ char *hooks = path_join(git, "hooks");
+	_cleanup_free_ char *aside = path_join(fx->dir, "hooks-aside");
+	assert_int_equal(rename(hooks, aside), 0);
+	assert_int_equal(symlink(fx->dir, hooks), 0);
+	_cleanup_error_ struct sc_error *e2 = NULL;
+	_cleanup_launch_ struct sc_launch *l2 = NULL;
+	assert_int_equal(sc_launch_prepare(&req, &l2, &e2), -1);
+	assert_non_null(strstr(e2->msg, "hooks"));
+	assert_non_null(strstr(e2->msg, "symbolic link"));
+}
+
 static void test_home_only(void **state)
 {
 	struct fixture *fx = *state;
@@ -566,7 +634,8 @@ static void test_home_only(void **state)
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_launch_ struct sc_launch *l = NULL;
 	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
-	assert_int_equal(l->spec.mounts.len, 1);
+	/* The home volume, and the mount check's program. */
+	assert_int_equal(l->spec.mounts.len, 2);
 	assert_non_null(unit_mount_at(&l->spec, SC_IMAGE_HOME));
 	assert_false(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
 	assert_true(str_has_prefix(l->spec.name, "sandcage-proj-acp-install-"));
@@ -585,7 +654,7 @@ static void test_home_only(void **state)
 	assert_int_equal(sc_launch_plan(l, &req, &err), 0);
 	assert_true(str_has_prefix(l->spec.name, "sandcage-proj-acp-install-"));
 	assert_string_not_equal(first, l->spec.name);
-	assert_int_equal(l->spec.mounts.len, 1);
+	assert_int_equal(l->spec.mounts.len, 2);
 }
 
 /* The first file failing leaves nothing half-made: the second was never
@@ -742,6 +811,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_role_with_command_and_protection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_git_protection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_home_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mounts_pinned, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_inspect_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_context_hash, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_covers_pointed_files, setup, teardown),
