@@ -156,7 +156,7 @@ static bool parse_line(char *line, struct mc_mount *m)
 	if (!f)
 		return false;
 	char *fstype = next_field(&p), *source = next_field(&p), *super = next_field(&p);
-	if (!super || p)
+	if (!super || p || !unescape(fstype) || !unescape(source))
 		return false;
 	m->root = root;
 	m->point = point;
@@ -204,8 +204,8 @@ bool mc_target_ok(const char *t)
 	for (const char *c = t; *c; c++) {
 		if (*c != '/')
 			continue;
-		const char *comp = c + 1, *end = strchrnul(comp, '/');
-		size_t len = (size_t)(end - comp);
+		const char *comp = c + 1;
+		size_t len = strcspn(comp, "/");
 		if (len == 0 || (len == 1 && comp[0] == '.') ||
 		    (len == 2 && comp[0] == '.' && comp[1] == '.'))
 			return false;

@@ -14,7 +14,7 @@
 #define MC_MOUNTINFO_MAX (4u << 20)
 
 /* One line of /proc/self/mountinfo. The strings point into the parsed text
- * (root and point unescaped in place). */
+ * (unescaped in place). */
 struct mc_mount {
 	uint64_t id;
 	uint64_t parent;

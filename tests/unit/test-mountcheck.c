@@ -371,6 +371,8 @@ static void test_malformed_lines(void **state)
 	    "99 74 254:0 / /x\\000 rw - ext4 /dev/vda rw\n",     /* NUL */
 	    "99 74 254:0 / /x\\ rw - ext4 /dev/vda rw\n",        /* lone backslash */
 	    "99 74 254:0 /\\x / rw - ext4 /dev/vda rw\n",        /* in the root */
+	    "99 74 254:0 / /x rw - ext\\4 /dev/vda rw\n",        /* in the type */
+	    "99 74 254:0 / /x rw - ext4 /dev/v\\da rw\n",        /* in the source */
 	    "99 74 254:0 /  /x rw - ext4 /dev/vda rw\n",         /* empty field */
 	    "99 74 254:0 / /x rw - ext4 /dev/vda rw \n",         /* trailing space */
 	    "\n",                                                /* empty line */
@@ -387,12 +389,14 @@ static void test_malformed_lines(void **state)
 		free(text);
 	}
 
-	/* The last line without its newline is whole. */
-	char text[] = "74 68 0:50 / / rw - overlay overlay rw";
+	/* The last line without its newline is whole; type and source unescaped. */
+	char text[] = "74 68 0:50 / / rw - fuse.a\\040b my\\011src rw";
 	struct mc_mount *m = NULL;
 	size_t n = 0, line = 0;
 	assert_int_equal(mc_parse_mountinfo(text, &m, &n, &line), 0);
 	assert_int_equal(n, 1);
+	assert_string_equal(m[0].fstype, "fuse.a b");
+	assert_string_equal(m[0].source, "my\tsrc");
 	free(m);
 }
 
