@@ -869,6 +869,27 @@ host_git_runs_nothing() {
 	host_git_runs_nothing
 }
 
+@test "hostile/2: host git rewriting .git/config during a session lifts its read-only mount; what the agent writes after it is reported loudly" {
+	MARK=$WORK/mark
+	cd "$REPO"
+	# The agent waits until the user's own git on the host has replaced
+	# .git/config (lock and rename: the container's mount on the old file
+	# goes with it), then writes it.
+	"$SANDCAGE" -q shell -- sh -c "while ! grep -q hostchange .git/config; do sleep 0.1; done;
+		printf '[core]\n\tfsmonitor = touch $MARK\n' >>.git/config && echo agent-wrote" \
+		>"$WORK/session.out" 2>&1 &
+	local pid=$!
+	wait_running "$REPO"
+	git config user.hostchange yes
+	wait "$pid" || true
+	cat "$WORK/session.out"
+	# Not a promise sandcage can keep (docs/security.md, "does not
+	# promise"); the report after the session is.
+	grep -q agent-wrote "$WORK/session.out"
+	grep -q "changed or appeared during the session" "$WORK/session.out"
+	grep -qF "!!! $REPO/.git/config" "$WORK/session.out"
+}
+
 @test "hostile/2: a commondir planted in .git is moved aside after the session, loudly" {
 	MARK=$WORK/mark
 	cd "$REPO"
