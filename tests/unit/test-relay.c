@@ -892,6 +892,24 @@ static void test_agent_answer_waits_for_line_end(void **state)
 	assert_string_equal(ids, "7:-32601");
 }
 
+static void test_agent_line_limit(void **state)
+{
+	/* With the filter on, each of the agent's lines is read whole: one
+	 * over the limit ends the relay (none of it passed), after the answer
+	 * to initialize too. */
+	char *const argv[] = {"sh", "-c",
+	                      "read -r l; echo '{\"id\":0,\"result\":{}}'; "
+	                      "head -c 70000000 /dev/zero | tr '\\0' a; cat >/dev/null",
+	                      NULL};
+	struct harness h;
+	start(&h, argv, true, -1);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	_cleanup_strbuf_ struct strbuf first = STRBUF_INIT;
+	strbuf_addf(&first, "%s\n", init_line);
+	assert_int_equal(converse(&h, first.buf, "\n", "", &got), 3);
+	assert_string_equal(strbuf_str(&got), "{\"id\":0,\"result\":{}}\n");
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -911,6 +929,7 @@ int main(void)
 	    cmocka_unit_test(test_agent_guard_function),
 	    cmocka_unit_test(test_agent_refused_in_stream),
 	    cmocka_unit_test(test_agent_answer_waits_for_line_end),
+	    cmocka_unit_test(test_agent_line_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
