@@ -367,7 +367,8 @@ static void agent_line(const char *line, size_t len, bool early, const char *ini
 	bool bom;
 	json_t *msg = parse_agent_line(line, len, &bom);
 	if (!msg) {
-		/* Early, anything that might be a message must parse. */
+		/* Early, anything that might be a message must parse; after
+		 * the answer, anything that names such a method. */
 		v->drop = true;
 		v->refused_unparsed = named;
 		return;
@@ -403,9 +404,9 @@ static void agent_line(const char *line, size_t len, bool early, const char *ini
 		               (json_object_get(msg, "result") || json_object_get(msg, "error"));
 		json_decref(want);
 	}
-	/* After a byte order mark the line passes as it is: a parser that
-	 * skips the mark reads what the filter did. */
-	v->out = changed || !bom ? reencode(msg, changed, line, len) : NULL;
+	/* After a byte order mark too, the line passes as it is when it can:
+	 * a parser that skips the mark reads what the filter did. */
+	v->out = reencode(msg, changed, line, len);
 	json_decref(msg);
 }
 

@@ -735,9 +735,13 @@ static void test_agent_guard_function(void **state)
 	};
 	for (size_t i = 0; i < N_ELEMENTS(pass); i++)
 		guard_check(pass[i], false, NULL, NULL);
-	/* A CR in a line that names one is not passed as it is. */
+	/* A CR in a line that names one is not passed as it is, behind a byte
+	 * order mark neither. */
 	guard_check("{\"id\":8,\r\"result\":\"fs/\"}", false, NULL,
 	            "{\"id\":8,\"result\":\"fs/\"}");
+	guard_check("\xef\xbb\xbf{\"method\":\"_x\",\"params\":\r{\"id\":1,\"method\":\"fs/x\"}}",
+	            false, NULL, "{\"method\":\"_x\",\"params\":{\"id\":1,\"method\":\"fs/x\"}}");
+	guard_check("\xef\xbb\xbf{\"id\":8,\"result\":\"fs/\"}", false, NULL, NULL);
 }
 
 /* Like exchange(), for an agent that talks back: writes `first`, reads
