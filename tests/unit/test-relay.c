@@ -778,7 +778,7 @@ static int converse(struct harness *h, const char *first, const char *marker, co
 
 /* An agent (sh) that reads the initialize request, writes `script`'s
  * output, then everything it reads into a file; returns that file's path. */
-static char *start_talker(struct harness *h, const char *script, bool strip)
+static char *start_talker(struct harness *h, const char *script, bool strip, int trace_fd)
 {
 	char *path = xstrdup("/tmp/sandcage-test-agent-in-XXXXXX");
 	int fd = mkostemp(path, O_CLOEXEC);
@@ -786,7 +786,7 @@ static char *start_talker(struct harness *h, const char *script, bool strip)
 	close(fd);
 	_cleanup_free_ char *sh = xasprintf("read -r l; %s; cat >\"$0\"", script);
 	char *const argv[] = {"sh", "-c", sh, path, NULL};
-	start(h, argv, strip, -1);
+	start(h, argv, strip, trace_fd);
 	return path;
 }
 
@@ -845,7 +845,10 @@ static char *answers(const char *text)
 static void test_agent_refused_in_stream(void **state)
 {
 	struct harness h;
-	char *path = start_talker(&h, refused_script, true);
+	char trace_path[] = "/tmp/sandcage-test-trace-XXXXXX";
+	int fd = mkostemp(trace_path, O_CLOEXEC | O_APPEND);
+	assert_true(fd >= 0);
+	char *path = start_talker(&h, refused_script, true, fd);
 	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
 	_cleanup_strbuf_ struct strbuf first = STRBUF_INIT;
 	strbuf_addf(&first, "%s\n", init_line);
@@ -861,11 +864,20 @@ static void test_agent_refused_in_stream(void **state)
 	_cleanup_free_ char *head = xstrndup(agent_got, (size_t)(tail - agent_got));
 	_cleanup_free_ char *ids = answers(head);
 	assert_string_equal(ids, "7:-32601 8:-32601 [10:-32601 11:-32601");
+	/* The trace has the answers, as sandcage's, and none of the requests
+	 * as passed to the editor. */
+	close(fd);
+	_cleanup_free_ char *trace = NULL;
+	assert_int_equal(fs_read_file(trace_path, &trace, NULL, NULL), 0);
+	unlink(trace_path);
+	assert_non_null(strstr(trace, "Z sandcage->agent {\"jsonrpc\":\"2.0\",\"id\":7,\"error\""));
+	assert_null(strstr(trace, "agent->editor {\"jsonrpc\":\"2.0\",\"id\":7"));
+	assert_null(strstr(trace, "terminal/create\"}"));
 
 	/* With the filter off, all of it reaches the editor and the agent gets
 	 * nothing but the editor's messages. */
 	strbuf_reset(&got);
-	path = start_talker(&h, refused_script, false);
+	path = start_talker(&h, refused_script, false, -1);
 	assert_int_equal(converse(&h, first.buf, "_done", next, &got), 0);
 	assert_non_null(strstr(strbuf_str(&got), "\"id\":7,\"method\":\"terminal/create\""));
 	assert_non_null(strstr(strbuf_str(&got), "\"method\":\"fs/read_text_file\""));
@@ -883,7 +895,7 @@ static void test_agent_answer_waits_for_line_end(void **state)
 	    &h,
 	    "printf '%s\\n' '{\"id\":0,\"result\":{}}' '{\"id\":7,\"method\":\"terminal/create\"}' "
 	    "'{\"method\":\"_done\"}'",
-	    true);
+	    true, -1);
 	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
 	_cleanup_strbuf_ struct strbuf first = STRBUF_INIT;
 	strbuf_addf(&first, "%s\n{\"jsonrpc\":\"2.0\",\"method\":\"_x\",\"params\":", init_line);
