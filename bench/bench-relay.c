@@ -5,10 +5,11 @@
  *   time), directly and through the relay.
  * The relay runs as it does in `sandcage acp run`: in its own process, with
  * the initialize filter on. The stream starts with the initialize request
- * (the relay refuses any other first message), which `cat` echoes. Then
- * either the agent's side is parsed line by line, as it is until the
- * agent's answer to initialize ("lines"), or an answer comes first and
- * bytes pass as they come ("raw bytes"); both are measured.
+ * (the relay refuses any other first message), which `cat` echoes. The
+ * agent's side is taken apart line by line all along: either its lines are
+ * parsed, as they are until the agent's answer to initialize ("lines"), or
+ * an answer comes first and each line is only scanned for a terminal/ or
+ * fs/ method ("guarded"); both are measured.
  *
  *   build/bench-relay */
 #include "session/relay.h"
@@ -203,7 +204,7 @@ int main(void)
 	printf("throughput, 256 MiB in 1 MiB messages to `cat` and back at once:\n");
 	printf("  plain pipe                          %8.0f MB/s\n", pipe_mbs);
 	printf("  relay, agent's lines parsed         %8.0f MB/s\n", relay_lines);
-	printf("  relay, after the answer (raw bytes) %8.0f MB/s\n", relay_raw);
+	printf("  relay, after the answer (guarded)   %8.0f MB/s\n", relay_raw);
 	int n = 10000;
 	double lp = latency(false, n), lr = latency(true, n);
 	printf("round trip of one small message (median of %d):\n", n);

@@ -116,7 +116,7 @@ static void trace_flush(struct tracer *t)
 }
 
 /* A direction whose lines are taken apart: the editor's until its
- * initialize request has passed, the agent's until its answer to it has. */
+ * initialize request has passed, the agent's all along. */
 struct lines {
 	bool on;
 	struct buf line;
@@ -132,9 +132,15 @@ struct sc_relay {
 	struct buf to_agent;
 	struct buf to_client;
 	struct lines in;  /* the editor's, before its initialize request */
-	struct lines out; /* the agent's, before its answer to initialize */
+	struct lines out; /* the agent's */
 	json_t *init_id;  /* the initialize request's id, once it passed */
+	bool answered;    /* the agent's answer to it passed */
+	/* The relay's answers to the agent's refused requests wait here while
+	 * the editor's stream to the agent is in the middle of a line. */
+	struct buf replies;
+	bool client_mid_line;
 	bool warned_dropped;
+	bool warned_refused;
 	bool draining; /* the session ends: the agent's output is read, come what may */
 	/* The editor's first message was refused: its error answer is in
 	 * to_client, the relay ends once it is written (or after a while). */
@@ -148,6 +154,7 @@ struct sc_relay {
 	bool agent_in_closed;
 	struct tracer trace_in;
 	struct tracer trace_out;
+	struct tracer trace_reply;
 	struct sc_relay_stats stats;
 };
 
@@ -175,6 +182,7 @@ struct sc_relay *sc_relay_new(const struct sc_relay_config *config)
 	r->out.on = config->strip_terminal;
 	r->trace_in = (struct tracer){config->trace_fd, "editor->agent", {0}};
 	r->trace_out = (struct tracer){config->trace_fd, "agent->editor", {0}};
+	r->trace_reply = (struct tracer){config->trace_fd, "sandcage->agent", {0}};
 	return r;
 }
 
@@ -198,6 +206,8 @@ void sc_relay_free(struct sc_relay *r)
 	sigaction(SIGPIPE, &r->old_pipe, NULL);
 	trace_flush(&r->trace_in);
 	trace_flush(&r->trace_out);
+	trace_flush(&r->trace_reply);
+	buf_release(&r->replies);
 	buf_release(&r->to_agent);
 	buf_release(&r->to_client);
 	buf_release(&r->in.line);
@@ -207,12 +217,7 @@ void sc_relay_free(struct sc_relay *r)
 	free(r);
 }
 
-/* ---- the filters ---- */
-
-static bool remove_key(json_t *obj, const char *key)
-{
-	return json_is_object(obj) && json_object_get(obj, key) && json_object_del(obj, key) == 0;
-}
+/* ---- the filters (the JSON side: acp_filter.c) ---- */
 
 /* Only space and tab: a line of nothing else carries no message. */
 static bool blank(const char *p, size_t n)
@@ -221,170 +226,6 @@ static bool blank(const char *p, size_t n)
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
 			return false;
 	return true;
-}
-
-/* Parses one line the strict way: one JSON value, valid UTF-8, no NUL, no
- * key twice in an object (a parser that kept the other one would see
- * another message than the filter did). */
-static json_t *parse_line(const char *line, size_t len, json_error_t *jerr)
-{
-	return json_loadb(line, len, JSON_REJECT_DUPLICATES, jerr);
-}
-
-/* The line to pass on: the new text when the filter changed something or
- * when the line holds a CR (a reader that splits lines at CR would see
- * other messages); NULL to pass it as it is. */
-static char *reencode(json_t *msg, bool changed, const char *line, size_t len)
-{
-	if (!changed && !memchr(line, '\r', len))
-		return NULL;
-	return json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER);
-}
-
-static bool optional_object(json_t *parent, const char *key)
-{
-	json_t *v = json_object_get(parent, key);
-	return !v || json_is_object(v);
-}
-
-void sc_relay_check_initialize(const char *line, size_t len, struct sc_relay_verdict *v)
-{
-	*v = (struct sc_relay_verdict){0};
-	json_error_t jerr;
-	json_t *msg = parse_line(line, len, &jerr);
-	const char *why = NULL;
-	if (!msg) {
-		snprintf(v->reason, sizeof(v->reason), "it is not valid JSON: %s", jerr.text);
-		/* The parser's message quotes the input: no control bytes on
-		 * the editor's log or the terminal. */
-		for (char *c = v->reason; *c; c++)
-			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-				*c = '?';
-		return;
-	}
-	json_t *id = json_object_get(msg, "id");
-	json_t *method = json_object_get(msg, "method");
-	json_t *params = json_object_get(msg, "params");
-	if (json_is_string(id) || json_is_integer(id))
-		v->id = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!json_is_object(msg))
-		why = "it is not a JSON object";
-	else if (!method)
-		why = "it has no method";
-	else if (!json_is_string(method) || !streq(json_string_value(method), "initialize"))
-		why = "its method is not initialize";
-	else if (!id)
-		why = "it has no id (a notification)";
-	else if (!v->id)
-		why = "its id is neither a string nor an integer";
-	else if (!optional_object(msg, "params"))
-		why = "its params are not an object";
-	else if (!optional_object(params, "clientCapabilities"))
-		why = "its clientCapabilities are not an object";
-	else if (!optional_object(json_object_get(params, "clientCapabilities"), "_meta"))
-		why = "its clientCapabilities._meta is not an object";
-	if (why) {
-		snprintf(v->reason, sizeof(v->reason), "%s", why);
-		json_decref(msg);
-		return;
-	}
-	v->ok = true;
-	json_t *caps = json_object_get(params, "clientCapabilities");
-	/* `terminal` lets the agent run commands through the editor, on the
-	 * host; the `terminal-auth` extension makes the editor run a command
-	 * the agent names, on the host too. Both would go around the sandbox. */
-	bool changed = remove_key(caps, "terminal");
-	changed |= remove_key(json_object_get(caps, "_meta"), "terminal-auth");
-	v->changed = changed;
-	v->out = reencode(msg, changed, line, len);
-	json_decref(msg);
-}
-
-void sc_relay_verdict_release(struct sc_relay_verdict *v)
-{
-	free(v->out);
-	free(v->id);
-	*v = (struct sc_relay_verdict){0};
-}
-
-void sc_relay_filter_initialize(const char *line, size_t len, bool *is_initialize, char **out)
-{
-	struct sc_relay_verdict v;
-	sc_relay_check_initialize(line, len, &v);
-	*is_initialize = v.ok;
-	*out = v.ok && v.changed ? steal_pointer(&v.out) : NULL;
-	sc_relay_verdict_release(&v);
-}
-
-/* The authentication methods an agent offers, in the form that cannot run
- * anything on the host: the legacy `_meta["terminal-auth"]` (a command of
- * the agent's choosing, run by the editor on the host) is removed, and so
- * is `env` (variables the editor would set for sandcage itself, such as
- * LD_PRELOAD or DOCKER_HOST). A `terminal` method keeps its `args`: the
- * editor appends them to its own command, `sandcage acp run AGENT`, whose
- * options end at AGENT, so they reach only the agent in its container.
- * Entries that are not objects go, and so does an authMethods that is not
- * an array. */
-static bool sanitize_auth_methods(json_t *result)
-{
-	json_t *methods = json_object_get(result, "authMethods");
-	if (!methods)
-		return false;
-	if (!json_is_array(methods))
-		return remove_key(result, "authMethods");
-	bool changed = false;
-	for (size_t i = json_array_size(methods); i-- > 0;) {
-		json_t *m = json_array_get(methods, i);
-		if (!json_is_object(m)) {
-			json_array_remove(methods, i);
-			changed = true;
-			continue;
-		}
-		changed |= remove_key(m, "env");
-		json_t *meta = json_object_get(m, "_meta");
-		if (meta && !json_is_object(meta))
-			changed |= remove_key(m, "_meta");
-		else
-			changed |= remove_key(meta, "terminal-auth");
-	}
-	return changed;
-}
-
-void sc_relay_filter_agent_line(const char *line, size_t len, const char *init_id,
-                                struct sc_relay_agent_verdict *v)
-{
-	*v = (struct sc_relay_agent_verdict){0};
-	if (blank(line, len))
-		return;
-	/* A line that starts with an ASCII character other than `{` or `[`
-	 * is no JSON-RPC message to any parser (an agent's stray log line,
-	 * say): it passes. Anything else must parse the strict way, or it
-	 * is left out: a lenient parser might read a message in it. */
-	size_t i = 0;
-	while (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')
-		i++;
-	unsigned char c0 = (unsigned char)line[i];
-	if (c0 > 0x20 && c0 < 0x7f && c0 != '{' && c0 != '[')
-		return;
-	json_t *msg = parse_line(line, len, NULL);
-	if (!json_is_object(msg)) {
-		v->drop = true;
-		json_decref(msg);
-		return;
-	}
-	/* Whatever its id: an answer the editor might take for the one to
-	 * initialize (0.0 for 0, say) is filtered all the same. */
-	bool changed = false;
-	json_t *result = json_object_get(msg, "result");
-	if (json_is_object(result))
-		changed = sanitize_auth_methods(result);
-	json_t *want = init_id ? json_loads(init_id, JSON_DECODE_ANY, NULL) : NULL;
-	json_t *id = json_object_get(msg, "id");
-	v->is_answer = want && id && json_equal(id, want) && !json_object_get(msg, "method") &&
-	               (json_object_get(msg, "result") || json_object_get(msg, "error"));
-	json_decref(want);
-	v->out = reencode(msg, changed, line, len);
-	json_decref(msg);
 }
 
 /* Takes the next complete line of `l`: its start, its length with the
@@ -516,7 +357,63 @@ static void filter_client(struct sc_relay *r)
 		lines_off(&r->in, &r->to_agent, &r->trace_in);
 }
 
-/* The agent's lines until its answer to initialize has passed. */
+/* An answer of the relay's to the agent: into the agent's input at a line
+ * end of the editor's stream, or, while that is in the middle of a line,
+ * after its next line end. Dropped when the agent reads nothing. */
+static void reply_to_agent(struct sc_relay *r, const char *text)
+{
+	struct buf *b = r->client_mid_line ? &r->replies : &r->to_agent;
+	if (r->agent_in_closed || r->to_agent.len + r->replies.len >= 2 * HIGH_WATER)
+		return;
+	size_t before = b->len;
+	buf_add(b, text, strlen(text));
+	buf_add(b, "\n", 1);
+	if (b == &r->to_agent)
+		trace_bytes(&r->trace_reply, b->data + b->start + before, b->len - before);
+}
+
+/* After the editor's bytes from offset `before` of to_agent on: the
+ * waiting answers go in after the last line end among them. */
+static void client_bytes_added(struct sc_relay *r, size_t before)
+{
+	struct buf *b = &r->to_agent;
+	if (b->len <= before)
+		return;
+	r->client_mid_line = b->data[b->start + b->len - 1] != '\n';
+	const char *nl = memrchr(b->data + b->start + before, '\n', b->len - before);
+	size_t k = r->replies.len;
+	if (!k || !nl)
+		return;
+	size_t at = (size_t)(nl - (b->data + b->start)) + 1;
+	buf_space(b, k);
+	char *p = b->data + b->start;
+	memmove(p + at + k, p + at, b->len - at);
+	memcpy(p + at, r->replies.data + r->replies.start, k);
+	b->len += k;
+	trace_bytes(&r->trace_reply, p + at, k);
+	r->replies.start = r->replies.len = 0;
+}
+
+static void warn_refused(struct sc_relay *r, const struct sc_relay_agent_verdict *v)
+{
+	r->stats.agent_refused += v->refused + v->refused_unparsed;
+	if (r->warned_refused)
+		return;
+	r->warned_refused = true;
+	if (v->refused)
+		sc_log_warn(
+		    "refused the agent's %s%s: the agent runs in a container, where it reads "
+		    "and writes the project and runs commands itself; its terminal/ and fs/ "
+		    "requests never reach the editor (this is said once)",
+		    v->method, v->refused > 1 ? " and more" : "");
+	else
+		sc_log_warn(
+		    "left out a line of the agent's that is no strict JSON message and names a "
+		    "terminal/ or fs/ method (this is said once)");
+}
+
+/* The agent's lines: filtered until its answer to initialize has passed,
+ * guarded all along. */
 static int filter_agent(struct sc_relay *r, struct sc_error **err)
 {
 	const char *base;
@@ -525,25 +422,36 @@ static int filter_agent(struct sc_relay *r, struct sc_error **err)
 	    r->init_id ? json_dumps(r->init_id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	while (r->out.on && next_line(&r->out, r->agent_eof, &base, &full, &body)) {
 		struct sc_relay_agent_verdict v;
-		sc_relay_filter_agent_line(base, body, init_id, &v);
-		if (v.drop) {
+		if (r->answered)
+			sc_relay_guard_agent_line(base, body, &v);
+		else
+			sc_relay_filter_agent_line(base, body, init_id, &v);
+		if (v.refused || v.refused_unparsed)
+			warn_refused(r, &v);
+		if (v.reply)
+			reply_to_agent(r, v.reply);
+		/* Draining: what the editor does not take is dropped. */
+		bool full_up = r->draining && r->to_client.len >= HIGH_WATER;
+		if (v.drop || full_up) {
 			r->stats.agent_lines_dropped++;
-			if (!r->warned_dropped)
+			if (!r->warned_dropped && !r->answered && !full_up && !v.refused &&
+			    !v.refused_unparsed) {
 				sc_log_warn("the agent wrote a line that is not one strict JSON "
 				            "object before its answer to initialize: left out");
-			r->warned_dropped = true;
+				r->warned_dropped = true;
+			}
 		} else {
 			pass_line(&r->to_client, &r->trace_out, base, full, body, v.out);
 		}
 		take_line(&r->out, full);
-		free(v.out);
-		if (v.is_answer)
-			lines_off(&r->out, &r->to_client, &r->trace_out);
+		r->answered |= v.is_answer;
+		sc_relay_agent_verdict_release(&v);
 	}
 	if (r->out.on && r->out.line.len > SC_RELAY_MAX_LINE)
 		return sc_error_setx(err, 0,
-		                     "a message from the agent is longer than %u MiB before its "
-		                     "answer to initialize",
+		                     "a message from the agent is longer than %u MiB: the relay "
+		                     "checks each of them whole (acp.strip_terminal: false turns "
+		                     "that off, and its protection with it)",
 		                     SC_RELAY_MAX_LINE >> 20);
 	return 0;
 }
@@ -558,7 +466,8 @@ static bool can_read_client(const struct sc_relay *r)
 static bool can_read_agent(const struct sc_relay *r)
 {
 	return !r->agent_eof && !r->refused &&
-	       (r->to_client.len < HIGH_WATER || (r->draining && !r->out.on));
+	       (r->draining || (r->to_client.len < HIGH_WATER &&
+	                        r->to_agent.len + r->replies.len < 2 * HIGH_WATER));
 }
 
 /* Returns bytes read, 0 at EOF, -1 when nothing is there now. */
@@ -583,6 +492,7 @@ static ssize_t read_into(int fd, struct buf *b, size_t n, int *error)
 static void read_client(struct sc_relay *r)
 {
 	int e;
+	size_t before = r->to_agent.len;
 	if (r->in.on) {
 		ssize_t n = read_into(r->cfg.client_in, &r->in.line, READ_CHUNK, &e);
 		if (n == 0)
@@ -590,7 +500,6 @@ static void read_client(struct sc_relay *r)
 		if (n != -1)
 			filter_client(r);
 	} else {
-		size_t before = r->to_agent.len;
 		ssize_t n = read_into(r->cfg.client_in, &r->to_agent, READ_CHUNK, &e);
 		if (n == 0)
 			r->client_eof = true;
@@ -598,6 +507,7 @@ static void read_client(struct sc_relay *r)
 			trace_bytes(&r->trace_in, r->to_agent.data + r->to_agent.start + before,
 			            (size_t)n);
 	}
+	client_bytes_added(r, before);
 	if (r->client_eof && !r->refused)
 		sc_log_debug("relay: the editor's input ended%s%s", e ? ": " : "",
 		             e ? strerror(e) : "");

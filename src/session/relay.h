@@ -4,18 +4,21 @@
  * that neither side can stall the other. It reads JSON only at the start,
  * and fails closed there: the editor's first message must be an
  * `initialize` request the filter fully understands (else an error answer
- * and the relay ends), from which it removes the host-side `terminal`
- * capabilities; the agent's messages until its answer to it lose what in
- * `authMethods` would run something on the host. Everything else passes
- * byte for byte. The container around it is run by
+ * and the relay ends), from which it removes the host-side `terminal` and
+ * `fs` capabilities; the agent's messages until its answer to it lose what
+ * in `authMethods` would run something on the host. The agent's output is
+ * read line by line all along: its `terminal/...` and `fs/...` requests never
+ * reach the editor, the relay answers them with an error (acp_filter.h).
+ * Everything else passes byte for byte. The container around it is run by
  * the session runner (session.h, SC_SESSION_RELAY). */
 #pragma once
 
 #include "../engine/engine.h"
+#include "acp_filter.h"
 
-/* The longest line the relay takes apart (the editor's messages up to its
- * `initialize` request). After that, and in the other direction, there is
- * no limit at all. */
+/* The longest line the relay takes apart: the editor's messages up to its
+ * `initialize` request (after it, no limit), and the agent's, all of them
+ * (longer: the relay ends). With the filter off there is no limit. */
 #define SC_RELAY_MAX_LINE (64u << 20)
 
 struct sc_relay_config {
@@ -23,8 +26,9 @@ struct sc_relay_config {
 	int client_out; /* to the editor: written */
 	int agent_in;   /* the agent's stdin: written; the relay closes it at the editor's EOF */
 	int agent_out;  /* the agent's stdout: read */
-	/* Remove clientCapabilities.terminal and clientCapabilities._meta
-	 * "terminal-auth" from the editor's initialize request. */
+	/* Remove clientCapabilities.terminal, .fs and ._meta "terminal-auth"
+	 * from the editor's initialize request, and keep the agent's
+	 * terminal/ and fs/ requests from the editor. */
 	bool strip_terminal;
 	/* Every message with a timestamp and its direction; -1 for none. */
 	int trace_fd;
@@ -34,7 +38,8 @@ struct sc_relay_stats {
 	unsigned long long to_agent;  /* bytes */
 	unsigned long long to_client; /* bytes */
 	bool initialize_filtered;     /* something was removed from initialize */
-	unsigned agent_lines_dropped; /* left out before the answer to initialize */
+	unsigned agent_lines_dropped; /* lines of the agent's left out */
+	unsigned agent_refused;       /* its terminal/ and fs/ messages refused */
 };
 
 struct sc_relay;
@@ -55,8 +60,7 @@ static inline void cleanup_relayp(struct sc_relay **r)
  * descriptors or `extra_fd` (-1: none) is ready, and moves what it can.
  * *extra_ready tells whether extra_fd became readable. Returns <0 on an
  * error that ends the relay: the editor's first message refused (once its
- * error answer is written, or after 2 s), an agent's line over the limit
- * before its answer to initialize. */
+ * error answer is written, or after 2 s), an agent's line over the limit. */
 int sc_relay_step(struct sc_relay *r, int extra_fd, int timeout_ms, bool *extra_ready,
                   struct sc_error **err);
 /* The agent's output ended and all of it reached the editor, or the editor's
@@ -79,36 +83,3 @@ void sc_relay_drain(struct sc_relay *r);
 /* The editor's first message was refused (sc_relay_step() returned the
  * error once the answer was written). */
 bool sc_relay_refused(const struct sc_relay *r);
-
-/* The verdict on the editor's first message (one line, without its line
- * end). It passes only when it is one JSON object (strict: valid UTF-8, no
- * key twice) with method "initialize", an id that is a string or an
- * integer, and params, params.clientCapabilities and its _meta objects
- * where present. */
-struct sc_relay_verdict {
-	bool ok;
-	bool changed;     /* a terminal capability was removed */
-	char *out;        /* when ok: the line to pass instead (compact JSON, the
-	                   * other keys in their order); NULL: byte for byte */
-	char *id;         /* the request's id as JSON when it is a string or an
-	                   * integer (for the error answer too); else NULL */
-	char reason[192]; /* when !ok: why, for the editor and stderr */
-};
-void sc_relay_check_initialize(const char *line, size_t len, struct sc_relay_verdict *v);
-void sc_relay_verdict_release(struct sc_relay_verdict *v);
-
-/* The old interface of the filter: *is_initialize is v.ok, *out the new
- * line when something was removed (else NULL). */
-void sc_relay_filter_initialize(const char *line, size_t len, bool *is_initialize, char **out);
-
-/* One line of the agent's before its answer to initialize. */
-struct sc_relay_agent_verdict {
-	bool drop; /* could be JSON to a lenient parser, but is no strict JSON object: left out */
-	bool is_answer; /* the answer to the request with id `init_id` */
-	char *out;      /* the line to pass instead, or NULL: byte for byte */
-};
-/* Filters the authMethods of a `result`: `env` and `_meta["terminal-auth"]`
- * removed from every method (see relay.c). `init_id`: the initialize
- * request's id as JSON, NULL when it has not passed yet. */
-void sc_relay_filter_agent_line(const char *line, size_t len, const char *init_id,
-                                struct sc_relay_agent_verdict *v);

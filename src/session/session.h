@@ -81,6 +81,5 @@ struct sc_session_opts {
  *     engine's own, 125-127), 128+N when it died of signal N.
  * Returns <0 when the engine CLI could not be started, or when the relay
  * failed (the editor's first message refused, an agent's line over
- * SC_RELAY_MAX_LINE before its answer to initialize; the container is
- * removed then). */
+ * SC_RELAY_MAX_LINE; the container is removed then). */
 int sc_session_run(const struct sc_session_opts *opts, int *exit_code, struct sc_error **err);

@@ -9,19 +9,6 @@ load helpers
 
 ACP_DIR=$BATS_TEST_DIRNAME/acp
 
-# The test client's dependencies, installed once with the host's npm.
-install_client() {
-	CLIENT_DIR=${SANDCAGE_ACP_CLIENT_DIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/acp-client}
-	mkdir -p "$CLIENT_DIR"
-	if ! cmp -s "$ACP_DIR/package.json" "$CLIENT_DIR/package.json" ||
-		[ ! -f "$CLIENT_DIR/node_modules/@agentclientprotocol/sdk/package.json" ]; then
-		cp "$ACP_DIR/package.json" "$CLIENT_DIR/"
-		(cd "$CLIENT_DIR" && npm install --no-fund --no-audit --no-package-lock >&2)
-	fi
-	# ES modules find their packages next to them.
-	cp "$ACP_DIR/client.mjs" "$ACP_DIR/serve.mjs" "$CLIENT_DIR/"
-}
-
 # The registry fixture: the SDK's example agent as an npx distribution, and
 # a tiny binary agent (a shell script that echoes) as a tar.gz, once with
 # its right sha256 and once with a wrong one.
@@ -103,7 +90,7 @@ setup_file() {
 		echo "node and npm are needed on the host for the ACP test client" >&2
 		return 1
 	}
-	install_client
+	install_acp_client
 	export CLIENT_DIR
 	local www=$BATS_FILE_TMPDIR/www
 	mkdir -p "$www"
@@ -185,9 +172,10 @@ start_background() {
 	[ "$(json_field "$summary" permissionRequests)" = 1 ]
 	[ "$(json_field "$summary" updates)" = '["agent_message_chunk","tool_call","tool_call_update","agent_message_chunk","tool_call","tool_call_update","agent_message_chunk"]' ]
 	[ "$(json_field "$summary" agentExit)" = 0 ]
-	# The agent never saw the terminal capabilities the client offered.
+	# The agent never saw the terminal and fs capabilities the client
+	# offered.
 	grep -q 'editor->agent {"jsonrpc":"2.0","id":0,"method":"initialize"' "$WORK/trace"
-	grep -q '"fs":{"readTextFile":true,"writeTextFile":true}' "$WORK/trace"
+	! grep -q '"fs":' "$WORK/trace" || false
 	! grep -q '"terminal"' "$WORK/trace" || false
 	! grep -q 'terminal-auth' "$WORK/trace" || false
 	grep -q 'agent->editor .*"stopReason":"end_turn"' "$WORK/trace"

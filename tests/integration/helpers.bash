@@ -84,3 +84,19 @@ volume = "sandcage-test-home"
 TOML
 	unset SANDCAGE_IMAGE
 }
+
+# The ACP test client (tests/integration/acp/client.mjs, written with the
+# official SDK) and its dependencies, installed once with the host's npm
+# into CLIENT_DIR.
+install_acp_client() {
+	local src=$BATS_TEST_DIRNAME/acp
+	CLIENT_DIR=${SANDCAGE_ACP_CLIENT_DIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/acp-client}
+	mkdir -p "$CLIENT_DIR"
+	if ! cmp -s "$src/package.json" "$CLIENT_DIR/package.json" ||
+		[ ! -f "$CLIENT_DIR/node_modules/@agentclientprotocol/sdk/package.json" ]; then
+		cp "$src/package.json" "$CLIENT_DIR/"
+		(cd "$CLIENT_DIR" && npm install --no-fund --no-audit --no-package-lock >&2)
+	fi
+	# ES modules find their packages next to them.
+	cp "$src/client.mjs" "$src/serve.mjs" "$CLIENT_DIR/"
+}

@@ -1136,7 +1136,7 @@ refused_first() {
 	wait_no_containers "$REPO" 10
 }
 
-@test "hostile/7: an accepted initialize reaches the agent without the terminal capability" {
+@test "hostile/7: an accepted initialize reaches the agent without the terminal and fs capabilities" {
 	acp_agent 'head -n 1 >agent-got'
 	cd "$REPO"
 	rm -f agent-got
@@ -1144,7 +1144,7 @@ refused_first() {
 	run timeout 60 "$SANDCAGE" -q acp run agent <"$WORK/first"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	jq -e '.method == "initialize" and .params.clientCapabilities.fs.readTextFile == true and (.params.clientCapabilities | has("terminal") | not)' agent-got >/dev/null
+	jq -e '.method == "initialize" and .params.protocolVersion == 1 and .params.clientCapabilities == {}' agent-got >/dev/null
 }
 
 @test "hostile/7: the agent's terminal auth methods reach the editor without env or a host command" {
@@ -1171,6 +1171,93 @@ JSON
 	! grep -q evil "$WORK/out" || false
 	! grep -q evil "$WORK/trace" || false
 	grep -q "not one strict JSON object before its answer to initialize: left out" "$WORK/err"
+}
+
+# attacked_turn: one prompt turn of the SDK's client as a careless editor
+# (client.mjs --honour: it does on the host what the agent's terminal/ and
+# fs/ requests ask, whatever it advertised, and records each request in
+# $WORK/honoured) with `sandcage acp run agent`. The agent answers
+# initialize and session/new, then on the prompt sends the lines of
+# $REPO/requests, reads $REPO/expected lines of answers into $REPO/agent-got
+# and ends the turn.
+attacked_turn() {
+	command -v node >/dev/null || {
+		echo "node is needed on the host for the ACP test client" >&2
+		return 1
+	}
+	install_acp_client
+	cat >"$REPO/attack.sh" <<'SH'
+cd "$(dirname "$0")"
+read -r l
+printf '%s\n' '{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":1,"agentCapabilities":{}}}'
+read -r l
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"result":{"sessionId":"s1"}}'
+read -r l
+cat requests
+i=0
+while [ "$i" -lt "$(cat expected)" ] && read -r l; do
+	printf '%s\n' "$l" >>agent-got
+	i=$((i + 1))
+done
+printf '%s\n' '{"jsonrpc":"2.0","id":2,"result":{"stopReason":"end_turn"}}'
+cat >/dev/null
+SH
+	acp_agent "sh $REPO/attack.sh"
+	cd "$REPO"
+	rm -f agent-got "$WORK/honoured"
+	run timeout 120 node "$CLIENT_DIR/client.mjs" --honour "$WORK/honoured" -- "$SANDCAGE" acp run agent
+	echo "$output"
+	echo "agent got: $(cat agent-got 2>/dev/null)"
+	echo "the editor did: $(cat "$WORK/honoured" 2>/dev/null)"
+	[ "$status" -eq 0 ]
+	[[ "${lines[${#lines[@]} - 1]}" == *'"stopReason":"end_turn"'* ]]
+	[ ! -e "$WORK/honoured" ]
+	wait_no_containers "$REPO" 10
+}
+
+# refusals IDS: agent-got holds one error answer (code -32601, from
+# sandcage) per request, with these ids in order.
+refusals() {
+	jq -s -e --argjson ids "$1" '
+		(map(.id) == $ids)
+		and all(.[]; .error.code == -32601 and (.error.message | test("refused by sandcage")))' agent-got >/dev/null
+}
+
+@test "hostile/7 (6): the agent's terminal/create never reaches the editor" {
+	# Were they passed, the editor would run a command on the host. (A
+	# batch, which the SDK does not take, is in the unit tests.)
+	cat >"$REPO/requests" <<JSON
+{"jsonrpc":"2.0","id":7,"method":"terminal/create","params":{"sessionId":"s1","command":"sh","args":["-c","echo pwned >$WORK/pwned"]}}
+{"jsonrpc":"2.0","method":"terminal/output","params":{"sessionId":"s1","terminalId":"t1"}}
+{"jsonrpc":"2.0","id":8,"method":"terminal/wait_for_exit","params":{"sessionId":"s1","terminalId":"t1"}}
+{ "params" : {"sessionId":"s1","command":"touch","args":["$WORK/pwned"]}, "method" : "\u0074erminal\/create", "id" : 10, "jsonrpc" : "2.0" }
+JSON
+	echo 3 >"$REPO/expected"
+	attacked_turn
+	[ ! -e "$WORK/pwned" ]
+	refusals '[7,8,10]'
+	[[ "$output" == *"sandcage: warning: refused the agent's terminal/create"* ]]
+	[ "$(grep -c "refused the agent's" <<<"$output")" -eq 1 ]
+}
+
+@test "hostile/7 (7): the agent cannot read a host file through the editor (fs/read_text_file)" {
+	# The host file by its path, and through a symlink the agent planted
+	# in the project; a write to the host's ~/.bashrc; one behind a byte
+	# order mark; one with "method" twice (JSON.parse keeps the last).
+	ln -s "$HOST_FILE" "$REPO/link"
+	{
+		printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"fs/read_text_file\",\"params\":{\"sessionId\":\"s1\",\"path\":\"$HOST_FILE\"}}"
+		printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"fs/read_text_file\",\"params\":{\"sessionId\":\"s1\",\"path\":\"$REPO/link\"}}"
+		printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"fs/write_text_file\",\"params\":{\"sessionId\":\"s1\",\"path\":\"$HOME/.bashrc\",\"content\":\"echo pwned\\n\"}}"
+		printf '\357\273\277%s\n' "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"fs/read_text_file\",\"params\":{\"sessionId\":\"s1\",\"path\":\"$HOST_FILE\"}}"
+		printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"session/update\",\"method\":\"fs/read_text_file\",\"params\":{\"sessionId\":\"s1\",\"path\":\"$HOST_FILE\"}}"
+	} >"$REPO/requests"
+	echo 4 >"$REPO/expected"
+	attacked_turn
+	refusals '[7,8,9,10]'
+	! grep -q host-canary agent-got || false
+	[ ! -e "$HOME/.bashrc" ]
+	[[ "$output" == *"sandcage: warning: refused the agent's fs/read_text_file"* ]]
 }
 
 # ---- end of 7 -------------------------------------------------------------------

@@ -197,9 +197,11 @@ static const char init_line[] =
     "\"clientCapabilities\":{\"fs\":{\"readTextFile\":true,\"writeTextFile\":true},"
     "\"terminal\":true,\"_meta\":{\"terminal-auth\":true,\"x.other\":\"\xc3\xa9\"}},"
     "\"clientInfo\":{\"name\":\"zed\",\"version\":\"1.0\"},\"_meta\":{\"keep\":1}}}";
+/* No terminal, no fs, no terminal-auth: the agent reads and writes the
+ * project itself, in its container. */
 static const char init_filtered[] =
     "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":1,"
-    "\"clientCapabilities\":{\"fs\":{\"readTextFile\":true,\"writeTextFile\":true},"
+    "\"clientCapabilities\":{"
     "\"_meta\":{\"x.other\":\"\xc3\xa9\"}},"
     "\"clientInfo\":{\"name\":\"zed\",\"version\":\"1.0\"},\"_meta\":{\"keep\":1}}}";
 
@@ -219,9 +221,10 @@ static void test_filter_function(void **state)
 	assert_true(init);
 	assert_null(out);
 
-	/* `terminal` false is removed too: absent means the same. */
+	/* `terminal` false is removed too: absent means the same; so is `fs`
+	 * of any form. */
 	const char *f = "{\"id\":1,\"method\":\"initialize\",\"params\":{\"clientCapabilities\":"
-	                "{\"terminal\":false}}}";
+	                "{\"terminal\":false,\"fs\":{\"readTextFile\":false}}}}";
 	sc_relay_filter_initialize(f, strlen(f), &init, &out);
 	assert_true(init);
 	assert_string_equal(out, "{\"id\":1,\"method\":\"initialize\",\"params\":"
@@ -416,11 +419,16 @@ static void test_agent_line_filter(void **state)
 	sc_relay_filter_agent_line(err, strlen(err), "0", &v);
 	assert_true(v.is_answer);
 	assert_null(v.out);
-	/* A request from the agent with the same id is not the answer. */
+	/* A request from the agent with the same id is not the answer; this
+	 * one is refused, even before the answer. */
 	const char *req = "{\"id\":0,\"method\":\"fs/read_text_file\",\"result\":{}}";
 	sc_relay_filter_agent_line(req, strlen(req), "0", &v);
 	assert_false(v.is_answer);
-	free(v.out);
+	assert_true(v.drop);
+	assert_int_equal(v.refused, 1);
+	assert_string_equal(v.method, "fs/read_text_file");
+	assert_non_null(strstr(v.reply, "\"id\":0,\"error\":{\"code\":-32601,"));
+	sc_relay_agent_verdict_release(&v);
 	/* What another parser could read otherwise, or a batch: left out. */
 	static const char *const drop[] = {
 	    "[1]",
@@ -590,6 +598,334 @@ static void test_line_limit_before_initialize(void **state)
 	free(data);
 }
 
+/* ---- the agent's terminal/ and fs/ requests ---- */
+
+/* One line through the guard (after the answer to initialize): whether it
+ * is left out, the ids of the error answers (JSON, one line of them: a
+ * JSON array for a batch), the line passed instead. */
+static void guard_check(const char *line, bool drop, const char *reply_ids, const char *out)
+{
+	struct sc_relay_agent_verdict v;
+	sc_relay_guard_agent_line(line, strlen(line), &v);
+	print_message("%s\n", line);
+	assert_int_equal(v.drop, drop);
+	if (out)
+		assert_string_equal(v.out, out);
+	else
+		assert_null(v.out);
+	if (!reply_ids) {
+		assert_null(v.reply);
+	} else {
+		json_t *r = json_loads(v.reply, 0, NULL);
+		assert_non_null(r);
+		_cleanup_strbuf_ struct strbuf ids = STRBUF_INIT;
+		bool batch = json_is_array(r);
+		json_t *one = batch ? json_incref(r) : json_pack("[O]", r);
+		size_t i;
+		json_t *e;
+		json_array_foreach(one, i, e)
+		{
+			assert_string_equal(json_string_value(json_object_get(e, "jsonrpc")),
+			                    "2.0");
+			json_t *err = json_object_get(e, "error");
+			assert_int_equal(json_integer_value(json_object_get(err, "code")), -32601);
+			assert_non_null(strstr(json_string_value(json_object_get(err, "message")),
+			                       "refused by sandcage"));
+			_cleanup_free_ char *id =
+			    json_dumps(json_object_get(e, "id"), JSON_COMPACT | JSON_ENCODE_ANY);
+			strbuf_addf(&ids, "%s%s", i ? "," : "", id);
+		}
+		assert_string_equal(strbuf_str(&ids), reply_ids);
+		json_decref(one);
+		json_decref(r);
+	}
+	sc_relay_agent_verdict_release(&v);
+}
+
+static void test_agent_guard_function(void **state)
+{
+	/* Every terminal/ and fs/ method: requests answered, left out. */
+	guard_check("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"terminal/create\",\"params\":"
+	            "{\"sessionId\":\"s\",\"command\":\"sh\",\"args\":[\"-c\",\"id\"]}}",
+	            true, "7", NULL);
+	guard_check(
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"r8\",\"method\":\"fs/read_text_file\",\"params\":"
+	    "{\"sessionId\":\"s\",\"path\":\"/home/u/.ssh/id_ed25519\"}}",
+	    true, "\"r8\"", NULL);
+	static const char *const methods[] = {"terminal/output", "terminal/wait_for_exit",
+	                                      "terminal/kill", "terminal/release",
+	                                      "fs/write_text_file"};
+	for (size_t i = 0; i < N_ELEMENTS(methods); i++) {
+		_cleanup_free_ char *req =
+		    xasprintf("{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"%s\"}", i, methods[i]);
+		_cleanup_free_ char *id = xasprintf("%zu", i);
+		guard_check(req, true, id, NULL);
+		/* A notification: left out, nothing to answer. */
+		_cleanup_free_ char *note =
+		    xasprintf("{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":{}}", methods[i]);
+		guard_check(note, true, NULL, NULL);
+	}
+	/* Blanks, another key order, escapes, another case, a CR between
+	 * tokens, a byte order mark, an id of null. */
+	guard_check(" { \"params\" : { } ,\t\"id\" : 11 , \"method\" : \"terminal/kill\" } ", true,
+	            "11", NULL);
+	guard_check("{\"id\":12,\"method\":\"\\u0074erminal\\/release\"}", true, "12", NULL);
+	guard_check("{\"id\":13,\"method\":\"Terminal/Create\"}", true, "13", NULL);
+	guard_check("{\"id\":14,\r\"method\":\"fs/read_text_file\"}", true, "14", NULL);
+	guard_check("\xef\xbb\xbf{\"id\":15,\"method\":\"fs/read_text_file\"}", true, "15", NULL);
+	guard_check("{\"id\":null,\"method\":\"fs/read_text_file\"}", true, "null", NULL);
+	/* Another key "method" but for case (a decoder ignoring case takes
+	 * either): refused, whichever comes first; an "ID" is the id then. */
+	guard_check("{\"ID\":16,\"Method\":\"terminal/create\",\"method\":\"session/update\"}",
+	            true, "16", NULL);
+	guard_check("{\"method\":\"session/update\",\"METHOD\":\"fs/read_text_file\"}", true, NULL,
+	            NULL);
+	/* What another parser could read otherwise: a key twice, a lone
+	 * surrogate, two values, invalid UTF-8, a NUL, JSON5; left out, with
+	 * no id to answer. */
+	static const char *const ambiguous[] = {
+	    "{\"id\":20,\"method\":\"session/update\",\"method\":\"terminal/create\"}",
+	    "{\"id\":21,\"method\":\"terminal/create\",\"x\":\"\\ud800\"}",
+	    "{\"id\":22,\"method\":\"session/update\"}{\"id\":23,\"method\":\"fs/read_text_file\"}",
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"_x\"}\r{\"id\":24,\"method\":\"terminal/create\"}",
+	    "{\"id\":25,\"method\":\"terminal/create\",\"x\":\"\xff\"}",
+	    "{\"id\":26,\"method\":\"fs/read_text_file\",\"x\":\"\\u0000\"}",
+	    "{id:27,method:'terminal\\x2fcreate'}",
+	    "{\"id\":28,\"method\":\"terminal\\u002Fcreate\",}",
+	    "{\"id\":29,\"method\":\"fs/read_text_file\"",
+	    "\"method\":\"terminal/create\"}",
+	    /* a value alone that names one: the end of a request to a decoder
+	     * that reads across lines */
+	    "\"terminal/create\"",
+	    /* a log line that names one: no parser reads a message in it, but
+	     * the line has no business there */
+	    "npm WARN fs/read_text_file",
+	};
+	for (size_t i = 0; i < N_ELEMENTS(ambiguous); i++)
+		guard_check(ambiguous[i], true, NULL, NULL);
+	/* A batch: the forbidden members go (answered as a batch), the
+	 * others pass; all of them forbidden: nothing passes. */
+	guard_check(
+	    "[{\"jsonrpc\":\"2.0\",\"id\":30,\"method\":\"fs/write_text_file\",\"params\":"
+	    "{\"path\":\"/home/u/.bashrc\",\"content\":\"x\"}},"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"session/update\",\"params\":{}},"
+	    "{\"method\":\"terminal/output\"},{\"id\":\"b\",\"method\":\"terminal/create\"},3]",
+	    false, "30,\"b\"",
+	    "[{\"jsonrpc\":\"2.0\",\"method\":\"session/update\",\"params\":{}},3]");
+	guard_check("[{\"id\":31,\"method\":\"terminal/create\"}]", true, "31", NULL);
+	guard_check("[{\"method\":\"terminal/create\"}]", true, NULL, NULL);
+	/* What ACP agents send pass byte for byte, naming fs/ or not; so do
+	 * answers, log lines, lines no parser reads a message in. */
+	static const char *const pass[] = {
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"session/update\",\"params\":{\"sessionId\":\"s\","
+	    "\"update\":{\"sessionUpdate\":\"agent_message_chunk\",\"content\":{\"type\":\"text\","
+	    "\"text\":\"see src/fs/ and the terminal/ folder\"}}}}",
+	    "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"session/request_permission\",\"params\":"
+	    "{\"sessionId\":\"s\",\"toolCall\":{\"toolCallId\":\"c\",\"title\":\"edit fs/x\"},"
+	    "\"options\":[{\"optionId\":\"a\",\"name\":\"Allow\",\"kind\":\"allow_once\"}]}}",
+	    "{ \"jsonrpc\" : \"2.0\", \"id\" : 2, \"result\" : { \"stopReason\" : \"end_turn\" } }",
+	    "{\"id\":3,\"result\":{\"method\":\"terminal/create\"}}",
+	    "{\"id\":4,\"method\":[\"terminal/create\"]}",
+	    "{\"id\":5,\"method\":\"_zed/terminal\"}",
+	    "not json",
+	    "{\"id\":6,",
+	    "{\"id\":6,\"x\":\"\\ud800\"}",
+	    "",
+	    "  ",
+	};
+	for (size_t i = 0; i < N_ELEMENTS(pass); i++)
+		guard_check(pass[i], false, NULL, NULL);
+	/* A CR in a line that names one is not passed as it is, behind a byte
+	 * order mark neither. */
+	guard_check("{\"id\":8,\r\"result\":\"fs/\"}", false, NULL,
+	            "{\"id\":8,\"result\":\"fs/\"}");
+	guard_check("\xef\xbb\xbf{\"method\":\"_x\",\"params\":\r{\"id\":1,\"method\":\"fs/x\"}}",
+	            false, NULL, "{\"method\":\"_x\",\"params\":{\"id\":1,\"method\":\"fs/x\"}}");
+	guard_check("\xef\xbb\xbf{\"id\":8,\"result\":\"fs/\"}", false, NULL, NULL);
+}
+
+/* Like exchange(), for an agent that talks back: writes `first`, reads
+ * until `marker` came back, then writes `second` and ends the input. */
+static int converse(struct harness *h, const char *first, const char *marker, const char *second,
+                    struct strbuf *got)
+{
+	fcntl(h->to_relay, F_SETFL, 0);
+	assert_int_equal(fs_write_all(h->to_relay, first, strlen(first)), 0);
+	bool sent = false;
+	for (;;) {
+		if (!sent && strstr(strbuf_str(got), marker)) {
+			assert_int_equal(fs_write_all(h->to_relay, second, strlen(second)), 0);
+			close(h->to_relay);
+			sent = true;
+		}
+		struct pollfd p = {h->from_relay, POLLIN, 0};
+		assert_true(poll(&p, 1, 30000) > 0); /* no progress for 30 s */
+		char buf[65536];
+		ssize_t r = read(h->from_relay, buf, sizeof(buf));
+		if (r == 0)
+			break;
+		if (r > 0)
+			strbuf_add(got, buf, (size_t)r);
+	}
+	if (!sent)
+		close(h->to_relay);
+	close(h->from_relay);
+	int status;
+	assert_int_equal(waitpid(h->relay, &status, 0), h->relay);
+	waitpid(h->agent, NULL, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* An agent (sh) that reads the initialize request, writes `script`'s
+ * output, then everything it reads into a file; returns that file's path. */
+static char *start_talker(struct harness *h, const char *script, bool strip, int trace_fd)
+{
+	char *path = xstrdup("/tmp/sandcage-test-agent-in-XXXXXX");
+	int fd = mkostemp(path, O_CLOEXEC);
+	assert_true(fd >= 0);
+	close(fd);
+	_cleanup_free_ char *sh = xasprintf("read -r l; %s; cat >\"$0\"", script);
+	char *const argv[] = {"sh", "-c", sh, path, NULL};
+	start(h, argv, strip, trace_fd);
+	return path;
+}
+
+__attribute__((noinline)) static char *slurp(char *path)
+{
+	char *text = NULL;
+	assert_int_equal(fs_read_file(path, &text, NULL, NULL), 0);
+	unlink(path);
+	free(path);
+	return text;
+}
+
+static const char refused_script[] =
+    "printf '%s\\n' '{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"protocolVersion\":1}}' "
+    "'{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"terminal/create\",\"params\":{\"sessionId\":"
+    "\"s\",\"command\":\"touch\",\"args\":[\"/tmp/pwned\"]}}' "
+    "'{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"fs/read_text_file\",\"params\":{\"sessionId\":"
+    "\"s\",\"path\":\"/etc/passwd\"}}' "
+    "'{\"jsonrpc\":\"2.0\",\"method\":\"terminal/output\",\"params\":{}}' "
+    "'{\"jsonrpc\":\"2.0\",\"method\":\"session/update\",\"params\":{\"text\":\"fs/ x\"}}' "
+    "'{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"session/request_permission\",\"params\":{}}' "
+    "'[{\"id\":10,\"method\":\"fs/write_text_file\"},{\"method\":\"_y\"}]'; "
+    /* a request cut in two writes */
+    "printf '{\"jsonrpc\":\"2.0\",\"id\":11,\"meth'; sleep 0.3; "
+    "printf 'od\":\"terminal/create\"}\\n{\"jsonrpc\":\"2.0\",\"method\":\"_done\"}\\n'";
+
+static const char refused_editor_sees[] =
+    "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"protocolVersion\":1}}\n"
+    "{\"jsonrpc\":\"2.0\",\"method\":\"session/update\",\"params\":{\"text\":\"fs/ x\"}}\n"
+    "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"session/request_permission\",\"params\":{}}\n"
+    "[{\"method\":\"_y\"}]\n"
+    "{\"jsonrpc\":\"2.0\",\"method\":\"_done\"}\n";
+
+/* The id and code of each answer line of `text`, "ID:CODE ...". */
+static char *answers(const char *text)
+{
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		assert_non_null(nl);
+		json_t *m = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		assert_non_null(m);
+		json_t *one = json_is_array(m) ? json_array_get(m, 0) : m;
+		_cleanup_free_ char *id =
+		    json_dumps(json_object_get(one, "id"), JSON_COMPACT | JSON_ENCODE_ANY);
+		json_t *code = json_object_get(json_object_get(one, "error"), "code");
+		strbuf_addf(&sb, "%s%s%s:%lld", sb.len ? " " : "", json_is_array(m) ? "[" : "", id,
+		            code ? (long long)json_integer_value(code) : 0);
+		json_decref(m);
+		p = nl + 1;
+	}
+	return xstrdup(strbuf_str(&sb));
+}
+
+static void test_agent_refused_in_stream(void **state)
+{
+	struct harness h;
+	char trace_path[] = "/tmp/sandcage-test-trace-XXXXXX";
+	int fd = mkostemp(trace_path, O_CLOEXEC | O_APPEND);
+	assert_true(fd >= 0);
+	char *path = start_talker(&h, refused_script, true, fd);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	_cleanup_strbuf_ struct strbuf first = STRBUF_INIT;
+	strbuf_addf(&first, "%s\n", init_line);
+	const char *next = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"session/new\"}\n";
+	assert_int_equal(converse(&h, first.buf, "_done", next, &got), 0);
+	/* The editor got none of the requests; the agent got an error answer
+	 * for each, then the editor's next message. */
+	assert_string_equal(strbuf_str(&got), refused_editor_sees);
+	_cleanup_free_ char *agent_got = slurp(path);
+	const char *tail = strstr(agent_got, next);
+	assert_non_null(tail);
+	assert_string_equal(tail, next);
+	_cleanup_free_ char *head = xstrndup(agent_got, (size_t)(tail - agent_got));
+	_cleanup_free_ char *ids = answers(head);
+	assert_string_equal(ids, "7:-32601 8:-32601 [10:-32601 11:-32601");
+	/* The trace has the answers, as sandcage's, and none of the requests
+	 * as passed to the editor. */
+	close(fd);
+	_cleanup_free_ char *trace = NULL;
+	assert_int_equal(fs_read_file(trace_path, &trace, NULL, NULL), 0);
+	unlink(trace_path);
+	assert_non_null(strstr(trace, "Z sandcage->agent {\"jsonrpc\":\"2.0\",\"id\":7,\"error\""));
+	assert_null(strstr(trace, "agent->editor {\"jsonrpc\":\"2.0\",\"id\":7"));
+	assert_null(strstr(trace, "terminal/create\"}"));
+
+	/* With the filter off, all of it reaches the editor and the agent gets
+	 * nothing but the editor's messages. */
+	strbuf_reset(&got);
+	path = start_talker(&h, refused_script, false, -1);
+	assert_int_equal(converse(&h, first.buf, "_done", next, &got), 0);
+	assert_non_null(strstr(strbuf_str(&got), "\"id\":7,\"method\":\"terminal/create\""));
+	assert_non_null(strstr(strbuf_str(&got), "\"method\":\"fs/read_text_file\""));
+	assert_non_null(strstr(strbuf_str(&got), "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":"));
+	_cleanup_free_ char *plain = slurp(path);
+	assert_string_equal(plain, next);
+}
+
+static void test_agent_answer_waits_for_line_end(void **state)
+{
+	/* The editor's stream is in the middle of a line when the agent's
+	 * request comes: the answer goes in after that line's end, whole. */
+	struct harness h;
+	char *path = start_talker(
+	    &h,
+	    "printf '%s\\n' '{\"id\":0,\"result\":{}}' '{\"id\":7,\"method\":\"terminal/create\"}' "
+	    "'{\"method\":\"_done\"}'",
+	    true, -1);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	_cleanup_strbuf_ struct strbuf first = STRBUF_INIT;
+	strbuf_addf(&first, "%s\n{\"jsonrpc\":\"2.0\",\"method\":\"_x\",\"params\":", init_line);
+	assert_int_equal(converse(&h, first.buf, "_done", "1}\n", &got), 0);
+	assert_string_equal(strbuf_str(&got), "{\"id\":0,\"result\":{}}\n{\"method\":\"_done\"}\n");
+	_cleanup_free_ char *agent_got = slurp(path);
+	const char *want = "{\"jsonrpc\":\"2.0\",\"method\":\"_x\",\"params\":1}\n";
+	assert_memory_equal(agent_got, want, strlen(want));
+	_cleanup_free_ char *ids = answers(agent_got + strlen(want));
+	assert_string_equal(ids, "7:-32601");
+}
+
+static void test_agent_line_limit(void **state)
+{
+	/* With the filter on, each of the agent's lines is read whole: one
+	 * over the limit ends the relay (none of it passed), after the answer
+	 * to initialize too. */
+	char *const argv[] = {"sh", "-c",
+	                      "read -r l; echo '{\"id\":0,\"result\":{}}'; "
+	                      "head -c 70000000 /dev/zero | tr '\\0' a; cat >/dev/null",
+	                      NULL};
+	struct harness h;
+	start(&h, argv, true, -1);
+	_cleanup_strbuf_ struct strbuf got = STRBUF_INIT;
+	_cleanup_strbuf_ struct strbuf first = STRBUF_INIT;
+	strbuf_addf(&first, "%s\n", init_line);
+	assert_int_equal(converse(&h, first.buf, "\n", "", &got), 3);
+	assert_string_equal(strbuf_str(&got), "{\"id\":0,\"result\":{}}\n");
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -606,6 +942,10 @@ int main(void)
 	    cmocka_unit_test(test_first_message_accepted),
 	    cmocka_unit_test(test_agent_line_filter),
 	    cmocka_unit_test(test_agent_filtered_in_stream),
+	    cmocka_unit_test(test_agent_guard_function),
+	    cmocka_unit_test(test_agent_refused_in_stream),
+	    cmocka_unit_test(test_agent_answer_waits_for_line_end),
+	    cmocka_unit_test(test_agent_line_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,12 +3,17 @@
 // acp run ...) as the agent, runs one prompt turn and prints a JSON summary
 // on stdout.
 //
-//   node client.mjs [--cancel] [--prompt-bytes N] [--no-close] -- COMMAND [ARGS...]
+//   node client.mjs [--cancel] [--prompt-bytes N] [--no-close] [--honour FILE] -- COMMAND [ARGS...]
 //
 // --cancel          send session/cancel once the first update arrived
 // --prompt-bytes N  make the prompt N bytes long (a big message to the agent)
 // --no-close        do not close the agent's stdin at the end; wait for it
-import { spawn } from "node:child_process";
+// --honour FILE     be a careless editor: do what the agent's terminal/* and
+//                   fs/* requests ask, on this host, whatever capabilities
+//                   were advertised (as the SDK lets an editor do), and
+//                   append each request to FILE as a JSON line
+import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { Readable, Writable } from "node:stream";
 import * as acp from "@agentclientprotocol/sdk";
 
@@ -24,6 +29,8 @@ const cancel = opts.includes("--cancel");
 const noClose = opts.includes("--no-close");
 const pbIndex = opts.indexOf("--prompt-bytes");
 const promptBytes = pbIndex >= 0 ? Number(opts[pbIndex + 1]) : 0;
+const honourIndex = opts.indexOf("--honour");
+const honourFile = honourIndex >= 0 ? opts[honourIndex + 1] : null;
 
 const summary = {
   protocolVersion: null,
@@ -63,8 +70,50 @@ class TestClient {
   }
 }
 
+// What a careless editor does for the agent, on the host.
+class HonouringClient extends TestClient {
+  record(method, params) {
+    appendFileSync(honourFile, JSON.stringify({ method, params }) + "\n");
+  }
+  async readTextFile(params) {
+    this.record("fs/read_text_file", params);
+    return { content: readFileSync(params.path, "utf8") };
+  }
+  async writeTextFile(params) {
+    this.record("fs/write_text_file", params);
+    writeFileSync(params.path, params.content);
+    return {};
+  }
+  async createTerminal(params) {
+    this.record("terminal/create", params);
+    const r = spawnSync(params.command, params.args ?? [], { encoding: "utf8" });
+    this.output = (r.stdout ?? "") + (r.stderr ?? "");
+    this.exitCode = r.status;
+    return { terminalId: "t1" };
+  }
+  async terminalOutput(params) {
+    this.record("terminal/output", params);
+    return { output: this.output ?? "", truncated: false, exitStatus: { exitCode: this.exitCode ?? null } };
+  }
+  async waitForTerminalExit(params) {
+    this.record("terminal/wait_for_exit", params);
+    return { exitCode: this.exitCode ?? null };
+  }
+  async killTerminal(params) {
+    this.record("terminal/kill", params);
+    return {};
+  }
+  async releaseTerminal(params) {
+    this.record("terminal/release", params);
+    return {};
+  }
+}
+
 const stream = acp.ndJsonStream(Writable.toWeb(child.stdin), Readable.toWeb(child.stdout));
-const conn = new acp.ClientSideConnection(() => new TestClient(), stream);
+const conn = new acp.ClientSideConnection(
+  () => (honourFile ? new HonouringClient() : new TestClient()),
+  stream,
+);
 
 const timer = setTimeout(() => {
   summary.error = "timeout";
