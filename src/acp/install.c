@@ -276,7 +276,10 @@ static int install_binary(const struct sc_acp_runner *run, const struct sc_acp_a
 	while (str_has_prefix(cmd, "./"))
 		cmd += 2;
 	_cleanup_free_ char *target = xasprintf("%s/archive", ARCHIVE_MOUNT);
-	sc_container_spec_add_mount(run->spec, file, target, true, false);
+	if (sc_container_spec_add_checked_mount(run->spec, file, target, true, err) < 0) {
+		unlink(file);
+		return -1;
+	}
 	char *const args[] = {(char *)prefix, target, (char *)archive_format(bin->archive),
 	                      (char *)cmd, NULL};
 	_cleanup_free_ char *what = xasprintf("unpack %s", bin->archive);

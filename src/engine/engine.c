@@ -2,6 +2,9 @@
 #include "../util/path.h"
 #include "../util/proc.h"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 static void mount_free(void *p)
 {
 	struct sc_spec_mount *m = p;
@@ -26,6 +29,30 @@ void sc_container_spec_release(struct sc_container_spec *spec)
 	strv_release(&spec->entry_args);
 	strv_release(&spec->cap_add);
 	free(spec->network);
+}
+
+int sc_container_spec_add_checked_mount(struct sc_container_spec *spec, const char *source,
+                                        const char *target, bool readonly, struct sc_error **err)
+{
+	struct stat st;
+	if (stat(source, &st) < 0)
+		return sc_error_set(err, errno, "mount source `%s`", source);
+	sc_container_spec_add_mount(spec, source, target, readonly, false);
+	if (!spec->entrypoint)
+		return 0;
+	/* The check's expectations end at its `--`. */
+	size_t at = 0;
+	while (at < spec->entry_args.len && !streq(spec->entry_args.v[at], "--"))
+		at++;
+	_cleanup_free_ char *arg =
+	    xasprintf("--bind=%u:%u:%llu:%s", major(st.st_dev), minor(st.st_dev),
+	              (unsigned long long)st.st_ino, target);
+	struct strv *a = &spec->entry_args;
+	strv_push(a, arg);
+	char *last = a->v[a->len - 1];
+	memmove(a->v + at + 1, a->v + at, (a->len - 1 - at) * sizeof(char *));
+	a->v[at] = last;
+	return 0;
 }
 
 void sc_container_spec_add_mount(struct sc_container_spec *spec, const char *source,

@@ -50,6 +50,11 @@ void sc_container_spec_init(struct sc_container_spec *spec);
 void sc_container_spec_release(struct sc_container_spec *spec);
 void sc_container_spec_add_mount(struct sc_container_spec *spec, const char *source,
                                  const char *target, bool readonly, bool volume);
+/* A bind mount added after the launch planned the container (a file of the
+ * user's own, such as a download in the global directory): its identity
+ * joins the mount check's expectations when the spec has one. */
+int sc_container_spec_add_checked_mount(struct sc_container_spec *spec, const char *source,
+                                        const char *target, bool readonly, struct sc_error **err);
 
 struct sc_engine;
 
