@@ -4,6 +4,7 @@
 #include "../util/hash.h"
 #include "../util/log.h"
 #include "../util/path.h"
+#include "dockerignore.h"
 #include "sc-config.h"
 
 #include <dirent.h>
@@ -200,6 +201,7 @@ static void hash_entry(struct sha256 *h, const char *path, const struct stat *st
 struct walk {
 	bool content;
 	uint64_t bytes, entries;
+	struct sc_build_ignore ignore; /* what the builder is not sent */
 };
 #define WALK_MAX_BYTES   ((uint64_t)512 * 1024 * 1024)
 #define WALK_MAX_ENTRIES 200000
@@ -249,11 +251,12 @@ static int hash_content(struct walk *w, struct sha256 *h, int dirfd, const char 
 }
 
 /* A directory first, then its entries in the order the directory lists
- * them, as nftw(FTW_PHYS) visits them; no symlink is followed. A FIFO, a
- * device or a socket is refused: the builder would read or pack it, and
- * nothing in a build context needs one. */
-static int walk_dir(struct walk *w, struct sha256 *h, int fd, const char *path, int depth,
-                    struct sc_error **err)
+ * them, as nftw(FTW_PHYS) visits them; no symlink is followed. What the
+ * ignore files leave out is not looked at (`rel`: the path in the context,
+ * NULL at its top). A FIFO, a device or a socket is refused: the builder
+ * would read or pack it, and nothing in a build context needs one. */
+static int walk_dir(struct walk *w, struct sha256 *h, int fd, const char *path, const char *rel,
+                    int depth, struct sc_error **err)
 {
 	if (depth > WALK_MAX_DEPTH) {
 		close(fd);
@@ -279,6 +282,13 @@ static int walk_dir(struct walk *w, struct sha256 *h, int fd, const char *path, 
 			r = sc_error_set(err, errno, "read `%s`", sub);
 			break;
 		}
+		_cleanup_free_ char *rel_sub = rel ? path_join(rel, name) : xstrdup(name);
+		enum sc_ignore_verdict v =
+		    sc_build_ignore_check(&w->ignore, rel_sub, S_ISDIR(st.st_mode));
+		if (v == SC_IGNORE_SKIP) {
+			errno = 0;
+			continue;
+		}
 		const char *special = special_kind(st.st_mode);
 		if (special) {
 			r = sc_error_setx(err, 0,
@@ -295,15 +305,16 @@ static int walk_dir(struct walk *w, struct sha256 *h, int fd, const char *path, 
 			break;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			if (!w->content && (streq(name, ".git") || streq(name, "node_modules")))
-				continue;
-			hash_entry(h, sub, &st, WALK_D);
+			/* A directory left out is not sent itself, only what its
+			 * entries take back. */
+			if (v == SC_IGNORE_KEEP)
+				hash_entry(h, sub, &st, WALK_D);
 			int subfd =
 			    openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (subfd < 0)
 				r = sc_error_set(err, errno, "read `%s`", sub);
 			else
-				r = walk_dir(w, h, subfd, sub, depth + 1, err);
+				r = walk_dir(w, h, subfd, sub, rel_sub, depth + 1, err);
 		} else if (!w->content) {
 			hash_entry(h, sub, &st, S_ISLNK(st.st_mode) ? WALK_SL : WALK_F);
 		} else if (S_ISLNK(st.st_mode)) {
@@ -330,6 +341,23 @@ static int walk_dir(struct walk *w, struct sha256 *h, int fd, const char *path, 
 	return r;
 }
 
+/* The context `dir` open at `fd` (taken), less what its ignore files leave
+ * out, into `h`. */
+static int walk_context(struct walk *w, struct sha256 *h, int fd, const char *dir, char hex[65],
+                        struct sc_error **err)
+{
+	if (sc_build_ignore_load(fd, &w->ignore, err) < 0) {
+		close(fd);
+		return sc_error_prefix(err, "read the build context `%s`", dir);
+	}
+	int r = walk_dir(w, h, fd, dir, NULL, 0, err);
+	sc_build_ignore_release(&w->ignore);
+	if (r < 0)
+		return sc_error_prefix(err, "read the build context `%s`", dir);
+	sha256_hex(h, hex);
+	return 0;
+}
+
 int sc_image_context_hash(const char *dir, const char *dockerfile_text, char hex[65],
                           struct sc_error **err)
 {
@@ -347,10 +375,7 @@ int sc_image_context_hash(const char *dir, const char *dockerfile_text, char hex
 	}
 	hash_entry(&h, dir, &st, WALK_D);
 	struct walk w = {0};
-	if (walk_dir(&w, &h, fd, dir, 0, err) < 0)
-		return sc_error_prefix(err, "read the build context `%s`", dir);
-	sha256_hex(&h, hex);
-	return 0;
+	return walk_context(&w, &h, fd, dir, hex, err);
 }
 
 int sc_image_context_content_hash(const char *dir, char hex[65], struct sc_error **err)
@@ -362,10 +387,7 @@ int sc_image_context_content_hash(const char *dir, char hex[65], struct sc_error
 	if (fd < 0)
 		return sc_error_set(err, errno, "read the build context `%s`", dir);
 	struct walk w = {.content = true};
-	if (walk_dir(&w, &h, fd, dir, 0, err) < 0)
-		return sc_error_prefix(err, "read the build context `%s`", dir);
-	sha256_hex(&h, hex);
-	return 0;
+	return walk_context(&w, &h, fd, dir, hex, err);
 }
 
 int sc_image_read_file(const char *project_root, const char *path, char **out, size_t *len,

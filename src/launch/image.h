@@ -76,17 +76,19 @@ int sc_image_ensure(const struct sc_engine *engine, const struct sc_config *cfg,
 
 /* The content hash of a custom Dockerfile's build: its text, and the name,
  * type, size and modification time of every file in its context directory
- * (what `docker build` could copy in), `.git` and `node_modules` left out.
- * A directory or file that cannot be read is an error, not a skipped entry:
- * it could change unseen. 64 hex digits into `hex`. */
+ * that `docker build` sends (what `.dockerignore` and `.containerignore`
+ * leave out is not looked at, see dockerignore.h; the ignore files always
+ * count). A directory or file that cannot be read is an error, not a
+ * skipped entry: it could change unseen. 64 hex digits into `hex`. */
 int sc_image_context_hash(const char *dir, const char *dockerfile_text, char hex[65],
                           struct sc_error **err);
 
 /* What trust approves of a build context: the names, the bytes of every
- * regular file and the target of every link under `dir`, nothing left out
- * (the builder sends `.git` and `node_modules` too), no link followed; a
- * FIFO, device or socket is refused, and so is a context over 512 MiB or
- * 200000 entries. 64 hex digits into `hex`. */
+ * regular file and the target of every link under `dir` that the builder
+ * is sent (all but what the ignore files leave out, as above), no link
+ * followed; a FIFO, device or socket there is refused, and so is a context
+ * over 512 MiB or 200000 entries. The Dockerfile is approved on its own.
+ * 64 hex digits into `hex`. */
 int sc_image_context_content_hash(const char *dir, char hex[65], struct sc_error **err);
 
 /* Reads a file the configuration names (image.dockerfile,

@@ -186,6 +186,36 @@ no_agents='services:
 	[ "$output" = changed ]
 }
 
+@test "a custom Dockerfile at the project root: what .dockerignore leaves out asks nothing" {
+	printf 'FROM %s\nCOPY marker /etc/custom-marker\n' "$BASE_IMAGE" >Dockerfile
+	printf '# the repository is not sent\n.git\n' >.dockerignore
+	echo one >marker
+	printf 'image:\n  dockerfile: Dockerfile\n' >.sandcage.yml
+	"$SANDCAGE" -q trust --yes >/dev/null
+	run "$SANDCAGE" -q shell -- cat /etc/custom-marker
+	[ "$status" -eq 0 ]
+	[ "$output" = one ]
+	# A commit changes only .git, which the build is not sent: no question,
+	# nothing to build.
+	git add -A
+	git -c user.name=t -c user.email=t@example.invalid commit -q -m files
+	run "$SANDCAGE" -v build
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"building image"* ]]
+	run "$SANDCAGE" -q shell -- cat /etc/custom-marker
+	[ "$status" -eq 0 ]
+	[ "$output" = one ]
+	# A file the build is sent is part of the approval: an edit asks again.
+	echo two >marker
+	run "$SANDCAGE" -q shell -- cat /etc/custom-marker
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"changed since you trusted it"* ]]
+	"$SANDCAGE" -q trust --yes >/dev/null
+	run "$SANDCAGE" -q shell -- cat /etc/custom-marker
+	[ "$output" = two ]
+}
+
 @test "a base image the engine cannot get is reported as such" {
 	printf 'image:\n  base: sandcage-test/no-such-base:1\n' >.sandcage.yml
 	"$SANDCAGE" -q trust --yes >/dev/null  # packages, image.base and the Dockerfile are grants
