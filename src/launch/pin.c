@@ -60,11 +60,25 @@ static int identity(const struct sc_workspace *ws, const char *source, struct st
                     struct sc_error **err)
 {
 	if (agent_writable(ws, source)) {
-		if (fs_stat_no_links(source, st, err) < 0)
-			return sc_error_prefix(
-			    err, "the project changed while the session started (another session "
-			         "may be changing it; start again)");
-		return 0;
+		_cleanup_error_ struct sc_error *e = NULL;
+		if (fs_stat_no_links(source, st, &e) == 0)
+			return 0;
+		if (e->code == ELOOP)
+			return sc_error_setx(
+			    err, ELOOP,
+			    "`%s` is a symbolic link, or lies below one: sandcage mounts nothing "
+			    "through a link in the project (the agent could change where it "
+			    "leads); "
+			    "if it was none a moment ago, another session is changing the project: "
+			    "start again",
+			    source);
+		if (e->code == ENOENT)
+			return sc_error_setx(err, ENOENT,
+			                     "`%s` disappeared while the session started (another "
+			                     "session may be changing the project): start again",
+			                     source);
+		*err = steal_pointer(&e);
+		return -1;
 	}
 	/* The user's own paths (the global directory, the configuration's
 	 * mounts outside the project): links there are the user's. */

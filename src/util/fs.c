@@ -257,25 +257,38 @@ int fs_open_safe(int dirfd, const char *path, int *out, struct sc_error **err)
 	return 0;
 }
 
-int fs_stat_no_links(const char *path, struct stat *st, struct sc_error **err)
+int fs_open_no_links(const char *path, int flags, int *out, struct sc_error **err)
 {
 	if (path[0] != '/')
 		return sc_error_setx(err, EINVAL, "`%s` is not an absolute path", path);
 	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return sc_error_set(err, errno, "open /");
-	int fd = path[1] ? open_beneath(root, path + 1, O_PATH | O_CLOEXEC, 0)
-	                 : open("/", O_PATH | O_CLOEXEC);
+	int fd = path[strspn(path, "/")]
+	             ? open_beneath(root, path + strspn(path, "/"), flags | O_CLOEXEC, 0)
+	             : open("/", flags | O_CLOEXEC);
 	if (fd < 0)
 		return -fd == ELOOP
 		           ? sc_error_setx(err, ELOOP, "`%s` is a symbolic link, or lies below one",
 		                           path)
 		           : sc_error_set(err, -fd, "open `%s`", path);
 	_cleanup_close_ int owned = fd;
-	if (fstat(owned, st) < 0)
+	struct stat st;
+	if (fstat(owned, &st) < 0)
 		return sc_error_set(err, errno, "stat `%s`", path);
-	if (S_ISLNK(st->st_mode))
+	if (S_ISLNK(st.st_mode))
 		return sc_error_setx(err, ELOOP, "`%s` is a symbolic link", path);
+	*out = steal_fd(&owned);
+	return 0;
+}
+
+int fs_stat_no_links(const char *path, struct stat *st, struct sc_error **err)
+{
+	_cleanup_close_ int fd = -1;
+	if (fs_open_no_links(path, O_PATH, &fd, err) < 0)
+		return -1;
+	if (fstat(fd, st) < 0)
+		return sc_error_set(err, errno, "stat `%s`", path);
 	return 0;
 }
 

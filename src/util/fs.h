@@ -29,6 +29,9 @@ int fs_open_safe(int dirfd, const char *path, int *out, struct sc_error **err);
  * compared with what the engine mounted. An error names the path (ELOOP: a
  * link in it). */
 int fs_stat_no_links(const char *path, struct stat *st, struct sc_error **err);
+/* The same, opened with `flags` (O_PATH, O_DIRECTORY ...; O_CLOEXEC is
+ * added): a directory to make something in without a link in the way. */
+int fs_open_no_links(const char *path, int flags, int *out, struct sc_error **err);
 /* Reads such a file whole (NUL-terminated, *len may be NULL); a file larger
  * than `max` bytes is refused. */
 int fs_read_file_safe(int dirfd, const char *path, size_t max, char **out, size_t *len,

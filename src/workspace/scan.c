@@ -32,18 +32,25 @@ int sc_workspace_protect_path(const struct sc_workspace *ws, const char *path, b
 		/* In a git directory: made now, empty as git would have it, so
 		 * that the agent cannot make it. */
 		_cleanup_free_ char *parent = path_dirname(path);
-		_cleanup_free_ char *real_parent = realpath(parent, NULL);
-		if (!real_parent || !streq(real_parent, parent))
-			return 0;
 		/* Only in the git directories sc_workspace_resolve() verified,
-		 * never in a directory some pointer names. */
-		if (!ws->in_git || !(path_is_within(real_parent, ws->common_dir) ||
-		                     path_is_within(real_parent, ws->git_dir)))
+		 * never in a directory some pointer names, and made through the
+		 * directory itself: a link swapped into the path meanwhile is
+		 * not followed. */
+		if (!ws->in_git || !(path_is_within(parent, ws->common_dir) ||
+		                     path_is_within(parent, ws->git_dir)))
 			return 0;
+		_cleanup_close_ int pfd = -1;
+		_cleanup_error_ struct sc_error *perr = NULL;
+		if (fs_open_no_links(parent, O_PATH | O_DIRECTORY, &pfd, &perr) < 0) {
+			sc_log_debug("not creating %s: %s", path, perr->msg);
+			return 0;
+		}
+		const char *base = path_basename(path);
 		int fd = -1;
-		int r = dir ? mkdir(path, 0755)
-		            : (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		                         0644));
+		int r =
+		    dir ? mkdirat(pfd, base, 0755)
+		        : (fd = openat(pfd, base,
+		                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
 		if (fd >= 0)
 			close(fd);
 		if (r < 0 && (errno == EACCES || errno == EPERM || errno == EROFS)) {
