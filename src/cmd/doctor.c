@@ -1,7 +1,8 @@
 /* sandcage doctor: checks the host (engine, versions against known container
  * escapes, configuration, trust, image) and runs probes inside a real
  * sandcage container, planned exactly as a session's, each reported pass,
- * warn or fail with the reason. */
+ * warn or fail with the reason; then says where each agent's credential
+ * lives (doctor_creds.c). */
 #include "doctor.h"
 #include "../config/config.h"
 #include "../engine/versions.h"
@@ -20,20 +21,30 @@
 #include <signal.h>
 #include <stdarg.h>
 
+enum status { ST_PASS, ST_WARN, ST_FAIL, ST_INFO };
 static const char *const status_names[] = {"pass", "warn", "fail", "info"};
 
-void doctor_check_free(void *p)
+struct check {
+	const char *group; /* "host", "container" or "credentials" */
+	char *name;
+	enum status status;
+	char *reason;
+};
+
+static void check_free(void *p)
 {
-	struct doctor_check *c = p;
+	struct check *c = p;
 	free(c->name);
 	free(c->reason);
 	free(c);
 }
 
-void doctor_add(struct vec *checks, const char *group, const char *name, enum doctor_status st,
+static void add(struct vec *checks, const char *group, const char *name, enum status st,
+                const char *fmt, ...) _printf_(5, 6);
+static void add(struct vec *checks, const char *group, const char *name, enum status st,
                 const char *fmt, ...)
 {
-	struct doctor_check *c = xcalloc(1, sizeof(*c));
+	struct check *c = xcalloc(1, sizeof(*c));
 	c->group = group;
 	c->name = xstrdup(name);
 	c->status = st;
@@ -65,32 +76,29 @@ static void check_version(struct vec *checks, const char *name, const char *comp
 	sc_fixes_check(component, version, &rep);
 	switch (rep.verdict) {
 	case SC_FIXES_UNKNOWN:
-		doctor_add(checks, "host", name, DOCTOR_WARN,
-		           "could not tell the %s version (%s); compare it with the fixes in "
-		           "docs/security.md",
-		           component, version ? version : "no answer");
+		add(checks, "host", name, ST_WARN,
+		    "could not tell the %s version (%s); compare it with the fixes in "
+		    "docs/security.md",
+		    component, version ? version : "no answer");
 		break;
 	case SC_FIXES_DISTRO:
-		doctor_add(checks, "host", name, DOCTOR_WARN,
-		           "%s %s is a distribution build of an older release: check its security "
-		           "advisories for %s%s%s",
-		           component, version, rep.missing, *rep.backported ? "; backported: " : "",
-		           rep.backported);
+		add(checks, "host", name, ST_WARN,
+		    "%s %s is a distribution build of an older release: check its security "
+		    "advisories for %s%s%s",
+		    component, version, rep.missing, *rep.backported ? "; backported: " : "",
+		    rep.backported);
 		break;
 	case SC_FIXES_MISSING:
-		doctor_add(checks, "host", name, DOCTOR_FAIL,
-		           "%s %s lacks the fixes for %s: upgrade it", component, version,
-		           rep.missing);
+		add(checks, "host", name, ST_FAIL, "%s %s lacks the fixes for %s: upgrade it",
+		    component, version, rep.missing);
 		break;
 	case SC_FIXES_BACKPORTED:
-		doctor_add(checks, "host", name, DOCTOR_PASS,
-		           "%s %s: the distribution backported %s", component, version,
-		           rep.backported);
+		add(checks, "host", name, ST_PASS, "%s %s: the distribution backported %s",
+		    component, version, rep.backported);
 		break;
 	case SC_FIXES_PRESENT:
-		doctor_add(checks, "host", name, DOCTOR_PASS,
-		           "%s %s has the fixes for the %zu known escapes", component, version,
-		           rep.known);
+		add(checks, "host", name, ST_PASS, "%s %s has the fixes for the %zu known escapes",
+		    component, version, rep.known);
 		break;
 	}
 	sc_fixes_report_release(&rep);
@@ -104,18 +112,16 @@ static void check_engine_versions(struct vec *checks, const struct sc_engine *en
 	    podman ? "--format={{.Client.Version}}" : "--format={{.Server.Version}}", NULL};
 	_cleanup_free_ char *version = first_line(ver_argv);
 	if (!version) {
-		doctor_add(
-		    checks, "host", "engine", DOCTOR_FAIL,
+		add(checks, "host", "engine", ST_FAIL,
 		    "%s (%s) does not answer: start the daemon, or check that you may use it",
 		    engine->kind, engine->program);
 		return;
 	}
-	doctor_add(checks, "host", "engine", DOCTOR_PASS, "%s %s answers (%s)", engine->kind,
-	           version, engine->program);
+	add(checks, "host", "engine", ST_PASS, "%s %s answers (%s)", engine->kind, version,
+	    engine->program);
 	check_version(checks, "engine-version", podman ? "podman" : "docker", version);
 	if (podman) {
-		doctor_add(
-		    checks, "host", "runtime-version", DOCTOR_WARN,
+		add(checks, "host", "runtime-version", ST_WARN,
 		    "not checked for podman: compare `podman info` (ociRuntime) with the runc "
 		    "fixes in docs/security.md");
 		return;
@@ -233,7 +239,7 @@ static void run_probes(struct vec *checks, const char *project, const char *imag
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_free_ char *canary = make_canary(&err);
 	if (!canary) {
-		doctor_add(checks, "container", "probes", DOCTOR_FAIL, "%s", err->msg);
+		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
 	}
 	struct probe_args pa = {.canary = canary};
@@ -253,7 +259,7 @@ static void run_probes(struct vec *checks, const char *project, const char *imag
 	_cleanup_launch_ struct sc_launch *l = NULL;
 	if (sc_launch_prepare(&req, &l, &err) < 0) {
 		unlink(canary);
-		doctor_add(checks, "container", "probes", DOCTOR_FAIL, "%s", err->msg);
+		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
 	}
 	_cleanup_free_ char *out = NULL, *errout = NULL;
@@ -267,7 +273,7 @@ static void run_probes(struct vec *checks, const char *project, const char *imag
 	sc_cmd_launch_end(l);
 	unlink(canary);
 	if (r < 0) {
-		doctor_add(checks, "container", "probes", DOCTOR_FAIL, "%s", err->msg);
+		add(checks, "container", "probes", ST_FAIL, "%s", err->msg);
 		return;
 	}
 	if (stopped_by) { /* the probe container is gone: end as the signal says */
@@ -287,9 +293,8 @@ static void run_probes(struct vec *checks, const char *project, const char *imag
 				char *tab = strchr(rest, '\t');
 				if (tab) {
 					*tab = '\0';
-					doctor_add(checks, "container", *name,
-					           streq(rest, "pass") ? DOCTOR_PASS : DOCTOR_FAIL,
-					           "%s", tab + 1);
+					add(checks, "container", *name,
+					    streq(rest, "pass") ? ST_PASS : ST_FAIL, "%s", tab + 1);
 					seen = true;
 				}
 			}
@@ -297,10 +302,23 @@ static void run_probes(struct vec *checks, const char *project, const char *imag
 		}
 		if (!seen) {
 			errout[strcspn(errout, "\n")] = '\0';
-			doctor_add(checks, "container", *name, DOCTOR_FAIL,
-			           "the probe gave no answer (the container exited with %d%s%s)",
-			           status, *errout ? ": " : "", errout);
+			add(checks, "container", *name, ST_FAIL,
+			    "the probe gave no answer (the container exited with %d%s%s)", status,
+			    *errout ? ": " : "", errout);
 		}
+	}
+}
+
+/* Where each agent's credential lives (doctor_creds.c). */
+static void check_credentials(struct vec *checks, const struct sc_config *cfg,
+                              char *const *host_env, const char *probe_out)
+{
+	_cleanup_vec_ struct vec findings = VEC_INIT(doctor_finding_free);
+	doctor_credentials(&findings, cfg, host_env, probe_out);
+	for (size_t i = 0; i < findings.len; i++) {
+		const struct doctor_finding *f = findings.items[i];
+		add(checks, "credentials", f->name, f->level == DOCTOR_WARN ? ST_WARN : ST_INFO,
+		    "%s", f->reason);
 	}
 }
 
@@ -310,13 +328,13 @@ static int print_report(const struct vec *checks, const char *root, const char *
 {
 	size_t counts[4] = {0, 0, 0, 0};
 	for (size_t i = 0; i < checks->len; i++) {
-		const struct doctor_check *c = checks->items[i];
+		const struct check *c = checks->items[i];
 		counts[c->status]++;
 	}
 	if (json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < checks->len; i++) {
-			const struct doctor_check *c = checks->items[i];
+			const struct check *c = checks->items[i];
 			json_t *o = json_object();
 			json_object_set_new(o, "group", json_string(c->group));
 			json_object_set_new(o, "name", json_string(c->name));
@@ -328,12 +346,10 @@ static int print_report(const struct vec *checks, const char *root, const char *
 		json_object_set_new(root_obj, "project", root ? json_string(root) : json_null());
 		json_object_set_new(root_obj, "image", image ? json_string(image) : json_null());
 		json_object_set_new(root_obj, "checks", arr);
-		json_object_set_new(root_obj, "passed",
-		                    json_integer((json_int_t)counts[DOCTOR_PASS]));
+		json_object_set_new(root_obj, "passed", json_integer((json_int_t)counts[ST_PASS]));
 		json_object_set_new(root_obj, "warnings",
-		                    json_integer((json_int_t)counts[DOCTOR_WARN]));
-		json_object_set_new(root_obj, "failed",
-		                    json_integer((json_int_t)counts[DOCTOR_FAIL]));
+		                    json_integer((json_int_t)counts[ST_WARN]));
+		json_object_set_new(root_obj, "failed", json_integer((json_int_t)counts[ST_FAIL]));
 		_cleanup_free_ char *text =
 		    json_dumps(root_obj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(root_obj);
@@ -342,7 +358,7 @@ static int print_report(const struct vec *checks, const char *root, const char *
 	} else {
 		const char *group = NULL;
 		for (size_t i = 0; i < checks->len; i++) {
-			const struct doctor_check *c = checks->items[i];
+			const struct check *c = checks->items[i];
 			if (!group || !streq(group, c->group)) {
 				group = c->group;
 				if (streq(group, "host"))
@@ -358,10 +374,10 @@ static int print_report(const struct vec *checks, const char *root, const char *
 			}
 			printf("  %-4s  %-18s %s\n", status_names[c->status], c->name, c->reason);
 		}
-		printf("\n%zu passed, %zu warnings, %zu failed\n", counts[DOCTOR_PASS],
-		       counts[DOCTOR_WARN], counts[DOCTOR_FAIL]);
+		printf("\n%zu passed, %zu warnings, %zu failed\n", counts[ST_PASS], counts[ST_WARN],
+		       counts[ST_FAIL]);
 	}
-	return counts[DOCTOR_FAIL] ? SC_EXIT_FAILURE : SC_EXIT_OK;
+	return counts[ST_FAIL] ? SC_EXIT_FAILURE : SC_EXIT_OK;
 }
 
 const struct sc_option sc_doctor_options[] = {
@@ -381,7 +397,7 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 	const char *image_opt = o->image ? o->image : getenv("SANDCAGE_IMAGE");
 	bool json = o->json;
 
-	struct vec checks = VEC_INIT(doctor_check_free);
+	struct vec checks = VEC_INIT(check_free);
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_workspace_ struct sc_workspace *ws = NULL;
 	_cleanup_config_ struct sc_config *cfg = NULL;
@@ -390,24 +406,24 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 	bool engine_ok = false;
 
 	if (sc_workspace_resolve(project, &ws, &err) < 0) {
-		doctor_add(&checks, "host", "project", DOCTOR_FAIL, "%s", err->msg);
+		add(&checks, "host", "project", ST_FAIL, "%s", err->msg);
 	} else if (sc_config_load(ws->root, NULL, &cfg, &err) < 0) {
-		doctor_add(&checks, "host", "configuration", DOCTOR_FAIL, "%s", err->msg);
+		add(&checks, "host", "configuration", ST_FAIL, "%s", err->msg);
 	}
 	sc_error_free(steal_pointer(&err));
 
 	if (sc_engine_open(cfg ? sc_engine_name(cfg->engine.value) : NULL, &engine, &err) < 0) {
-		doctor_add(&checks, "host", "engine", DOCTOR_FAIL, "%s", err->msg);
+		add(&checks, "host", "engine", ST_FAIL, "%s", err->msg);
 		sc_error_free(steal_pointer(&err));
 	} else {
 		check_engine_versions(&checks, engine);
-		const struct doctor_check *last = NULL;
+		const struct check *last = NULL;
 		for (size_t i = 0; i < checks.len; i++) {
-			const struct doctor_check *k = checks.items[i];
+			const struct check *k = checks.items[i];
 			if (streq(k->name, "engine"))
 				last = k;
 		}
-		engine_ok = last && last->status == DOCTOR_PASS;
+		engine_ok = last && last->status == ST_PASS;
 	}
 
 	struct sc_cmd_launch_ui ui;
@@ -418,11 +434,11 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 	bool config_ok = false;
 	if (cfg) {
 		if (sc_launch_security_check(cfg, ws, host.global_dir, &err) < 0) {
-			doctor_add(&checks, "host", "configuration", DOCTOR_FAIL, "%s", err->msg);
+			add(&checks, "host", "configuration", ST_FAIL, "%s", err->msg);
 			sc_error_free(steal_pointer(&err));
 		} else {
-			doctor_add(&checks, "host", "configuration", DOCTOR_PASS,
-			           "valid, and asks for nothing sandcage refuses");
+			add(&checks, "host", "configuration", ST_PASS,
+			    "valid, and asks for nothing sandcage refuses");
 			config_ok = true;
 		}
 		_cleanup_free_ char *store_path = sc_trust_store_path(host.global_dir);
@@ -430,7 +446,7 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 		_cleanup_(sc_trust_files_release) struct sc_trust_files files = {0};
 		if (sc_trust_store_load(store_path, &store, &err) < 0 ||
 		    sc_trust_inspect(ws, cfg, store, &files, &err) < 0) {
-			doctor_add(&checks, "host", "trust", DOCTOR_FAIL, "%s", err->msg);
+			add(&checks, "host", "trust", ST_FAIL, "%s", err->msg);
 			sc_error_free(steal_pointer(&err));
 			config_ok = false;
 		} else {
@@ -450,8 +466,8 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 			}
 			if (!ok)
 				strbuf_addf(&sb, ": run `sandcage trust -p %s`", ws->root);
-			doctor_add(&checks, "host", "trust", ok ? DOCTOR_PASS : DOCTOR_FAIL, "%s",
-			           sb.len ? strbuf_str(&sb) : "no project configuration file");
+			add(&checks, "host", "trust", ok ? ST_PASS : ST_FAIL, "%s",
+			    sb.len ? strbuf_str(&sb) : "no project configuration file");
 			config_ok = config_ok && ok;
 		}
 	}
@@ -465,8 +481,7 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 		char *tag = given ? xstrdup(image_opt) : planned_tag(cfg, &ir, &why);
 		bool exists = false;
 		if (!tag && *cfg->image.dockerfile.value && !config_ok) {
-			doctor_add(
-			    &checks, "host", "image", DOCTOR_FAIL,
+			add(&checks, "host", "image", ST_FAIL,
 			    "not checked: image.dockerfile is built only from a configuration that "
 			    "is "
 			    "allowed and trusted");
@@ -474,29 +489,28 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 			/* The tag depends on the custom Dockerfile's own build:
 			 * found (or built) by the steps a session takes. */
 			if (sc_image_ensure(engine, cfg, &ir, &tag, &err) < 0) {
-				doctor_add(&checks, "host", "image", DOCTOR_FAIL, "%s", err->msg);
+				add(&checks, "host", "image", ST_FAIL, "%s", err->msg);
 				sc_error_free(steal_pointer(&err));
 			} else {
-				doctor_add(&checks, "host", "image", DOCTOR_PASS,
-				           "%s is present and built from the current configuration "
-				           "(image.dockerfile: found or built as a session would)",
-				           tag);
+				add(&checks, "host", "image", ST_PASS,
+				    "%s is present and built from the current configuration "
+				    "(image.dockerfile: found or built as a session would)",
+				    tag);
 				image = steal_pointer(&tag);
 			}
 		} else if (!tag) {
-			doctor_add(&checks, "host", "image", DOCTOR_FAIL, "%s", why);
+			add(&checks, "host", "image", ST_FAIL, "%s", why);
 		} else if (engine->ops->image_exists(engine, tag, &exists, &err) < 0) {
-			doctor_add(&checks, "host", "image", DOCTOR_FAIL, "%s", err->msg);
+			add(&checks, "host", "image", ST_FAIL, "%s", err->msg);
 			sc_error_free(steal_pointer(&err));
 		} else if (!exists) {
-			doctor_add(&checks, "host", "image", DOCTOR_FAIL,
-			           given ? "%s is missing"
-			                 : "%s is missing or not built from the current "
-			                   "configuration: run `sandcage build`",
-			           tag);
+			add(&checks, "host", "image", ST_FAIL,
+			    given ? "%s is missing"
+			          : "%s is missing or not built from the current "
+			            "configuration: run `sandcage build`",
+			    tag);
 		} else {
-			doctor_add(
-			    &checks, "host", "image", DOCTOR_PASS,
+			add(&checks, "host", "image", ST_PASS,
 			    given ? "%s is present (given with --image or SANDCAGE_IMAGE, run as "
 			            "it is)"
 			          : "%s is present and built from the current configuration",
@@ -510,13 +524,13 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 	if (image && config_ok)
 		run_probes(&checks, project, image, &probe_out);
 	else
-		doctor_add(&checks, "container", "probes", DOCTOR_FAIL, "not run: %s",
-		           !engine_ok   ? "the engine does not answer"
-		           : !config_ok ? "the configuration is refused or not trusted"
-		                        : "no image to run");
+		add(&checks, "container", "probes", ST_FAIL, "not run: %s",
+		    !engine_ok   ? "the engine does not answer"
+		    : !config_ok ? "the configuration is refused or not trusted"
+		                 : "no image to run");
 
 	if (cfg)
-		doctor_credentials(&checks, cfg, host.env, probe_out);
+		check_credentials(&checks, cfg, host.env, probe_out);
 
 	int code = print_report(&checks, ws ? ws->root : NULL, image, json);
 	vec_release(&checks);

@@ -6,19 +6,17 @@
 #include "../util/util.h"
 #include "../util/vec.h"
 
-enum doctor_status { DOCTOR_PASS, DOCTOR_WARN, DOCTOR_FAIL, DOCTOR_INFO };
+/* A line of the credentials report: a warning (a secret in plain text)
+ * or where a credential lives. */
+enum doctor_level { DOCTOR_INFO, DOCTOR_WARN };
 
-struct doctor_check {
-	const char *group; /* "host", "container" or "credentials" */
-	char *name;
-	enum doctor_status status;
+struct doctor_finding {
+	char *name; /* the agent, or "env_passthrough" */
+	enum doctor_level level;
 	char *reason;
 };
 
-/* Appends a check to `checks` (a vec freeing with doctor_check_free). */
-void doctor_add(struct vec *checks, const char *group, const char *name, enum doctor_status st,
-                const char *fmt, ...) _printf_(5, 6);
-void doctor_check_free(void *p);
+void doctor_finding_free(void *p);
 
 /* Whether a variable's name looks like a secret's: it ends in _KEY, _TOKEN
  * or _SECRET (or is KEY, TOKEN, SECRET), or has PASSWORD or PASSWD in it;
@@ -31,11 +29,12 @@ bool doctor_secret_name(const char *name);
  * "login<TAB>found<TAB>ARG" for each that is there. */
 void doctor_login_args(struct strv *command);
 
-/* The "credentials" checks: for each enabled agent of `cfg`, the variables
+/* The credentials report, appended to `findings` (a vec freeing with
+ * doctor_finding_free): for each enabled agent of `cfg`, the variables
  * with a secret's name set in `host_env` ("NAME=value", NULL-terminated)
  * that reach its container (warnings; never a value), the login files the
  * probe found in the home volume (`probe_out`, the probe's output; NULL
  * when it did not run), or that none was found; then env_passthrough's
  * variables with a secret's name. */
-void doctor_credentials(struct vec *checks, const struct sc_config *cfg, char *const *host_env,
+void doctor_credentials(struct vec *findings, const struct sc_config *cfg, char *const *host_env,
                         const char *probe_out);

@@ -6,6 +6,7 @@
 #include "../util/strbuf.h"
 #include "doctor.h"
 
+#include <stdarg.h>
 #include <strings.h>
 
 /* The login files each built-in agent keeps in its home. */
@@ -19,6 +20,29 @@ static const struct {
     {"gemini", ".gemini/oauth_creds.json"},
     {"gemini", ".gemini/google_accounts.json"},
 };
+
+void doctor_finding_free(void *p)
+{
+	struct doctor_finding *f = p;
+	free(f->name);
+	free(f->reason);
+	free(f);
+}
+
+static void add(struct vec *findings, const char *name, enum doctor_level level, const char *fmt,
+                ...) _printf_(4, 5);
+static void add(struct vec *findings, const char *name, enum doctor_level level, const char *fmt,
+                ...)
+{
+	struct doctor_finding *f = xcalloc(1, sizeof(*f));
+	f->name = xstrdup(name);
+	f->level = level;
+	va_list ap;
+	va_start(ap, fmt);
+	f->reason = xvasprintf(fmt, ap);
+	va_end(ap);
+	vec_push(findings, f);
+}
 
 static const char plain_text[] = "reaches the container as a plain variable (the agent, and "
                                  "anything it runs, can read it; it is on the engine's "
@@ -71,7 +95,7 @@ static bool probe_found(const char *out, const char *arg)
 
 /* Warns for each variable of `names` with a secret's name that is set (not
  * empty) on the host and not reported yet; returns how many are set. */
-static size_t warn_plain(struct vec *checks, const char *check, const struct sc_cfg_list *names,
+static size_t warn_plain(struct vec *findings, const char *check, const struct sc_cfg_list *names,
                          char *const *host_env, struct strv *reported)
 {
 	size_t set = 0;
@@ -84,16 +108,16 @@ static size_t warn_plain(struct vec *checks, const char *check, const struct sc_
 		if (strv_contains(reported->v, name))
 			continue;
 		strv_push(reported, name);
-		doctor_add(checks, "credentials", check, DOCTOR_WARN, "%s %s", name, plain_text);
+		add(findings, check, DOCTOR_WARN, "%s %s", name, plain_text);
 	}
 	return set;
 }
 
-static void service_credentials(struct vec *checks, const struct sc_service *svc,
+static void service_credentials(struct vec *findings, const struct sc_service *svc,
                                 const char *volume, char *const *host_env, const char *probe_out)
 {
 	_cleanup_strvec_ struct strv reported = STRV_INIT;
-	size_t vars = warn_plain(checks, svc->name, &svc->env, host_env, &reported);
+	size_t vars = warn_plain(findings, svc->name, &svc->env, host_env, &reported);
 	bool known = false;
 	_cleanup_strbuf_ struct strbuf files = STRBUF_INIT;
 	for (size_t i = 0; i < N_ELEMENTS(logins); i++) {
@@ -105,19 +129,19 @@ static void service_credentials(struct vec *checks, const struct sc_service *svc
 			            (int)strcspn(logins[i].arg, ":"), logins[i].arg);
 	}
 	if (files.len) {
-		doctor_add(checks, "credentials", svc->name, DOCTOR_INFO,
-		           "logged in, credentials in the home volume `%s` (shared by every "
-		           "project that uses it): %s",
-		           volume, strbuf_str(&files));
+		add(findings, svc->name, DOCTOR_INFO,
+		    "logged in, credentials in the home volume `%s` (shared by every "
+		    "project that uses it): %s",
+		    volume, strbuf_str(&files));
 		return;
 	}
 	if (vars)
 		return;
 	if (known && !probe_out) {
-		doctor_add(checks, "credentials", svc->name, DOCTOR_INFO,
-		           "no credential variable set; the home volume `%s` was not looked at "
-		           "(the probes did not run)",
-		           volume);
+		add(findings, svc->name, DOCTOR_INFO,
+		    "no credential variable set; the home volume `%s` was not looked at "
+		    "(the probes did not run)",
+		    volume);
 		return;
 	}
 	const char *hint = NULL;
@@ -125,21 +149,19 @@ static void service_credentials(struct vec *checks, const struct sc_service *svc
 		if (doctor_secret_name(svc->env.items[i].value))
 			hint = svc->env.items[i].value;
 	if (!known)
-		doctor_add(checks, "credentials", svc->name, DOCTOR_INFO,
-		           "no credential variable set%s%s%s; doctor does not know where %s keeps "
-		           "a login",
-		           hint ? " (" : "", hint ? hint : "", hint ? " is not set)" : "",
-		           svc->name);
+		add(findings, svc->name, DOCTOR_INFO,
+		    "no credential variable set%s%s%s; doctor does not know where %s keeps "
+		    "a login",
+		    hint ? " (" : "", hint ? hint : "", hint ? " is not set)" : "", svc->name);
 	else if (hint)
-		doctor_add(checks, "credentials", svc->name, DOCTOR_INFO,
-		           "no credential found (set %s or log in with `sandcage %s`)", hint,
-		           svc->name);
+		add(findings, svc->name, DOCTOR_INFO,
+		    "no credential found (set %s or log in with `sandcage %s`)", hint, svc->name);
 	else
-		doctor_add(checks, "credentials", svc->name, DOCTOR_INFO,
-		           "no credential found (log in with `sandcage %s`)", svc->name);
+		add(findings, svc->name, DOCTOR_INFO,
+		    "no credential found (log in with `sandcage %s`)", svc->name);
 }
 
-void doctor_credentials(struct vec *checks, const struct sc_config *cfg, char *const *host_env,
+void doctor_credentials(struct vec *findings, const struct sc_config *cfg, char *const *host_env,
                         const char *probe_out)
 {
 	_cleanup_strvec_ struct strv reported = STRV_INIT;
@@ -147,12 +169,12 @@ void doctor_credentials(struct vec *checks, const struct sc_config *cfg, char *c
 		const struct sc_service *svc = &cfg->services.items[s];
 		if (!svc->enabled.value)
 			continue;
-		service_credentials(checks, svc, cfg->home.volume.value, host_env, probe_out);
+		service_credentials(findings, svc, cfg->home.volume.value, host_env, probe_out);
 		for (size_t i = 0; i < svc->env.len; i++)
 			if (!strv_contains(reported.v, svc->env.items[i].value))
 				strv_push(&reported, svc->env.items[i].value);
 	}
 	/* An agent's own variables were named above; what env_passthrough adds
 	 * reaches every container. */
-	warn_plain(checks, "env_passthrough", &cfg->env_passthrough, host_env, &reported);
+	warn_plain(findings, "env_passthrough", &cfg->env_passthrough, host_env, &reported);
 }

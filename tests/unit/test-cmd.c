@@ -456,20 +456,18 @@ static void test_doctor_login_args(void **state)
 	assert_true(strv_contains(a.v, ".gemini/google_accounts.json"));
 }
 
-/* The checks as "STATUS NAME: REASON" lines, each in the group
- * "credentials". */
+/* The findings as "warn|info NAME: REASON" lines. */
 static char *creds_text(const struct sc_config *cfg, char *const *env, const char *probe_out)
 {
-	struct vec checks = VEC_INIT(doctor_check_free);
-	doctor_credentials(&checks, cfg, env, probe_out);
-	static const char *const st[] = {"pass", "warn", "fail", "info"};
+	struct vec findings = VEC_INIT(doctor_finding_free);
+	doctor_credentials(&findings, cfg, env, probe_out);
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < checks.len; i++) {
-		const struct doctor_check *c = checks.items[i];
-		assert_string_equal(c->group, "credentials");
-		strbuf_addf(&sb, "%s %s: %s\n", st[c->status], c->name, c->reason);
+	for (size_t i = 0; i < findings.len; i++) {
+		const struct doctor_finding *f = findings.items[i];
+		strbuf_addf(&sb, "%s %s: %s\n", f->level == DOCTOR_WARN ? "warn" : "info", f->name,
+		            f->reason);
 	}
-	vec_release(&checks);
+	vec_release(&findings);
 	return xstrdup(strbuf_str(&sb));
 }
 
