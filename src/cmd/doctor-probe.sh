@@ -3,7 +3,10 @@
 # would (`sh -c` with this text), and prints one line per probe:
 # "NAME<TAB>pass|fail<TAB>REASON". Arguments: the host canary, the host's
 # ~/.ssh, the expected UID, GID, process and memory limits, then
-# `--protected PATH...` and `--masked PATH...`.
+# `--protected PATH...`, `--masked PATH...` and `--logins FILE[:KEY]...`.
+# For each login file (relative to HOME, the home volume) that is there, not
+# empty, and has "KEY" in it when one is given, it prints
+# "login<TAB>found<TAB>FILE[:KEY]"; it never prints a file's content.
 # It is built into sandcage as a C string (tools/embed-text.py); doctor.c
 # lists the probe names it expects, in this order.
 r() { printf '%s\t%s\t%s\n' "$1" "$2" "$3"; }
@@ -53,10 +56,13 @@ else r host-canary pass "the host file $canary outside the project is unreadable
 if [ -e "$hostssh" ]; then r host-ssh fail "the host's $hostssh is visible"
 else r host-ssh pass "the host's $hostssh is absent"; fi
 # protected-paths, masked-files
-mode='' np=0 bad='' nm=0 badm=''
+mode='' np=0 bad='' nm=0 badm='' logins=''
 for a in "$@"; do
-  case $a in --protected) mode=p; continue;; --masked) mode=m; continue;; esac
-  if [ "$mode" = p ]; then
+  case $a in
+  --protected) mode=p; continue;; --masked) mode=m; continue;; --logins) mode=l; continue;;
+  esac
+  if [ "$mode" = l ]; then logins="$logins $a"
+  elif [ "$mode" = p ]; then
     np=$((np + 1))
     if [ -d "$a" ]; then
       if ( : >"$a/.sandcage-doctor-probe" ) 2>/dev/null; then
@@ -110,3 +116,11 @@ esac
 if [ "$(id -u)" = "$uid" ] && [ "$(id -g)" = "$gid" ]; then
   r user pass "running as $uid:$gid, the host user"
 else r user fail "running as $(id -u):$(id -g), not the host user $uid:$gid"; fi
+# login files in the home volume (found or not: no pass or fail)
+for a in $logins; do
+  f=$HOME/${a%%:*} k=
+  case $a in *:*) k=${a#*:};; esac
+  if [ -s "$f" ] && { [ -z "$k" ] || grep -q "\"$k\"" "$f" 2>/dev/null; }; then
+    printf 'login\tfound\t%s\n' "$a"
+  fi
+done

@@ -1,7 +1,9 @@
 /* sandcage doctor: checks the host (engine, versions against known container
  * escapes, configuration, trust, image) and runs probes inside a real
  * sandcage container, planned exactly as a session's, each reported pass,
- * warn or fail with the reason. */
+ * warn or fail with the reason; then says where each agent's credential
+ * lives (doctor_creds.c). */
+#include "doctor.h"
 #include "../config/config.h"
 #include "../engine/versions.h"
 #include "../launch/launch.h"
@@ -19,11 +21,11 @@
 #include <signal.h>
 #include <stdarg.h>
 
-enum status { ST_PASS, ST_WARN, ST_FAIL };
-static const char *const status_names[] = {"pass", "warn", "fail"};
+enum status { ST_PASS, ST_WARN, ST_FAIL, ST_INFO };
+static const char *const status_names[] = {"pass", "warn", "fail", "info"};
 
 struct check {
-	const char *group; /* "host" or "container" */
+	const char *group; /* "host", "container" or "credentials" */
 	char *name;
 	enum status status;
 	char *reason;
@@ -228,9 +230,11 @@ static void probe_command(void *ctx, const struct sc_launch *l, struct strv *com
 	}
 	strv_push(command, "--masked");
 	strv_extend(command, masked.v);
+	doctor_login_args(command);
 }
 
-static void run_probes(struct vec *checks, const char *project, const char *image)
+/* Sets *probe_out to the probe's output when it ran. */
+static void run_probes(struct vec *checks, const char *project, const char *image, char **probe_out)
 {
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_free_ char *canary = make_canary(&err);
@@ -276,6 +280,7 @@ static void run_probes(struct vec *checks, const char *project, const char *imag
 		signal(stopped_by, SIG_DFL);
 		raise(stopped_by);
 	}
+	*probe_out = xstrdup(out ? out : "");
 	for (const char *const *name = probe_names; *name; name++) {
 		bool seen = false;
 		for (char *line = out; line && *line && !seen;) {
@@ -304,11 +309,24 @@ static void run_probes(struct vec *checks, const char *project, const char *imag
 	}
 }
 
+/* Where each agent's credential lives (doctor_creds.c). */
+static void check_credentials(struct vec *checks, const struct sc_config *cfg,
+                              char *const *host_env, const char *probe_out)
+{
+	_cleanup_vec_ struct vec findings = VEC_INIT(doctor_finding_free);
+	doctor_credentials(&findings, cfg, host_env, probe_out);
+	for (size_t i = 0; i < findings.len; i++) {
+		const struct doctor_finding *f = findings.items[i];
+		add(checks, "credentials", f->name, f->level == DOCTOR_WARN ? ST_WARN : ST_INFO,
+		    "%s", f->reason);
+	}
+}
+
 /* ---- the report ---- */
 
 static int print_report(const struct vec *checks, const char *root, const char *image, bool json)
 {
-	size_t counts[3] = {0, 0, 0};
+	size_t counts[4] = {0, 0, 0, 0};
 	for (size_t i = 0; i < checks->len; i++) {
 		const struct check *c = checks->items[i];
 		counts[c->status]++;
@@ -346,10 +364,13 @@ static int print_report(const struct vec *checks, const char *root, const char *
 				if (streq(group, "host"))
 					printf("%shost%s%s\n", i ? "\n" : "",
 					       root ? ": project " : "", root ? root : "");
-				else
+				else if (streq(group, "container"))
 					printf(
 					    "\ncontainer: probes in a sandcage container of %s\n",
 					    image ? image : "(no image)");
+				else
+					printf(
+					    "\ncredentials: where each agent's credential lives\n");
 			}
 			printf("  %-4s  %-18s %s\n", status_names[c->status], c->name, c->reason);
 		}
@@ -499,13 +520,17 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 		free(tag);
 	}
 
+	_cleanup_free_ char *probe_out = NULL;
 	if (image && config_ok)
-		run_probes(&checks, project, image);
+		run_probes(&checks, project, image, &probe_out);
 	else
 		add(&checks, "container", "probes", ST_FAIL, "not run: %s",
 		    !engine_ok   ? "the engine does not answer"
 		    : !config_ok ? "the configuration is refused or not trusted"
 		                 : "no image to run");
+
+	if (cfg)
+		check_credentials(&checks, cfg, host.env, probe_out);
 
 	int code = print_report(&checks, ws ? ws->root : NULL, image, json);
 	vec_release(&checks);

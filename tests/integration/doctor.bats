@@ -24,6 +24,7 @@ teardown() {
 		ids=$(containers_of "$REPO")
 		[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
 	fi
+	[ -z "${HOME_VOLUME:-}" ] || docker volume rm -f "$HOME_VOLUME" >/dev/null 2>&1 || true
 	[ -z "${WORK:-}" ] || rm -rf "$WORK"
 }
 
@@ -105,6 +106,77 @@ teardown() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"fail  image              sandcage-test/does-not-exist:1 is missing"* ]]
 	[[ "$output" != *"building image"* ]]
+}
+
+# A home volume of the test's own (removed by teardown), and none of the
+# agents' variables from the environment.
+own_home() {
+	HOME_VOLUME=sandcage-test-doctor-$$-$BATS_TEST_NUMBER
+	printf '[home]\nvolume = "%s"\n' "$HOME_VOLUME" >"$SANDCAGE_HOME/config.toml"
+	unset ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN CLAUDE_CODE_OAUTH_TOKEN OPENAI_API_KEY \
+		CODEX_API_KEY GEMINI_API_KEY GOOGLE_API_KEY
+}
+
+PLAIN="reaches the container as a plain variable (the agent, and anything it runs, can read it; it is on the engine's command line)"
+
+@test "doctor warns that an agent's API key reaches the container in plain text, never showing it" {
+	own_home
+	cd "$REPO"
+	ANTHROPIC_API_KEY=sk-test-canary-123 run "$SANDCAGE" doctor
+	echo "$output"
+	[ "$status" -eq 0 ] # a warning, not a failure
+	[[ "$output" == *"warn  claude             ANTHROPIC_API_KEY $PLAIN"* ]]
+	[[ "$output" != *"canary-123"* ]]
+	# Neither in JSON nor in the verbose log.
+	json=$(ANTHROPIC_API_KEY=sk-test-canary-123 "$SANDCAGE" -v doctor --json 2>"$WORK/err")
+	[[ "$json$(cat "$WORK/err")" != *"canary-123"* ]]
+	[ "$(jq -r '.failed' <<<"$json")" = 0 ]
+	[ "$(jq -r '.checks[] | select(.group == "credentials" and .name == "claude") | .status' <<<"$json")" = warn ]
+	# A secret-looking variable of env_passthrough likewise; another not.
+	printf 'env_passthrough = ["GITHUB_TOKEN", "EDITOR"]\n[home]\nvolume = "%s"\n' \
+		"$HOME_VOLUME" >"$SANDCAGE_HOME/config.toml"
+	GITHUB_TOKEN=ghp-canary-456 EDITOR=vi run "$SANDCAGE" doctor
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warn  env_passthrough    GITHUB_TOKEN $PLAIN"* ]]
+	[[ "$output" != *"EDITOR"* ]]
+	[[ "$output" != *"canary-456"* ]]
+}
+
+@test "doctor reports an agent logged in, with its credentials in the home volume" {
+	own_home
+	cd "$REPO"
+	"$SANDCAGE" -q shell -- sh -c 'mkdir -p ~/.codex && echo {} >~/.codex/auth.json' </dev/null
+	run "$SANDCAGE" doctor
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"info  codex              logged in, credentials in the home volume \`$HOME_VOLUME\` (shared by every project that uses it): ~/.codex/auth.json"* ]]
+	[[ "$output" == *"info  claude             no credential found"* ]]
+	# ~/.claude.json is a login only with an oauthAccount, and its content
+	# is never shown.
+	"$SANDCAGE" -q shell -- sh -c 'echo "{\"numStartups\": 3}" >~/.claude.json' </dev/null
+	run "$SANDCAGE" doctor
+	[[ "$output" == *"info  claude             no credential found"* ]]
+	"$SANDCAGE" -q shell -- sh -c \
+		'echo "{\"oauthAccount\": {\"emailAddress\": \"me@example.invalid\"}}" >~/.claude.json' </dev/null
+	run "$SANDCAGE" doctor
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"info  claude             logged in, credentials in the home volume \`$HOME_VOLUME\` (shared by every project that uses it): ~/.claude.json"* ]]
+	[[ "$output" != *"example.invalid"* ]]
+}
+
+@test "doctor says when no agent has a credential" {
+	own_home
+	cd "$REPO"
+	run "$SANDCAGE" doctor
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"credentials: where each agent's credential lives"* ]]
+	[[ "$output" == *"info  claude             no credential found (set ANTHROPIC_API_KEY or log in with \`sandcage claude\`)"* ]]
+	[[ "$output" == *"info  codex              no credential found (set OPENAI_API_KEY or log in with \`sandcage codex\`)"* ]]
+	[[ "$output" == *"info  gemini             no credential found (set GEMINI_API_KEY or log in with \`sandcage gemini\`)"* ]]
+	[[ "$output" != *"warn  claude"* ]]
 }
 
 # A probe that does not end: a `find` that sleeps, mounted over

@@ -1,5 +1,6 @@
 /* Unit tests for src/cmd/cmd.c: the one option parser, the help it
- * generates, and the command table. */
+ * generates, and the command table; and doctor's credentials report
+ * (src/cmd/doctor_creds.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,9 @@
 #include <cmocka.h>
 
 #include "cmd/cmd.h"
+#include "cmd/doctor.h"
 #include "config/schema.h"
+#include "support.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 
@@ -408,6 +411,137 @@ static void test_table_options(void **state)
 	}
 }
 
+/* ---- doctor's credentials report ---- */
+
+static void test_doctor_secret_name(void **state)
+{
+	(void)state;
+	static const char *const secret[] = {"ANTHROPIC_API_KEY",
+	                                     "ANTHROPIC_AUTH_TOKEN",
+	                                     "CLAUDE_CODE_OAUTH_TOKEN",
+	                                     "OPENAI_API_KEY",
+	                                     "CODEX_API_KEY",
+	                                     "GEMINI_API_KEY",
+	                                     "GOOGLE_API_KEY",
+	                                     "GITHUB_TOKEN",
+	                                     "github_token",
+	                                     "CLIENT_SECRET",
+	                                     "DB_PASSWORD",
+	                                     "MYSQL_PASSWD",
+	                                     "PGPASSWORD",
+	                                     "TOKEN",
+	                                     NULL};
+	static const char *const plain[] = {
+	    "EDITOR",         "LANG",        "KEYBOARD",    "MONKEY", "ANTHROPIC_BASE_URL",
+	    "TOKENIZER_PATH", "SECRETS_DIR", "KEY_ID_FILE", NULL};
+	for (const char *const *n = secret; *n; n++)
+		if (!doctor_secret_name(*n))
+			fail_msg("%s should look like a secret", *n);
+	for (const char *const *n = plain; *n; n++)
+		if (doctor_secret_name(*n))
+			fail_msg("%s should not look like a secret", *n);
+}
+
+static void test_doctor_login_args(void **state)
+{
+	(void)state;
+	_cleanup_strvec_ struct strv a = STRV_INIT;
+	doctor_login_args(&a);
+	assert_true(a.len >= 2);
+	assert_string_equal(a.v[0], "--logins");
+	assert_true(strv_contains(a.v, ".claude/.credentials.json"));
+	assert_true(strv_contains(a.v, ".claude.json:oauthAccount"));
+	assert_true(strv_contains(a.v, ".codex/auth.json"));
+	assert_true(strv_contains(a.v, ".gemini/oauth_creds.json"));
+	assert_true(strv_contains(a.v, ".gemini/google_accounts.json"));
+}
+
+/* The findings as "warn|info NAME: REASON" lines. */
+static char *creds_text(const struct sc_config *cfg, char *const *env, const char *probe_out)
+{
+	struct vec findings = VEC_INIT(doctor_finding_free);
+	doctor_credentials(&findings, cfg, env, probe_out);
+	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < findings.len; i++) {
+		const struct doctor_finding *f = findings.items[i];
+		strbuf_addf(&sb, "%s %s: %s\n", f->level == DOCTOR_WARN ? "warn" : "info", f->name,
+		            f->reason);
+	}
+	vec_release(&findings);
+	return xstrdup(strbuf_str(&sb));
+}
+
+#define PLAIN                                                                                      \
+	"reaches the container as a plain variable (the agent, and anything it runs, can read "    \
+	"it; it is on the engine's command line)"
+
+static void test_doctor_credentials(void **state)
+{
+	(void)state;
+	_cleanup_config_ struct sc_config *cfg =
+	    unit_load_project_yaml("env_passthrough: [GITHUB_TOKEN, EDITOR, ANTHROPIC_API_KEY]\n"
+	                           "services:\n  gemini:\n    enabled: false\n"
+	                           "home:\n  volume: vol-a\n");
+	char *env[] = {"ANTHROPIC_API_KEY=sk-test-canary-123",
+	               "GITHUB_TOKEN=ghp-canary-456",
+	               "EDITOR=vi",
+	               "OPENAI_API_KEY=",
+	               "GEMINI_API_KEY=gem-canary",
+	               NULL};
+	/* .claude.json counts only with its key: the probe would have said
+	 * ".claude.json:oauthAccount". */
+	_cleanup_free_ char *text =
+	    creds_text(cfg, env,
+	               "user\tpass\trunning as 1:1\nlogin\tfound\t.claude.json\n"
+	               "login\tfound\t.codex/auth.json\n");
+	assert_string_equal(text, "warn claude: ANTHROPIC_API_KEY " PLAIN "\n"
+	                          "info codex: logged in, credentials in the home volume `vol-a` "
+	                          "(shared by every project that uses it): ~/.codex/auth.json\n"
+	                          "warn env_passthrough: GITHUB_TOKEN " PLAIN "\n");
+	assert_null(strstr(text, "canary"));
+}
+
+static void test_doctor_credentials_logins(void **state)
+{
+	(void)state;
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml("packages: [jq]\n");
+	char *env[] = {"CLAUDE_CODE_OAUTH_TOKEN=tok-canary", NULL};
+	_cleanup_free_ char *text = creds_text(cfg, env,
+	                                       "login\tfound\t.claude/.credentials.json\n"
+	                                       "login\tfound\t.claude.json:oauthAccount\n"
+	                                       "login\tfound\t.gemini/google_accounts.json");
+	assert_string_equal(text, "warn claude: CLAUDE_CODE_OAUTH_TOKEN " PLAIN "\n"
+	                          "info claude: logged in, credentials in the home volume "
+	                          "`sandcage-home` (shared by every project that uses it): "
+	                          "~/.claude/.credentials.json, ~/.claude.json\n"
+	                          "info codex: no credential found (set OPENAI_API_KEY or log in "
+	                          "with `sandcage codex`)\n"
+	                          "info gemini: logged in, credentials in the home volume "
+	                          "`sandcage-home` (shared by every project that uses it): "
+	                          "~/.gemini/google_accounts.json\n");
+}
+
+static void test_doctor_credentials_none(void **state)
+{
+	(void)state;
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(
+	    "services:\n  claude:\n    enabled: false\n  codex:\n    enabled: false\n"
+	    "  aider:\n    command: aider\n    env: [AIDER_MODEL, OPENROUTER_API_KEY]\n");
+	char *env[] = {"AIDER_MODEL=gpt", NULL};
+	_cleanup_free_ char *ran = creds_text(cfg, env, "");
+	assert_string_equal(ran, "info gemini: no credential found (set GEMINI_API_KEY or log in "
+	                         "with `sandcage gemini`)\n"
+	                         "info aider: no credential variable set (OPENROUTER_API_KEY is "
+	                         "not set); doctor does not know where aider keeps a login\n");
+	/* Without the probe the home volume is unknown. */
+	_cleanup_free_ char *not_run = creds_text(cfg, env, NULL);
+	assert_string_equal(not_run,
+	                    "info gemini: no credential variable set; the home volume "
+	                    "`sandcage-home` was not looked at (the probes did not run)\n"
+	                    "info aider: no credential variable set (OPENROUTER_API_KEY is "
+	                    "not set); doctor does not know where aider keeps a login\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +557,11 @@ int main(void)
 	    cmocka_unit_test(test_subcommand),
 	    cmocka_unit_test(test_reserved_names_from_the_table),
 	    cmocka_unit_test(test_table_options),
+	    cmocka_unit_test(test_doctor_secret_name),
+	    cmocka_unit_test(test_doctor_login_args),
+	    cmocka_unit_test(test_doctor_credentials),
+	    cmocka_unit_test(test_doctor_credentials_logins),
+	    cmocka_unit_test(test_doctor_credentials_none),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
