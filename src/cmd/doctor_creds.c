@@ -68,16 +68,6 @@ void doctor_login_args(struct strv *command)
 		strv_push(command, logins[i].arg);
 }
 
-/* The host's value of `name`, or NULL. */
-static const char *host_value(char *const *env, const char *name)
-{
-	size_t n = strlen(name);
-	for (; env && *env; env++)
-		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
-			return *env + n + 1;
-	return NULL;
-}
-
 /* Whether the probe's output has the line "login<TAB>found<TAB>ARG". */
 static bool probe_found(const char *out, const char *arg)
 {
@@ -101,7 +91,7 @@ static size_t warn_plain(struct vec *findings, const char *check, const struct s
 	size_t set = 0;
 	for (size_t i = 0; i < names->len; i++) {
 		const char *name = names->items[i].value;
-		const char *v = host_value(host_env, name);
+		const char *v = env_get(host_env, name);
 		if (!v || !*v || !doctor_secret_name(name))
 			continue;
 		set++;

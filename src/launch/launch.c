@@ -30,18 +30,9 @@ void sc_launch_say(const struct sc_launch_request *req, enum sc_launch_level lev
 		req->ui->say(req->ui->ctx, level, msg);
 }
 
-static const char *host_getenv(const struct sc_launch_host *host, const char *name)
-{
-	size_t n = strlen(name);
-	for (char *const *e = host->env; e && *e; e++)
-		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
-}
-
 const char *sc_launch_getenv(const struct sc_launch *l, const char *name)
 {
-	return host_getenv(&l->host, name);
+	return env_get(l->host.env, name);
 }
 
 void sc_launch_host_current(struct sc_launch_host *host, struct strv *storage)
@@ -230,7 +221,7 @@ void sc_launch_image_request(const struct sc_launch_host *host, const struct sc_
 	    .uid = host->uid,
 	    .gid = host->gid,
 	    .user_name = host->user_name,
-	    .tmp_dir = host_getenv(host, "TMPDIR"),
+	    .tmp_dir = env_get(host->env, "TMPDIR"),
 	};
 }
 

@@ -28,18 +28,9 @@ char *sc_container_name(const char *project, const char *agent, const char *suff
 	return xasprintf("sandcage-%s%s%s-%s", start, *start ? "-" : "", agent, suffix);
 }
 
-static const char *host_get(char *const *env, const char *name)
-{
-	size_t n = strlen(name);
-	for (; env && *env; env++)
-		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
-			return *env + n + 1;
-	return NULL;
-}
-
 static void pass(struct strv *env, char *const *host, const char *name)
 {
-	const char *v = host_get(host, name);
+	const char *v = env_get(host, name);
 	if (v)
 		strv_setenv(env, name, v);
 }

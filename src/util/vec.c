@@ -91,6 +91,15 @@ bool strv_contains(char *const *v, const char *s)
 	return false;
 }
 
+const char *env_get(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+	for (; env && *env; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
 void strv_setenv(struct strv *sv, const char *name, const char *value)
 {
 	size_t n = strlen(name);

@@ -45,6 +45,9 @@ char **strv_array(struct strv *sv);
 /* Sets "NAME=value" in an environment under construction, replacing an
  * entry for NAME. */
 void strv_setenv(struct strv *sv, const char *name, const char *value);
+/* The value of `name` in an environment ("NAME=value" entries,
+ * NULL-terminated; NULL is empty), or NULL. */
+const char *env_get(char *const *env, const char *name);
 char **strv_steal(struct strv *sv);
 void strv_release(struct strv *sv);
 size_t strv_length(char *const *v);
