@@ -45,8 +45,7 @@ static void add(struct vec *findings, const char *name, enum doctor_level level,
 }
 
 static const char plain_text[] = "reaches the container as a plain variable (the agent, and "
-                                 "anything it runs, can read it; it is on the engine's "
-                                 "command line)";
+                                 "anything it runs, can read it; `docker inspect` shows it)";
 
 bool doctor_secret_name(const char *name)
 {

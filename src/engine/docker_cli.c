@@ -95,6 +95,20 @@ static int cli_do(const struct sc_engine *e, char *const *args, char *const *ope
 	return sc_error_setx(err, 0, "%s: %s", msg, first_line(errout));
 }
 
+/* `--env=NAME=value`, or `--env=NAME` for a host variable that the CLI's own
+ * environment holds with the same value: the engine's CLI then reads it
+ * there, and `ps` on the host shows no value (an API key). */
+static char *env_arg(const struct sc_container_spec *spec, const char *entry)
+{
+	size_t n = strcspn(entry, "=");
+	_cleanup_free_ char *name = xstrndup(entry, n);
+	const char *own = getenv(name);
+	if (entry[n] == '=' && strv_contains(spec->env_from_host.v, name) && own &&
+	    streq(own, entry + n + 1))
+		return xasprintf("--env=%s", name);
+	return xasprintf("--env=%s", entry);
+}
+
 /* The arguments of `run` or `create` (`verb`): the options into `args`, the
  * image and the command into `operands`. */
 static void run_args(const struct sc_container_spec *spec, const char *verb, struct strv *args,
@@ -146,7 +160,7 @@ static void run_args(const struct sc_container_spec *spec, const char *verb, str
 	if (spec->workdir)
 		strv_pushf(args, "--workdir=%s", spec->workdir);
 	for (size_t i = 0; i < spec->env.len; i++)
-		strv_pushf(args, "--env=%s", spec->env.v[i]);
+		strv_push_take(args, env_arg(spec, spec->env.v[i]));
 	strv_push(operands, spec->image);
 	if (spec->entrypoint)
 		strv_extend(operands, spec->entry_args.v);

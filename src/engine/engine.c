@@ -24,6 +24,7 @@ void sc_container_spec_release(struct sc_container_spec *spec)
 	free_many(spec->image, spec->name, spec->user, spec->workdir, spec->entrypoint);
 	vec_release(&spec->mounts);
 	strv_release(&spec->env);
+	strv_release(&spec->env_from_host);
 	strv_release(&spec->labels);
 	strv_release(&spec->command);
 	strv_release(&spec->entry_args);

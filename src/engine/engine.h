@@ -24,8 +24,12 @@ struct sc_container_spec {
 	char *name;
 	char *user; /* "UID:GID" */
 	char *workdir;
-	struct vec mounts;   /* struct sc_spec_mount * */
-	struct strv env;     /* "NAME=value" */
+	struct vec mounts; /* struct sc_spec_mount * */
+	struct strv env;   /* "NAME=value" */
+	/* Names in `env` whose value is the host's own (a secret such as an API
+	 * key, often): the engine's CLI gets them by name from its environment
+	 * when that holds the same value, so that no command line shows them. */
+	struct strv env_from_host;
 	struct strv labels;  /* "key=value" */
 	struct strv command; /* empty: the image's default */
 	/* NULL: the image's. Otherwise the container runs `entrypoint`

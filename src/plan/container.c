@@ -28,11 +28,14 @@ char *sc_container_name(const char *project, const char *agent, const char *suff
 	return xasprintf("sandcage-%s%s%s-%s", start, *start ? "-" : "", agent, suffix);
 }
 
-static void pass(struct strv *env, char *const *host, const char *name)
+static void pass(struct sc_container_spec *spec, char *const *host, const char *name)
 {
 	const char *v = env_get(host, name);
-	if (v)
-		strv_setenv(env, name, v);
+	if (!v)
+		return;
+	strv_setenv(&spec->env, name, v);
+	if (!strv_contains(spec->env_from_host.v, name))
+		strv_push(&spec->env_from_host, name);
 }
 
 /* The agents' own sandboxes need kernel features a hardened container does
@@ -114,11 +117,11 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 	strv_setenv(&spec->env, "HOME", SC_IMAGE_HOME);
 	if (in->tty)
 		for (const char *const *t = sc_terminal_env; *t; t++)
-			pass(&spec->env, in->host_env, *t);
+			pass(spec, in->host_env, *t);
 	else
-		pass(&spec->env, in->host_env, "LANG");
+		pass(spec, in->host_env, "LANG");
 	for (size_t i = 0; i < cfg->env_passthrough.len; i++)
-		pass(&spec->env, in->host_env, cfg->env_passthrough.items[i].value);
+		pass(spec, in->host_env, cfg->env_passthrough.items[i].value);
 	for (size_t s = 0; s < cfg->services.len; s++) {
 		const struct sc_service *svc = &cfg->services.items[s];
 		/* A shell sees every enabled agent's variables: it is where one
@@ -128,7 +131,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 		    (!in->service && in->role))
 			continue;
 		for (size_t i = 0; i < svc->env.len; i++)
-			pass(&spec->env, in->host_env, svc->env.items[i].value);
+			pass(spec, in->host_env, svc->env.items[i].value);
 	}
 	for (size_t i = 0; i < N_ELEMENTS(inner_sandbox_off); i++) {
 		const char *e = inner_sandbox_off[i].env;

@@ -317,3 +317,25 @@ mount_of() {
 	# Well under the time of a container start on top.
 	[ $(((end - start) / 1000000)) -lt 5000 ]
 }
+
+@test "an API key passed from the host is on no command line: ps shows only its name, the container has the value" {
+	cd "$REPO"
+	export ANTHROPIC_API_KEY=sk-ant-canary-4711
+	"$SANDCAGE" -q shell -- sh -c 'echo "inside=$ANTHROPIC_API_KEY"; sleep 4' >"$WORK/out" 2>&1 &
+	local pid=$!
+	wait_running "$REPO"
+	# Every process's command line while the session runs (the docker CLI's
+	# among them), as any local user sees them.
+	ps -ww -eo args >"$WORK/ps"
+	wait "$pid"
+	cat "$WORK/out"
+	grep -q 'inside=sk-ant-canary-4711' "$WORK/out"
+	grep -q -- '--env=ANTHROPIC_API_KEY' "$WORK/ps"
+	run grep -c 'canary-4711' "$WORK/ps"
+	[ "$output" = 0 ]
+	# Nor does sandcage's -v, which prints the engine's command line.
+	run "$SANDCAGE" -v shell -- true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--env=ANTHROPIC_API_KEY"* ]]
+	[[ "$output" != *canary-4711* ]]
+}

@@ -473,7 +473,7 @@ static char *creds_text(const struct sc_config *cfg, char *const *env, const cha
 
 #define PLAIN                                                                                      \
 	"reaches the container as a plain variable (the agent, and anything it runs, can read "    \
-	"it; it is on the engine's command line)"
+	"it; `docker inspect` shows it)"
 
 static void test_doctor_credentials(void **state)
 {

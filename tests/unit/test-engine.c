@@ -82,6 +82,35 @@ static void test_run_argv_entrypoint(void **state)
 	sc_container_spec_release(&spec);
 }
 
+/* A host variable (an API key) goes by name: the CLI reads it from its own
+ * environment, and no command line shows the value; a value that is not
+ * the CLI's own goes as it is. */
+static void test_run_argv_env_by_name(void **state)
+{
+	(void)state;
+	struct sc_engine e = {.ops = &sc_docker_cli_ops, .kind = "docker", .program = "/x/docker"};
+	struct sc_container_spec spec;
+	sc_container_spec_init(&spec);
+	spec.image = xstrdup("img");
+	assert_int_equal(setenv("SC_TEST_KEY", "sk-canary", 1), 0);
+	assert_int_equal(setenv("SC_TEST_OTHER", "host-value", 1), 0);
+	strv_push(&spec.env, "SC_TEST_KEY=sk-canary");
+	strv_push(&spec.env, "SC_TEST_OTHER=configured");
+	strv_push(&spec.env, "HOME=/home/sandcage");
+	strv_push(&spec.env_from_host, "SC_TEST_KEY");
+	strv_push(&spec.env_from_host, "SC_TEST_OTHER");
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	e.ops->run_argv(&e, &spec, &argv);
+	assert_true(strv_contains(argv.v, "--env=SC_TEST_KEY"));
+	assert_true(strv_contains(argv.v, "--env=SC_TEST_OTHER=configured"));
+	assert_true(strv_contains(argv.v, "--env=HOME=/home/sandcage"));
+	for (size_t i = 0; i < argv.len; i++)
+		assert_null(strstr(argv.v[i], "sk-canary"));
+	unsetenv("SC_TEST_KEY");
+	unsetenv("SC_TEST_OTHER");
+	sc_container_spec_release(&spec);
+}
+
 /* An image's entrypoint, from the API's object or the CLI's array. */
 static void test_image_entrypoint_json(void **state)
 {
@@ -119,6 +148,7 @@ int main(void)
 	    cmocka_unit_test(test_config_context),
 	    cmocka_unit_test(test_run_argv_operands),
 	    cmocka_unit_test(test_run_argv_entrypoint),
+	    cmocka_unit_test(test_run_argv_env_by_name),
 	    cmocka_unit_test(test_image_entrypoint_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
