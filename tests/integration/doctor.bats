@@ -117,7 +117,7 @@ own_home() {
 		CODEX_API_KEY GEMINI_API_KEY GOOGLE_API_KEY
 }
 
-PLAIN="reaches the container as a plain variable (the agent, and anything it runs, can read it; `docker inspect` shows it)"
+PLAIN='reaches the container as a plain variable (the agent, and anything it runs, can read it; `docker inspect` shows it)'
 
 @test "doctor warns that an agent's API key reaches the container in plain text, never showing it" {
 	own_home
