@@ -432,6 +432,14 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 	struct sc_launch_host host;
 	sc_launch_host_current(&host, &host_strings);
 	bool config_ok = false;
+	/* A directory no container gets (the home directory, /tmp...): the
+	 * probes would be refused too. */
+	bool root_ok = true;
+	if (ws && sc_launch_project_check(ws, host.global_dir, &err) < 0) {
+		add(&checks, "host", "project", ST_FAIL, "%s", err->msg);
+		sc_error_free(steal_pointer(&err));
+		root_ok = false;
+	}
 	if (cfg) {
 		if (sc_launch_security_check(cfg, ws, host.global_dir, &err) < 0) {
 			add(&checks, "host", "configuration", ST_FAIL, "%s", err->msg);
@@ -521,11 +529,12 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 	}
 
 	_cleanup_free_ char *probe_out = NULL;
-	if (image && config_ok)
+	if (image && config_ok && root_ok)
 		run_probes(&checks, project, image, &probe_out);
 	else
 		add(&checks, "container", "probes", ST_FAIL, "not run: %s",
 		    !engine_ok   ? "the engine does not answer"
+		    : !root_ok   ? "the project directory is refused"
 		    : !config_ok ? "the configuration is refused or not trusted"
 		                 : "no image to run");
 

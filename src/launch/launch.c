@@ -185,6 +185,10 @@ static bool home_from_project(const struct sc_config *cfg)
 
 int sc_launch_check(struct sc_launch *l, const struct sc_launch_request *req, struct sc_error **err)
 {
+	/* First: the trust question would be about the files of a directory
+	 * that is refused anyway. */
+	if (sc_launch_project_check(l->ws, l->global_dir, err) < 0)
+		return -1;
 	if (sc_launch_security_check(l->cfg, l->ws, l->global_dir, err) < 0) {
 		char *msg = xasprintf("the configuration asks for what sandcage does not allow "
 		                      "(nothing was started):\n%s",
@@ -276,6 +280,10 @@ int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, str
 	 * agent, each with a name of its own. */
 	if (l->net)
 		return sc_error_setx(err, EINVAL, "the container of this launch is running");
+	/* Checked again where the project's mount is planned: no container
+	 * gets a refused directory, whatever the caller skipped. */
+	if (!req->home_only && sc_launch_project_check(l->ws, l->global_dir, err) < 0)
+		return -1;
 	sc_container_spec_release(&l->spec);
 	sc_container_spec_init(&l->spec);
 	strv_release(&l->protected_paths);

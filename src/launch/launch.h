@@ -133,7 +133,10 @@ int sc_launch_complete(struct sc_launch *l, const struct sc_launch_request *req,
  * and which service runs (an unknown or disabled one is an error). */
 int sc_launch_open(const struct sc_launch_request *req, struct sc_launch **out,
                    struct sc_error **err);
-/* The security rules and the trust gate; the SSH key when ssh.enabled. */
+/* The project root (sc_launch_project_check: not the home directory, `/`,
+ * a credential, system or shared directory), the security rules and the
+ * trust gate; the SSH key when ssh.enabled. sc_launch_plan() checks the root
+ * again unless home_only. */
 int sc_launch_check(struct sc_launch *l, const struct sc_launch_request *req,
                     struct sc_error **err);
 /* req->image, else the configured image, built when needed. */

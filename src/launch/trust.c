@@ -26,17 +26,36 @@ static char *resolved_or_normal(const char *path)
 	return real ? real : path_normalize(path);
 }
 
+/* This host's facts for the security rules; `home` and `global` own the
+ * strings. */
+static void security_host(const char *global_dir, char **home, char **global,
+                          struct sc_security_host *host)
+{
+	*home = resolved_or_normal(path_home());
+	*global = resolved_or_normal(global_dir);
+	*host = (struct sc_security_host){
+	    .home = *home,
+	    .global_dir = *global,
+	    .resolve = host_resolve,
+	};
+}
+
 int sc_launch_security_check(const struct sc_config *cfg, const struct sc_workspace *ws,
                              const char *global_dir, struct sc_error **err)
 {
-	_cleanup_free_ char *home = resolved_or_normal(path_home());
-	_cleanup_free_ char *global = resolved_or_normal(global_dir);
-	struct sc_security_host host = {
-	    .home = home,
-	    .global_dir = global,
-	    .resolve = host_resolve,
-	};
+	_cleanup_free_ char *home = NULL, *global = NULL;
+	struct sc_security_host host;
+	security_host(global_dir, &home, &global, &host);
 	return sc_security_check(cfg, &host, ws, err);
+}
+
+int sc_launch_project_check(const struct sc_workspace *ws, const char *global_dir,
+                            struct sc_error **err)
+{
+	_cleanup_free_ char *home = NULL, *global = NULL;
+	struct sc_security_host host;
+	security_host(global_dir, &home, &global, &host);
+	return sc_security_project_check(&host, ws, err);
 }
 
 void sc_trust_files_release(struct sc_trust_files *files)

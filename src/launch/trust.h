@@ -14,6 +14,12 @@
 int sc_launch_security_check(const struct sc_config *cfg, const struct sc_workspace *ws,
                              const char *global_dir, struct sc_error **err);
 
+/* sc_security_project_check with this host's facts: the project root may
+ * be given to a container (not the home directory, `/`, a credential,
+ * system or shared directory). */
+int sc_launch_project_check(const struct sc_workspace *ws, const char *global_dir,
+                            struct sc_error **err);
+
 /* One of the project's configuration files as trust sees it. */
 struct sc_trust_file {
 	const char *label; /* "project" or "local" */

@@ -224,23 +224,29 @@ static bool overlaps(const char *a, const char *b)
 	return path_is_within(a, b) || path_is_within(b, a);
 }
 
-static char *resolve(const struct check *c, const char *path, bool *socket)
+static char *host_resolve(const struct sc_security_host *host, const char *path, bool *socket)
 {
 	*socket = false;
-	if (!c->host->resolve)
+	if (!host->resolve)
 		return xstrdup(path);
-	return c->host->resolve(c->host->ctx, path, socket);
+	return host->resolve(host->ctx, path, socket);
 }
 
-/* Why the host path `src` (resolved) may not be mounted, or NULL. */
-static char *source_problem(const struct check *c, const char *src, bool socket)
+static char *resolve(const struct check *c, const char *path, bool *socket)
 {
-	const struct sc_workspace *ws = c->ws;
-	const char *home = c->host->home;
+	return host_resolve(c->host, path, socket);
+}
+
+char *sc_security_host_path_problem(const struct sc_security_host *host, const char *src,
+                                    bool socket)
+{
+	const char *home = host->home;
 	if (streq(src, "/"))
 		return xstrdup("it is the root of the host's file system");
+	if (home && *home && streq(home, src))
+		return xasprintf("it is your home directory `%s`", home);
 	if (home && *home && path_is_within(home, src))
-		return xasprintf("it is your home directory `%s` or a directory above it", home);
+		return xasprintf("it holds your home directory `%s`", home);
 	for (const char *const *s = runtime_sockets; *s; s++)
 		if (streq(path_basename(src), *s))
 			return xasprintf(
@@ -253,21 +259,31 @@ static char *source_problem(const struct check *c, const char *src, bool socket)
 	for (const char *const *s = home_secrets; home && *home && *s; s++) {
 		_cleanup_free_ char *p = path_join(home, *s);
 		bool sock = false;
-		_cleanup_free_ char *real = c->host->resolve ? resolve(c, p, &sock) : NULL;
+		_cleanup_free_ char *real = host->resolve ? host_resolve(host, p, &sock) : NULL;
 		if (overlaps(src, p) || (real && overlaps(src, real)))
 			return xasprintf(
 			    "it is, holds or is inside `~/%s`: credentials, or settings "
 			    "the host runs",
 			    *s);
 	}
-	if (c->host->global_dir && *c->host->global_dir && overlaps(src, c->host->global_dir))
+	if (host->global_dir && *host->global_dir && overlaps(src, host->global_dir))
 		return xasprintf("it is, holds or is inside sandcage's own directory `%s` (trust "
 		                 "records)",
-		                 c->host->global_dir);
+		                 host->global_dir);
 	for (const char *const *d = system_dirs; *d; d++)
 		/* Root's home is /root: below it is the home rule's business. */
 		if (overlaps(src, *d) && !(home && path_is_within(home, *d)))
 			return xasprintf("it is, holds or is inside the system directory `%s`", *d);
+	return NULL;
+}
+
+/* Why the host path `src` (resolved) may not be mounted, or NULL. */
+static char *source_problem(const struct check *c, const char *src, bool socket)
+{
+	const struct sc_workspace *ws = c->ws;
+	char *why = sc_security_host_path_problem(c->host, src, socket);
+	if (why)
+		return why;
 	if (overlaps(src, ws->root))
 		return xasprintf("it is, holds or is inside the project `%s`, which is mounted at "
 		                 "its own path; "
@@ -279,6 +295,55 @@ static char *source_problem(const struct check *c, const char *src, bool socket)
 	if (ws->in_git && ws->git_dir && overlaps(src, ws->git_dir))
 		return xasprintf("it is, holds or is inside the git directory `%s`", ws->git_dir);
 	return NULL;
+}
+
+/* Directories every program and user of the host shares (other programs'
+ * files, their sockets): a project below them is fine, not the directory
+ * itself. */
+static const char *const shared_dirs[] = {"/tmp", "/var/tmp", "/dev/shm", NULL};
+
+static char *project_problem(const struct sc_security_host *host, const char *root)
+{
+	char *why = sc_security_host_path_problem(host, root, false);
+	if (why)
+		return why;
+	for (const char *const *d = shared_dirs; *d; d++) {
+		bool socket = false;
+		_cleanup_free_ char *real = host->resolve ? host_resolve(host, *d, &socket) : NULL;
+		if (streq(root, *d) || (real && streq(root, real)))
+			return xasprintf("it is `%s`, which every program and user of this machine "
+			                 "shares",
+			                 *d);
+	}
+	return NULL;
+}
+
+int sc_security_project_check(const struct sc_security_host *host, const struct sc_workspace *ws,
+                              struct sc_error **err)
+{
+	_cleanup_free_ char *why = project_problem(host, ws->root);
+	if (!why)
+		return 0;
+	const char *home = host->home;
+	bool home_rule = home && *home && path_is_within(home, ws->root);
+	_cleanup_free_ char *what = xasprintf(
+	    "`%s` cannot be the project: %s; sandcage mounts the project read-write into the "
+	    "container, so the agent would get all of it%s",
+	    ws->root, why, home_rule ? " (~/.ssh, ~/.aws ...)" : "");
+	if (!ws->in_git)
+		return sc_error_setx(
+		    err, 0,
+		    "%s. Nothing was started: run sandcage in a project directory, "
+		    "or name one with `-p PATH` (e.g. `-p ~/code/project`)",
+		    what);
+	return sc_error_setx(
+	    err, 0,
+	    "%s. `%s` is the top level of a git repository (`%s`), and sandcage takes the top "
+	    "level of the repository as the project, with `-p PATH` too. Nothing was started: "
+	    "run sandcage in a project that is its own git repository, or make the project "
+	    "directory one (`git init` there)%s",
+	    what, ws->root, ws->common_dir ? ws->common_dir : ws->root,
+	    home_rule ? "; a dotfiles repository at your home directory cannot be a project" : "");
 }
 
 /* Why `target` may not be a mount target in the container, or NULL. */

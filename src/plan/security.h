@@ -31,6 +31,24 @@ struct sc_security_host {
 int sc_security_check(const struct sc_config *cfg, const struct sc_security_host *host,
                       const struct sc_workspace *ws, struct sc_error **err);
 
+/* Why the host path `path` (resolved; `socket`: it is one) may not be given
+ * to a container, or NULL: the root, the home directory or a directory above
+ * it, a container engine's socket or any socket, a credential or setting the
+ * host runs in the home directory (~/.ssh, ~/.aws, ~/.bashrc...), sandcage's
+ * own directory, a system directory; each "is, holds or is inside". The
+ * mount sources' rules, before those about the project itself. */
+char *sc_security_host_path_problem(const struct sc_security_host *host, const char *path,
+                                    bool socket);
+
+/* Whether the project root `ws->root` (resolved) may be mounted into a
+ * container: the rules of a mount source (sc_security_host_path_problem),
+ * and not a directory every program shares itself (/tmp, /var/tmp,
+ * /dev/shm; below them is fine). The error says why, what the agent would
+ * get, and what to do; inside git, that the repository's top level is the
+ * project (`-p` a subdirectory does not help). */
+int sc_security_project_check(const struct sc_security_host *host, const struct sc_workspace *ws,
+                              struct sc_error **err);
+
 /* Whether `name` is a variable that changes how programs run, where traffic
  * goes, or reaches the host (LD_PRELOAD, NODE_OPTIONS, GIT_SSH_COMMAND,
  * HTTPS_PROXY, ANTHROPIC_BASE_URL, DOCKER_HOST, SSH_AUTH_SOCK...); such

@@ -92,6 +92,87 @@ mount_of() {
 	refused 3 "protected path"
 }
 
+# not_project DIR TEXT [SANDCAGE ARGS...]: `sandcage ARGS` (default: shell
+# -- true, in the current directory) must fail saying that DIR cannot be the
+# project, with TEXT, and start no container for it.
+not_project() {
+	local dir=$1 text=$2
+	shift 2
+	[ "$#" -gt 0 ] || set -- shell -- true
+	run "$SANDCAGE" "$@"
+	if [ "$status" -ne 1 ] || [[ "$output" != *"\`$dir\` cannot be the project: "* ]] ||
+		[[ "$output" != *"$text"* ]] || [[ "$output" != *"Nothing was started"* ]]; then
+		echo "sandcage $*: status $status, output:"
+		echo "$output"
+		return 1
+	fi
+	[ -z "$(containers_of "$dir")" ]
+}
+
+@test "the home directory, /, a credential directory or /tmp itself is never the project" {
+	cd "$HOME"
+	not_project "$HOME" "it is your home directory \`$HOME\`; sandcage mounts the project read-write into the container, so the agent would get all of it (~/.ssh, ~/.aws ...)"
+	[[ "$output" == *"run sandcage in a project directory, or name one with \`-p PATH\`"* ]]
+	# The same for an agent and a build, and from a directory above the home.
+	not_project "$HOME" "your home directory" claude
+	not_project "$HOME" "your home directory" build
+	cd "$WORK"
+	not_project "$WORK" "it holds your home directory \`$HOME\`"
+	# What only reads works there; doctor says why it runs no probe.
+	cd "$HOME"
+	run "$SANDCAGE" config
+	[ "$status" -eq 0 ]
+	run "$SANDCAGE" doctor
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"fail  project            \`$HOME\` cannot be the project: it is your home directory"* ]]
+	[[ "$output" == *"fail  probes             not run: the project directory is refused"* ]]
+	[ -z "$(containers_of "$HOME")" ]
+	not_project / "the root of the host's file system" shell -p / -- true
+	not_project "$HOME/.ssh" "\`~/.ssh\`: credentials" shell -p "$HOME/.ssh" -- true
+	not_project "$HOME/.config/gh" "\`~/.config/gh\`: credentials" shell -p "$HOME/.config/gh" -- true
+	not_project "$SANDCAGE_HOME" "sandcage's own directory" shell -p "$SANDCAGE_HOME" -- true
+	# /tmp itself, with a home and a global directory elsewhere (this
+	# test's are below /tmp).
+	local dir n=0
+	for dir in /tmp /var/tmp /dev/shm; do
+		[ -d "$dir" ] && [ ! -L "$dir" ] || continue
+		HOME=/nonexistent SANDCAGE_HOME=/nonexistent/sandcage \
+			not_project "$dir" "" shell -p "$dir" -- true
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+	HOME=/nonexistent SANDCAGE_HOME=/nonexistent/sandcage not_project /tmp \
+		"it is \`/tmp\`, which every program and user of this machine shares" shell -p /tmp -- true
+}
+
+@test "a git repository at the home directory is not the project, from a subdirectory neither" {
+	make_repo "$HOME"
+	mkdir -p "$HOME/code/proj"
+	cd "$HOME/code/proj"
+	not_project "$HOME" "\`$HOME\` is the top level of a git repository (\`$HOME/.git\`), and sandcage takes the top level of the repository as the project, with \`-p PATH\` too"
+	[[ "$output" == *"make the project directory one (\`git init\` there); a dotfiles repository at your home directory cannot be a project"* ]]
+	cd /
+	not_project "$HOME" "top level of a git repository" shell -p "$HOME/code/proj" -- true
+	# Its own repository, the directory is the project.
+	make_repo "$HOME/code/proj"
+	cd "$HOME/code/proj"
+	run "$SANDCAGE" -q shell -- pwd
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "$HOME/code/proj" ]
+}
+
+@test "a directory outside git below a shared directory is a project, with the notice" {
+	mkdir "$WORK/plain"
+	cd "$WORK/plain"
+	run "$SANDCAGE" shell -- pwd
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"\`$WORK/plain\` is not in a git repository: using that directory as the project"* ]]
+	[ "${lines[-1]}" = "$WORK/plain" ]
+}
+
 @test "variables that change how programs run or where traffic goes come only from the global file" {
 	local name
 	for name in LD_PRELOAD BASH_ENV NODE_OPTIONS GIT_SSH_COMMAND GIT_CONFIG_COUNT DOCKER_HOST \

@@ -63,6 +63,7 @@ struct fixture {
 	char *dir;     /* everything below is in here */
 	char *project; /* the project (not a git repository unless made one) */
 	char *global;  /* the global directory */
+	char *home;    /* $HOME when the test began, put back after it */
 	struct fake_engine engine;
 	struct sc_launch_host host;
 	struct strv said;
@@ -114,6 +115,7 @@ static int setup(void **state)
 	fx->global = path_join(fx->dir, "global");
 	assert_int_equal(mkdir(fx->project, 0755), 0);
 	assert_int_equal(mkdir(fx->global, 0700), 0);
+	fx->home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
 	fx->engine.e = (struct sc_engine){.ops = &fake_ops, .kind = "docker", .program = "/x"};
 	fx->engine.have_images = true;
 	fx->host = (struct sc_launch_host){
@@ -142,6 +144,11 @@ static int teardown(void **state)
 	free(fx->dir);
 	free(fx->project);
 	free(fx->global);
+	if (fx->home)
+		setenv("HOME", fx->home, 1);
+	else
+		unsetenv("HOME");
+	free(fx->home);
 	strv_release(&fx->engine.asked);
 	strv_release(&fx->engine.built);
 	strv_release(&fx->said);
@@ -657,6 +664,75 @@ static void test_home_only(void **state)
 	assert_int_equal(l->spec.mounts.len, 2);
 }
 
+/* The home directory as the project: refused before any question, image or
+ * plan, for a shell, an agent's build and a plan asked for directly; an
+ * install container (home only: no project) still runs from there. */
+static void test_home_as_project_refused(void **state)
+{
+	struct fixture *fx = *state;
+	assert_int_equal(setenv("HOME", fx->project, 1), 0);
+	/* An untrusted file there: refused before the trust question. */
+	write_file(fx->project, ".sandcage.yml", "resources:\n  pids: 4096\n");
+	struct sc_launch_request req = request(fx);
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l, &err), -1);
+		_cleanup_free_ char *named =
+		    xasprintf("`%s` cannot be the project: it is your home directory", fx->project);
+		assert_true(str_has_prefix(err->msg, named));
+		assert_non_null(strstr(err->msg, "Nothing was started"));
+		assert_int_equal(fx->approvals, 0);
+		assert_int_equal(fx->engine.asked.len, 0);
+		assert_int_equal(fx->engine.built.len, 0);
+	}
+	/* The steps one by one: open works (read-only commands use it), the
+	 * plan refuses even without the check before it. */
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_open(&req, &l, &err), 0);
+		assert_int_equal(sc_launch_plan(l, &req, &err), -1);
+		assert_non_null(strstr(err->msg, "cannot be the project"));
+		assert_int_equal(l->spec.mounts.len, 0);
+	}
+	/* A git repository there (dotfiles): refused from a subdirectory too,
+	 * which resolves to the repository's top level. */
+	{
+		_cleanup_free_ char *git = path_join(fx->project, ".git");
+		assert_int_equal(mkdir(git, 0755), 0);
+		write_file(git, "HEAD", "ref: refs/heads/main\n");
+		_cleanup_free_ char *sub = path_join(fx->project, "sub");
+		assert_int_equal(mkdir(sub, 0755), 0);
+		struct sc_launch_request sreq = req;
+		sreq.project = sub;
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&sreq, &l, &err), -1);
+		assert_non_null(strstr(err->msg, "is the top level of a git repository"));
+		assert_non_null(strstr(err->msg, "`git init` there"));
+		assert_int_equal(fx->engine.asked.len, 0);
+		/* Made its own repository, the subdirectory is a project. */
+		_cleanup_free_ char *subgit = path_join(sub, ".git");
+		assert_int_equal(mkdir(subgit, 0755), 0);
+		write_file(subgit, "HEAD", "ref: refs/heads/main\n");
+		_cleanup_error_ struct sc_error *e2 = NULL;
+		_cleanup_launch_ struct sc_launch *l2 = NULL;
+		assert_int_equal(sc_launch_prepare(&sreq, &l2, &e2), 0);
+		assert_string_equal(l2->ws->root, sub);
+		assert_int_equal(fs_remove_tree(git, NULL), 0);
+	}
+	/* An install container gets the home volume only: it runs. */
+	req.role = "acp-install";
+	req.home_only = true;
+	{
+		_cleanup_error_ struct sc_error *err = NULL;
+		_cleanup_launch_ struct sc_launch *l = NULL;
+		assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
+		assert_null(unit_mount_at(&l->spec, fx->project));
+	}
+}
+
 /* The first file failing leaves nothing half-made: the second was never
  * looked at, and releasing is safe (a regression: it freed an
  * uninitialised second file). */
@@ -811,6 +887,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_role_with_command_and_protection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_git_protection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_home_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_home_as_project_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mounts_pinned, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trust_inspect_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_context_hash, setup, teardown),

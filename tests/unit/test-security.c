@@ -163,6 +163,83 @@ static void test_mount_sources(void **state)
 	check_mount("/tmp", "/home/sandcage/.cache/pip", NULL);
 }
 
+/* The project root's check for `root` (outside git unless `git`): the
+ * message, or NULL when it passes. */
+static char *project_check(const char *root, bool git)
+{
+	_cleanup_free_ char *gitdir = path_join(root, ".git");
+	struct sc_workspace w = {
+	    .root = (char *)root,
+	    .git_dir = git ? gitdir : NULL,
+	    .common_dir = git ? gitdir : NULL,
+	    .in_git = git,
+	    .name = (char *)"p",
+	};
+	struct sc_error *err = NULL;
+	if (sc_security_project_check(&host, &w, &err) == 0)
+		return NULL;
+	char *msg = xstrdup(err->msg);
+	sc_error_free(err);
+	return msg;
+}
+
+static void expect_project_refused(const char *root, bool git, const char *part)
+{
+	_cleanup_free_ char *msg = project_check(root, git);
+	if (!msg)
+		fail_msg("project %s: expected an error with \"%s\", the check passed", root, part);
+	if (!strstr(msg, part))
+		fail_msg("project %s: expected \"%s\" in:\n%s", root, part, msg);
+	/* It names the directory and says nothing started. */
+	_cleanup_free_ char *named = xasprintf("`%s` cannot be the project: ", root);
+	assert_true(str_has_prefix(msg, named));
+	assert_non_null(strstr(msg, "Nothing was started"));
+}
+
+static void test_project_root(void **state)
+{
+	/* The home directory: what the agent would get, and what to do. */
+	expect_project_refused(HOME, false, "it is your home directory `" HOME "`");
+	expect_project_refused(HOME, false, "(~/.ssh, ~/.aws ...)");
+	expect_project_refused(HOME, false, "`-p PATH`");
+	expect_project_refused("/home", false, "it holds your home directory `" HOME "`");
+	expect_project_refused("/", false, "root of the host's file system");
+	/* The mount sources' rules, the same function. */
+	static const char *const creds[] = {".ssh",  ".aws",       ".gnupg",   ".docker",
+	                                    ".kube", ".config/gh", ".ssh/keys"};
+	for (size_t i = 0; i < N_ELEMENTS(creds); i++) {
+		_cleanup_free_ char *p = path_join(HOME, creds[i]);
+		expect_project_refused(p, false, "credentials");
+	}
+	expect_project_refused(GLOBAL, false, "sandcage's own directory");
+	expect_project_refused("/etc", false, "system directory `/etc`");
+	expect_project_refused("/usr/src/proj", false, "system directory `/usr`");
+	/* Shared directories themselves, not what is below them. */
+	static const char *const shared[] = {"/tmp", "/var/tmp", "/dev/shm"};
+	for (size_t i = 0; i < N_ELEMENTS(shared); i++)
+		expect_project_refused(shared[i], false, "`");
+	expect_project_refused("/tmp", false, "every program and user of this machine shares");
+	expect_project_refused("/var/tmp", false, "every program and user of this machine shares");
+	/* A git repository whose top level is the home directory: -p does not
+	 * help, the way out is said. */
+	expect_project_refused(HOME, true, "top level of a git repository (`" HOME "/.git`)");
+	expect_project_refused(HOME, true, "with `-p PATH` too");
+	expect_project_refused(HOME, true, "`git init` there");
+	expect_project_refused(HOME, true, "dotfiles repository");
+	expect_project_refused("/", true, "root of the host's file system");
+	/* What is fine. */
+	static const char *const fine[] = {
+	    ROOT, HOME "/code/proj", "/tmp/x", "/var/tmp/build", HOME "/.sshx", "/srv/proj"};
+	for (size_t i = 0; i < N_ELEMENTS(fine); i++) {
+		_cleanup_free_ char *msg = project_check(fine[i], false);
+		if (msg)
+			fail_msg("project %s: unexpected error:\n%s", fine[i], msg);
+		_cleanup_free_ char *gmsg = project_check(fine[i], true);
+		if (gmsg)
+			fail_msg("project %s (git): unexpected error:\n%s", fine[i], gmsg);
+	}
+}
+
 static void test_mount_targets(void **state)
 {
 	check_mount("/tmp", ROOT "/.git", "git directory");
@@ -703,6 +780,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mount_sources),
 	    cmocka_unit_test(test_mount_targets),
+	    cmocka_unit_test(test_project_root),
 	    cmocka_unit_test(test_env),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_security_keys_global_only),
