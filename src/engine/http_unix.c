@@ -71,7 +71,6 @@ char *sc_http_escape(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_grow(&sb, strlen(s));
 	for (; *s; s++) {
 		if (is_unreserved(*s)) {
 			strbuf_addc(&sb, *s);
