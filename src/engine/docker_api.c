@@ -2,14 +2,10 @@
 #include "../util/fs.h"
 #include "../util/path.h"
 #include "../util/strbuf.h"
-#include "sc-config.h"
+#include "http_unix.h"
 
 #include <jansson.h>
 #include <sys/stat.h>
-
-#if SC_HAVE_CURL
-#include "../util/curl_lazy.h"
-#endif
 
 char *sc_docker_config_context(const char *json)
 {
@@ -78,52 +74,21 @@ char *sc_docker_api_socket(void)
 	return xstrdup(path);
 }
 
-#if SC_HAVE_CURL
-static size_t collect(char *data, size_t size, size_t n, void *ctx)
+/* GET /images/IMAGE/json over the socket: the HTTP status, or <0 when the
+ * call failed. The body goes to `body` when not NULL. */
+static int image_json(const char *socket_path, const char *image, struct strbuf *body)
 {
-	struct strbuf *sb = ctx;
-	/* An answer about one image is small; a huge one is not believed. */
-	if (sb && sb->len + size * n > (4u << 20))
-		return 0;
-	if (sb)
-		strbuf_add(sb, data, size * n);
-	return size * n;
-}
-
-/* GET http://localhost/images/IMAGE/json over the socket: the HTTP status,
- * or -1 when the call failed. The body goes to `body` when not NULL. */
-static long image_json(const char *socket_path, const char *image, struct strbuf *body)
-{
-	if (!socket_path || !sc_curl())
+	if (!socket_path)
 		return -1;
-	CURL *c = curl_easy_init();
-	if (!c)
-		return -1;
-	char *escaped = curl_easy_escape(c, image, 0);
-	if (!escaped) {
-		curl_easy_cleanup(c);
-		return -1;
-	}
+	_cleanup_free_ char *escaped = sc_http_escape(image);
 	/* No API version in the path: the engine answers with its own. */
-	_cleanup_free_ char *url = xasprintf("http://localhost/images/%s/json", escaped);
-	curl_free(escaped);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	CURLcode r = curl_easy_perform(c);
-	long code = 0;
-	if (r == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	return r == CURLE_OK ? code : -1;
+	_cleanup_free_ char *target = xasprintf("/images/%s/json", escaped);
+	return sc_http_unix_get(socket_path, target, SC_HTTP_TIMEOUT_MS, body);
 }
 
 int sc_docker_api_image_exists(const char *socket_path, const char *image)
 {
-	long code = image_json(socket_path, image, NULL);
+	int code = image_json(socket_path, image, NULL);
 	if (code == 200)
 		return 1;
 	if (code == 404)
@@ -136,21 +101,5 @@ int sc_docker_api_image_entrypoint(const char *socket_path, const char *image, s
 	_cleanup_strbuf_ struct strbuf body = STRBUF_INIT;
 	if (image_json(socket_path, image, &body) != 200)
 		return -1;
-	return sc_docker_image_entrypoint_json(body.buf ? body.buf : "", out);
+	return sc_docker_image_entrypoint_json(strbuf_str(&body), out);
 }
-#else
-int sc_docker_api_image_exists(const char *socket_path, const char *image)
-{
-	(void)socket_path;
-	(void)image;
-	return -1;
-}
-
-int sc_docker_api_image_entrypoint(const char *socket_path, const char *image, struct strv *out)
-{
-	(void)socket_path;
-	(void)image;
-	(void)out;
-	return -1;
-}
-#endif
