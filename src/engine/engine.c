@@ -32,6 +32,12 @@ void sc_container_spec_release(struct sc_container_spec *spec)
 	free(spec->network);
 }
 
+char *sc_mountcheck_bind_arg(const struct stat *st, const char *target)
+{
+	return xasprintf("--bind=%u:%u:%llu:%s", major(st->st_dev), minor(st->st_dev),
+	                 (unsigned long long)st->st_ino, target);
+}
+
 int sc_container_spec_add_checked_mount(struct sc_container_spec *spec, const char *source,
                                         const char *target, bool readonly, struct sc_error **err)
 {
@@ -45,9 +51,7 @@ int sc_container_spec_add_checked_mount(struct sc_container_spec *spec, const ch
 	size_t at = 0;
 	while (at < spec->entry_args.len && !streq(spec->entry_args.v[at], "--"))
 		at++;
-	_cleanup_free_ char *arg =
-	    xasprintf("--bind=%u:%u:%llu:%s", major(st.st_dev), minor(st.st_dev),
-	              (unsigned long long)st.st_ino, target);
+	_cleanup_free_ char *arg = sc_mountcheck_bind_arg(&st, target);
 	struct strv *a = &spec->entry_args;
 	strv_push(a, arg);
 	char *last = a->v[a->len - 1];

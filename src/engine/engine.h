@@ -57,6 +57,10 @@ void sc_container_spec_add_mount(struct sc_container_spec *spec, const char *sou
 /* A bind mount added after the launch planned the container (a file of the
  * user's own, such as a download in the global directory): its identity
  * joins the mount check's expectations when the spec has one. */
+/* The mount check's expectation of a bind mount at `target` whose source
+ * is `st`: --bind=MAJOR:MINOR:INODE:TARGET (src/mountcheck/). */
+struct stat;
+char *sc_mountcheck_bind_arg(const struct stat *st, const char *target);
 int sc_container_spec_add_checked_mount(struct sc_container_spec *spec, const char *source,
                                         const char *target, bool readonly, struct sc_error **err);
 

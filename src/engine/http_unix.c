@@ -44,17 +44,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_unreserved(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '-' ||
@@ -343,11 +332,11 @@ static int64_t parse_chunk_size(const char *line)
 {
 	int64_t n = 0;
 	const char *p = line;
-	for (; hex_value(*p) >= 0; p++) {
+	for (; hex_digit(*p) >= 0; p++) {
 		/* More than SC_HTTP_MAX_BODY is refused: no overflow either. */
 		if (n > SC_HTTP_MAX_BODY)
 			return -EFBIG;
-		n = n * 16 + hex_value(*p);
+		n = n * 16 + hex_digit(*p);
 	}
 	if (p == line)
 		return -EBADMSG;

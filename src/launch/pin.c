@@ -20,7 +20,6 @@
 #include "mountcheck-blob.h"
 
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 /* The program's own target path in the container. */
 #define MOUNTCHECK_TARGET "/.sandcage-mountcheck"
@@ -105,8 +104,7 @@ int sc_launch_pin(struct sc_launch *l, const struct sc_launch_request *req, stru
 		struct stat st;
 		if (identity(l->ws, m->source, &st, err) < 0)
 			return -1;
-		strv_pushf(&args, "--bind=%u:%u:%llu:%s", major(st.st_dev), minor(st.st_dev),
-		           (unsigned long long)st.st_ino, m->target);
+		strv_push_take(&args, sc_mountcheck_bind_arg(&st, m->target));
 	}
 	strv_push(&args, "--");
 	/* The image's own entrypoint still runs, after the check. */

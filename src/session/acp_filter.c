@@ -159,20 +159,12 @@ static bool forbidden_method(const char *m)
 	return strncasecmp(m, "terminal/", 9) == 0 || strncasecmp(m, "fs/", 3) == 0;
 }
 
-static int hexdig(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The value of `n` hex digits at p, or -1. */
 static int hex_value(const char *p, size_t n)
 {
 	int v = 0;
 	for (size_t i = 0; i < n; i++) {
-		int d = hexdig(p[i]);
+		int d = hex_digit(p[i]);
 		if (d < 0)
 			return -1;
 		v = v * 16 + d;
