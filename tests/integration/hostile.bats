@@ -661,6 +661,47 @@ refused_with() {
 	refused_with .sandcage.yml 'services: {codex: {enabled: true}}\n' 'enable the agent `codex`'
 }
 
+@test "hostile/3: a .dockerignore the agent plants cannot hide a changed file, nor be a link, a FIFO or a bad pattern" {
+	cd "$REPO"
+	mkdir -p docker
+	printf 'FROM %s\nCOPY setup.sh /setup.sh\n' "$TOOLS_IMAGE" >docker/Dockerfile
+	printf 'echo one\n' >docker/setup.sh
+	printf 'image: {dockerfile: docker/Dockerfile}\n' >.sandcage.yml
+	run timeout 20 "$SANDCAGE" trust --yes
+	[ "$status" -eq 0 ]
+	# The agent changes a file the build copies in and ignores it in a new
+	# .dockerignore: the ignore file is part of the context, so it asks.
+	printf 'echo two\n' >docker/setup.sh
+	printf 'setup.sh\n' >docker/.dockerignore
+	run timeout 60 "$SANDCAGE" shell -- true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"changed since you trusted it"* ]]
+	[ -z "$(containers_of "$REPO")" ]
+	# A .dockerignore linked to a host file is not followed, nor shown.
+	rm docker/.dockerignore
+	ln -s "$HOST_FILE" docker/.dockerignore
+	run timeout 20 "$SANDCAGE" trust
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"symbolic link"* ]]
+	[[ "$output" != *host-canary-7f3a* ]]
+	# A FIFO is refused without blocking.
+	rm docker/.dockerignore
+	mkfifo docker/.dockerignore
+	run timeout 20 "$SANDCAGE" trust
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "$status" -ne 124 ]
+	# A pattern Docker refuses names its line.
+	rm docker/.dockerignore
+	printf '# ok\nsrc/[ab\n' >docker/.dockerignore
+	run timeout 20 "$SANDCAGE" trust
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *".dockerignore:2"* ]]
+}
+
 @test "hostile/3: a changed file of a trusted custom Dockerfile's context asks again" {
 	cd "$REPO"
 	mkdir -p docker
