@@ -36,9 +36,13 @@ static int mountcheck_file(const char *gdir, char **out, struct sc_error **err)
 		*out = steal_pointer(&path);
 		return 0;
 	}
+	/* Made once: a concurrent start keeps the file (and inode) the other
+	 * one pinned; only a damaged one is replaced. */
+	bool damaged = lstat(path, &st) == 0;
 	_cleanup_free_ char *dir = path_dirname(path);
 	if (fs_mkdir_p(dir, 0700, err) < 0 ||
-	    fs_write_atomic(path, sc_mountcheck_blob, sc_mountcheck_size, 0555, err) < 0)
+	    (damaged ? fs_write_atomic : fs_write_once)(path, sc_mountcheck_blob,
+	                                                sc_mountcheck_size, 0555, err) < 0)
 		return sc_error_prefix(err, "the container's mount check (%s)", path);
 	*out = steal_pointer(&path);
 	return 0;

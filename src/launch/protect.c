@@ -121,12 +121,15 @@ static void submodule_configs(struct sc_launch *l, char *const *modules)
 		struct sha256 h;
 		sha256_init(&h);
 		sha256_update_field(&h, cfg);
+		/* Named by its content too: written once, never replaced under a
+		 * concurrent session that took it. */
+		sha256_update_field(&h, without);
 		char hex[65];
 		sha256_hex(&h, hex);
 		_cleanup_free_ char *dir = path_join(l->global_dir, "git-config");
 		_cleanup_free_ char *copy = path_join(dir, hex);
 		if (fs_mkdir_p(dir, 0700, &err) < 0 ||
-		    fs_write_atomic(copy, without, strlen(without), 0444, &err) < 0) {
+		    fs_write_once(copy, without, strlen(without), 0444, &err) < 0) {
 			sc_log_debug("keeping %s as it is inside: %s", cfg, err->msg);
 			continue;
 		}
@@ -150,7 +153,9 @@ static char *empty_file(const char *gdir)
 	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
 		return steal_pointer(&path);
 	_cleanup_error_ struct sc_error *err = NULL;
-	if (fs_mkdir_p(gdir, 0700, &err) < 0 || fs_write_atomic(path, "", 0, 0444, &err) < 0) {
+	bool damaged = lstat(path, &st) == 0;
+	if (fs_mkdir_p(gdir, 0700, &err) < 0 ||
+	    (damaged ? fs_write_atomic : fs_write_once)(path, "", 0, 0444, &err) < 0) {
 		sc_log_debug("masking with /dev/null: %s", err->msg);
 		return xstrdup("/dev/null");
 	}

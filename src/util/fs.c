@@ -343,8 +343,10 @@ int fs_open_append_safe(int dirfd, const char *path, mode_t mode, int *out, stru
 	return 0;
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                    struct sc_error **err)
+/* The temporary file's last step: rename over `path`, or link to it (a
+ * file already there stays). */
+static int write_new(const char *path, const void *data, size_t len, mode_t mode, bool replace,
+                     struct sc_error **err)
 {
 	_cleanup_free_ char *dir = path_dirname(path);
 	_cleanup_free_ char *tmp = xasprintf("%s/.%s.XXXXXX", dir, path_basename(path));
@@ -358,13 +360,27 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		r = -errno;
 	if (r == 0 && close(steal_fd(&fd)) < 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	if (r == 0 && replace && rename(tmp, path) < 0)
 		r = -errno;
-	if (r < 0) {
+	if (r == 0 && !replace && link(tmp, path) < 0 && errno != EEXIST)
+		r = -errno;
+	if (r < 0 || !replace)
 		unlink(tmp);
+	if (r < 0)
 		return sc_error_set(err, -r, "write `%s`", path);
-	}
 	return 0;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                    struct sc_error **err)
+{
+	return write_new(path, data, len, mode, true, err);
+}
+
+int fs_write_once(const char *path, const void *data, size_t len, mode_t mode,
+                  struct sc_error **err)
+{
+	return write_new(path, data, len, mode, false, err);
 }
 
 int fs_mkdir_p(const char *path, mode_t mode, struct sc_error **err)

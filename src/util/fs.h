@@ -52,6 +52,12 @@ int fs_open_append_safe(int dirfd, const char *path, mode_t mode, int *out, stru
  * so that readers see either the old or the new content, never a part. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                     struct sc_error **err);
+/* The same for a file that, once there, never changes (named by its
+ * content): made whole under its name by a link, and one already there
+ * (another sandcage made it meanwhile) is kept, so that its inode never
+ * changes under a session that took it. */
+int fs_write_once(const char *path, const void *data, size_t len, mode_t mode,
+                  struct sc_error **err);
 /* mkdir -p with `mode` for the directories it creates. */
 int fs_mkdir_p(const char *path, mode_t mode, struct sc_error **err);
 /* Full write, retrying on EINTR and short writes. */

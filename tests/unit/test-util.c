@@ -453,6 +453,31 @@ static void test_read_safe(void **state)
 	assert_int_equal(fs_remove_tree(dir, &err), 0);
 }
 
+/* A file written once keeps its inode: a second writer (a concurrent
+ * sandcage) leaves the first one's file, which a session may have pinned. */
+static void test_write_once(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sandcage-test-once-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *path = path_join(dir, "f");
+	_cleanup_error_ struct sc_error *err = NULL;
+	assert_int_equal(fs_write_once(path, "one", 3, 0444, &err), 0);
+	struct stat a, b;
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_equal(a.st_mode & 0777, 0444);
+	assert_int_equal(fs_write_once(path, "two", 3, 0444, &err), 0);
+	assert_int_equal(stat(path, &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	_cleanup_free_ char *text = NULL;
+	assert_int_equal(fs_read_file(path, &text, NULL, &err), 0);
+	assert_string_equal(text, "one");
+	/* No temporary file is left beside it. */
+	_cleanup_free_ char *cmd = xasprintf("test $(ls -A %s | wc -l) -eq 1", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(fs_remove_tree(dir, &err), 0);
+}
+
 static void test_append_safe(void **state)
 {
 	_cleanup_free_ char *dir = safe_dir();
@@ -522,6 +547,7 @@ int main(void)
 	    cmocka_unit_test(test_proc),           cmocka_unit_test(test_error),
 	    cmocka_unit_test(test_sha256),         cmocka_unit_test(test_escaped),
 	    cmocka_unit_test(test_read_safe),      cmocka_unit_test(test_append_safe),
+	    cmocka_unit_test(test_write_once),
 #ifdef HAVE_OOM_TEST
 	    cmocka_unit_test(test_strv_pushf_oom),
 #endif
