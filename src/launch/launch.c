@@ -2,6 +2,7 @@
 #include "../config/config.h"
 #include "../os/random.h"
 #include "../plan/container.h"
+#include "../plan/credentials.h"
 #include "../plan/network.h"
 #include "../plan/ssh.h"
 #include "../util/fs.h"
@@ -262,6 +263,8 @@ static int network_up(struct sc_launch *l, const struct sc_launch_request *req,
 	    .proxy_image = plan->tag,
 	    .extra_network = extra && *extra ? extra : NULL,
 	    .state_dir = l->global_dir,
+	    .cred = l->cred.n_uses ? &l->cred : NULL,
+	    .service = l->service,
 	};
 	_cleanup_strvec_ struct strv unresolved = STRV_INIT;
 	int r = sc_network_up(l->engine, &nreq, &l->spec, &unresolved, &l->net, err);
@@ -272,6 +275,27 @@ static int network_up(struct sc_launch *l, const struct sc_launch_request *req,
 		              "`domains`?)",
 		              unresolved.v[i]);
 	return r;
+}
+
+/* The credential proxy's plan for the session's agent: none for a role (an
+ * install, a probe), which gets no keys at all. */
+static int plan_credentials(struct sc_launch *l, const struct sc_launch_request *req,
+                            struct sc_error **err)
+{
+	sc_cred_plan_release(&l->cred);
+	if (req->home_only || req->role)
+		return 0;
+	_cleanup_free_ char *extra_ca = NULL;
+	const char *ca = l->cfg->credentials.ca_file.value;
+	if (*ca && fs_read_file(ca, &extra_ca, NULL, err) < 0)
+		return sc_error_prefix(err, "credentials.ca_file");
+	struct sc_cred_input in = {
+	    .cfg = l->cfg,
+	    .service = l->service,
+	    .host_env = l->host.env,
+	    .extra_ca = extra_ca,
+	};
+	return sc_cred_plan(&in, &l->cred, err);
 }
 
 int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, struct sc_error **err)
@@ -329,11 +353,16 @@ int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, str
 		return -1;
 	if (req->append_command)
 		req->append_command(req->append_ctx, l, &l->spec.command);
+	if (plan_credentials(l, req, err) < 0)
+		return -1;
 	if (!req->no_engine && sc_launch_pin(l, req, err) < 0)
 		return -1;
-	if (!req->home_only && l->cfg->network.mode.value == SC_NETWORK_ALLOWLIST &&
-	    network_up(l, req, err) < 0)
+	bool sidecar = l->cfg->network.mode.value == SC_NETWORK_ALLOWLIST || l->cred.n_uses;
+	if (!req->home_only && sidecar && network_up(l, req, err) < 0)
 		return -1;
+	/* With no key to proxy, none of the agents' keys goes in either. */
+	if (!l->cred.n_uses)
+		sc_cred_apply(&l->cred, l->cfg, l->service, "", &l->spec);
 	return 0;
 }
 
@@ -379,6 +408,7 @@ void sc_launch_release(struct sc_launch *l)
 	if (!l)
 		return;
 	sc_network_session_free(l->net);
+	sc_cred_plan_release(&l->cred);
 	if (l->git_guard)
 		sc_guard_release(l->git_guard);
 	free(l->git_guard);

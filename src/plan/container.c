@@ -108,7 +108,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 	}
 	sc_container_spec_add_mount(spec, cfg->home.volume.value, SC_IMAGE_HOME, false, true);
 	for (size_t i = 0; i < cfg->mounts.len && !in->home_only; i++) {
-		const struct sc_cfg_mount *m = &cfg->mounts.items[i];
+		const struct sc_cfg_mount *m = sc_cfg_mount_at(cfg, i);
 		sc_container_spec_add_mount(spec, m->source.value, m->target.value,
 		                            m->readonly.value, false);
 	}
@@ -132,6 +132,11 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 			continue;
 		for (size_t i = 0; i < svc->env.len; i++)
 			pass(spec, in->host_env, svc->env.items[i].value);
+		/* In proxy mode the keys stay out (sc_cred_apply gives
+		 * placeholders); in env mode they are passed like the rest. */
+		for (size_t i = 0; i < svc->credentials.len; i++)
+			if (cfg->credentials.mode.value == SC_CREDENTIALS_ENV)
+				pass(spec, in->host_env, sc_service_credential(svc, i)->env.value);
 	}
 	for (size_t i = 0; i < N_ELEMENTS(inner_sandbox_off); i++) {
 		const char *e = inner_sandbox_off[i].env;

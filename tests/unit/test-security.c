@@ -113,7 +113,7 @@ static void check_mount(const char *source, const char *target, const char *part
 {
 	_cleanup_config_ struct sc_config *cfg =
 	    load(NULL, "mounts:\n  - source: /tmp\n    target: /data\n");
-	struct sc_cfg_mount *m = &cfg->mounts.items[0];
+	struct sc_cfg_mount *m = (struct sc_cfg_mount *)cfg->mounts.items;
 	free(m->source.value);
 	m->source.value = xstrdup(source);
 	free(m->target.value);

@@ -174,13 +174,13 @@ static void test_memory_and_nearest(void **state)
 
 static bool is_leaf(const struct sc_key *k)
 {
-	return k->kind != SC_KEY_TABLE && k->kind != SC_KEY_SERVICES && k->kind != SC_KEY_MOUNTS;
+	return k->kind != SC_KEY_TABLE && k->kind != SC_KEY_SERVICES && k->kind != SC_KEY_ITEMS;
 }
 
 static bool is_list(const struct sc_key *k)
 {
 	return k->kind == SC_KEY_LIST || k->kind == SC_KEY_COMMAND || k->kind == SC_KEY_FILES ||
-	       k->kind == SC_KEY_MOUNTS;
+	       k->kind == SC_KEY_ITEMS;
 }
 
 /* Every key of `keys` is in the defaults tree `t`, and every list key can be
@@ -293,6 +293,13 @@ static const struct {
     {"services.env", "services:\n  claude:\n    env+: [K]\n", "pass the host variable `K` to"},
     {"services.args", "services:\n  claude:\n    args: [--a]\n", "give `claude` the argument"},
     {"services.domains", "services:\n  claude:\n    domains: [d.com]\n", "reach `d.com`"},
+    {"services.credentials",
+     "services:\n  claude:\n    credentials+:\n      - {env: K, header: x-k, upstream: "
+     "https://k.test}\n",
+     "send the value of the host variable `K` to `https://k.test`"},
+    {"credentials.mode", "credentials:\n  mode: env\n", "set `credentials.mode` to `env`"},
+    {"credentials.ca_file", "credentials:\n  ca_file: /etc/passwd\n",
+     "set `credentials.ca_file` to `/etc/passwd`"},
     {"network.mode", "network:\n  mode: open\n", "open network access"},
     {"network.allow", "network:\n  allow: [a.com]\n", "allow network access to `a.com`"},
     {"ssh.enabled", "ssh:\n  enabled: true\n", "SSH for git"},
