@@ -31,7 +31,9 @@ What it answers:
   GET  /v1/responses (WebSocket)     426, so Codex falls back to POST.
   GET  /v1/models                    an empty model list.
   POST /v1beta/models/M:generateContent, :streamGenerateContent[?alt=sse],
-       :countTokens                  Gemini API.
+       :countTokens                  Gemini API; a request for JSON output
+                                     (responseMimeType application/json) gets
+                                     the smallest object its schema accepts.
   GET/HEAD /api/hello, /, /health    200 {}
   anything else                      404 JSON.
 """
@@ -162,9 +164,35 @@ def openai_error(status):
 
 # --- Gemini ------------------------------------------------------------------
 
-def gemini_response(model):
+def from_schema(schema):
+    """The smallest value a JSON schema (OpenAPI or JSON Schema spelling)
+    accepts: Gemini CLI asks its router for JSON and retries for a minute and
+    a half when the answer does not parse."""
+    if not isinstance(schema, dict):
+        return TEXT
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = str(schema.get("type", "object")).lower()
+    if kind == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        return {name: from_schema(props.get(name)) for name in props}
+    if kind == "array":
+        return [from_schema(schema.get("items"))] if schema.get("minItems") else []
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1)
+    if kind == "boolean":
+        return False
+    return TEXT
+
+
+def gemini_response(model, request=None):
+    config = (request or {}).get("generationConfig") or {}
+    text = TEXT
+    if config.get("responseMimeType") == "application/json":
+        schema = config.get("responseJsonSchema") or config.get("responseSchema")
+        text = json.dumps(from_schema(schema) if schema else {"answer": TEXT})
     return {
-        "candidates": [{"content": {"parts": [{"text": TEXT}], "role": "model"},
+        "candidates": [{"content": {"parts": [{"text": text}], "role": "model"},
                         "finishReason": "STOP", "index": 0}],
         "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1,
                           "totalTokenCount": 2},
@@ -267,12 +295,12 @@ class Handler(BaseHTTPRequestHandler):
             elif action == "countTokens":
                 self.send(200, {"totalTokens": 1})
             elif action == "generateContent":
-                self.send(200, gemini_response(model))
+                self.send(200, gemini_response(model, request))
             elif action == "streamGenerateContent" and "alt=sse" in self.path:
-                self.send(200, sse([(None, gemini_response(model))], named=False),
+                self.send(200, sse([(None, gemini_response(model, request))], named=False),
                           "text/event-stream")
             elif action == "streamGenerateContent":
-                self.send(200, [gemini_response(model)])
+                self.send(200, [gemini_response(model, request)])
             else:
                 self.send(404, gemini_error(404))
         else:
