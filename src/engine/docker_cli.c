@@ -444,7 +444,8 @@ static int docker_start(const struct sc_engine *e, const char *name, struct sc_e
 static int docker_copy_in(const struct sc_engine *e, const char *name, const char *dir,
                           const void *tar, size_t len, struct sc_error **err)
 {
-	char *const args[] = {"cp", NULL};
+	/* --archive: the owners the archive names. */
+	char *const args[] = {"cp", "--archive", NULL};
 	_cleanup_free_ char *dest = xasprintf("%s:%s", name, dir);
 	char *const operands[] = {"-", dest, NULL};
 	_cleanup_strvec_ struct strv argv = STRV_INIT;

@@ -199,11 +199,12 @@ static int send_secrets(struct sc_network_session *s, struct sc_error **err)
 		return sc_error_setx(err, 0, "network %s has no subnet for the credential proxy",
 		                     s->plan.network);
 	_cleanup_free_ char *clients = sc_cred_clients_conf(strv_array(&subnets));
+	/* Readable by the sidecar's user only (Debian's `proxy`, 13:13). */
 	struct tar_entry files[3] = {
-	    {SC_CRED_KEYS_FILE, cred->secret, strlen(cred->secret), 0400},
-	    {SC_CRED_CLIENTS_FILE, clients, strlen(clients), 0400},
+	    {SC_CRED_KEYS_FILE, cred->secret, strlen(cred->secret), 0400, 13, 13},
+	    {SC_CRED_CLIENTS_FILE, clients, strlen(clients), 0400, 13, 13},
 	    {SC_CRED_CA_FILE, cred->extra_ca ? cred->extra_ca : "",
-	     cred->extra_ca ? strlen(cred->extra_ca) : 0, 0400},
+	     cred->extra_ca ? strlen(cred->extra_ca) : 0, 0400, 13, 13},
 	};
 	size_t len = 0;
 	char *tar = tar_build(files, N_ELEMENTS(files), &len);

@@ -1,15 +1,18 @@
 #include "tar.h"
 #include "util.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #define BLOCK 512
 
+/* width - 1 octal digits and a NUL, as ustar writes them (a value too
+ * large for the field keeps its low digits: only sizes could be, and tar
+ * entries here are small). */
 static void octal(char *field, size_t width, unsigned long long v)
 {
-	/* width - 1 digits and a NUL, as ustar writes them. */
-	snprintf(field, width, "%0*llo", (int)(width - 1), v);
+	field[width - 1] = '\0';
+	for (size_t i = width - 1; i-- > 0; v >>= 3)
+		field[i] = (char)('0' + (v & 7));
 }
 
 char *tar_build(const struct tar_entry *entries, size_t n, size_t *len)
@@ -27,8 +30,8 @@ char *tar_build(const struct tar_entry *entries, size_t n, size_t *len)
 		char *h = p;
 		memcpy(h, e->name, strlen(e->name));
 		octal(h + 100, 8, e->mode & 07777);
-		octal(h + 108, 8, 0);
-		octal(h + 116, 8, 0);
+		octal(h + 108, 8, e->uid);
+		octal(h + 116, 8, e->gid);
 		octal(h + 124, 12, e->len);
 		octal(h + 136, 12, 0);
 		h[156] = '0';
@@ -38,7 +41,7 @@ char *tar_build(const struct tar_entry *entries, size_t n, size_t *len)
 		unsigned sum = 0;
 		for (size_t k = 0; k < BLOCK; k++)
 			sum += (unsigned char)h[k];
-		snprintf(h + 148, 8, "%06o", sum);
+		octal(h + 148, 7, sum);
 		h[155] = ' ';
 		p += BLOCK;
 		if (e->len)

@@ -10,8 +10,9 @@ struct tar_entry {
 	const void *data;
 	size_t len;
 	unsigned mode; /* 0600, ... */
+	unsigned uid, gid;
 };
 
-/* The archive of `n` entries (owner 0:0, mtime 0): *len bytes, to free.
+/* The archive of `n` entries (mtime 0): *len bytes, to free.
  * NULL when a name does not fit. */
 char *tar_build(const struct tar_entry *entries, size_t n, size_t *len);

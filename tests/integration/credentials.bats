@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# The credential proxy against a real daemon: the agent gets a placeholder,
+# the proxy sidecar puts the host's key in the request and forwards it over
+# TLS to the upstream. The upstream is the fake model API
+# (data/fake-upstream.py) under a certificate of a test CA, in a container on
+# a network of the test's own that the sidecar joins through the test aid
+# SANDCAGE_PROXY_NETWORK; the configuration points the agents' credentials
+# at it and trusts the CA (credentials.ca_file).
+
+load helpers
+
+UPSTREAM_IMAGE=sandcage-test/upstream:bookworm
+KEY=sk-ant-real-0123456789abcdef
+OKEY=sk-openai-real-0123456789
+GKEY=AIza-gemini-real-0123456789
+
+setup_file() {
+	require_docker "$BASE_IMAGE"
+	DOCKER_BUILDKIT=0 docker build -q -t "$UPSTREAM_IMAGE" --build-arg "BASE=$BASE_IMAGE" \
+		-f "$BATS_TEST_DIRNAME/images/upstream.Dockerfile" "$BATS_TEST_DIRNAME/images" >/dev/null
+}
+
+# The global configuration: the credentials of the built-in agents point at
+# the fake upstream; `agents` true keeps the agents (the default image),
+# false gives a small image with curl and a custom harness `api` only.
+write_config() {
+	local agents=$1 mode=${2:-open}
+	use_test_home
+	cat >"$SANDCAGE_HOME/config.toml" <<TOML
+[image]
+base = "$BASE_IMAGE"
+ca_certificates = ["/etc/ssl/certs/ca-certificates.crt"]
+
+[home]
+volume = "sandcage-test-home"
+
+[network]
+mode = "$mode"
+allow = ["upstream.test"]
+
+[credentials]
+ca_file = "$CA/ca.crt"
+
+[services.claude]
+credentials = [
+  { env = "ANTHROPIC_API_KEY", header = "x-api-key", upstream = "https://upstream.test" },
+]
+[services.codex]
+credentials = [
+  { env = "OPENAI_API_KEY", header = "authorization: Bearer", upstream = "https://upstream.test" },
+]
+[services.gemini]
+credentials = [
+  { env = "GEMINI_API_KEY", header = "x-goog-api-key", upstream = "https://upstream.test" },
+]
+TOML
+	if [ "$agents" = false ]; then
+		cat >>"$SANDCAGE_HOME/config.toml" <<'TOML'
+packages = ["curl", "procps"]
+[services.api]
+command = ["sh", "-c", 'exec curl -sS -H "x-test-key: $TEST_KEY" "$API_URL$0"']
+credentials = [
+  { env = "TEST_KEY", header = "x-test-key", upstream = "https://upstream.test", url_env = "API_URL" },
+]
+TOML
+		# The keys above would make the first build take minutes.
+		sed -i 's/^\[services.claude\]/&\nenabled = false/; s/^\[services.codex\]/&\nenabled = false/; s/^\[services.gemini\]/&\nenabled = false/' \
+			"$SANDCAGE_HOME/config.toml"
+		# `packages` must be at the top.
+		python3 - "$SANDCAGE_HOME/config.toml" <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+pk = [l for l in lines if l.startswith("packages")]
+rest = [l for l in lines if not l.startswith("packages")]
+open(p, "w").write("\n".join(pk + rest))
+PY
+	fi
+}
+
+setup() {
+	require_docker "$BASE_IMAGE"
+	WORK=$(mktemp -d)
+	WORK=$(cd "$WORK" && pwd -P)
+	REPO=$WORK/repo
+	make_repo "$REPO"
+	CA=$WORK/ca
+	sh "$BATS_TEST_DIRNAME/data/make-test-ca.sh" "$CA" upstream.test >/dev/null
+	mkdir -p "$WORK/log"
+	chmod 777 "$WORK/log"
+	UPNET=sandcage-test-cred-$$-$BATS_TEST_NUMBER
+	UPSTREAM=sandcage-test-credup-$$-$BATS_TEST_NUMBER
+	docker network create "$UPNET" >/dev/null
+	docker run -d --name "$UPSTREAM" --network "$UPNET" --network-alias upstream.test \
+		-v "$CA:/ca:ro" -v "$WORK/log:/log" -v "$BATS_TEST_DIRNAME/data:/data:ro" \
+		"$UPSTREAM_IMAGE" python3 /data/fake-upstream.py --cert /ca/server.crt \
+		--key /ca/server.key --port 443 --log /log/requests.jsonl >/dev/null
+	export SANDCAGE_PROXY_NETWORK=$UPNET
+	cd "$REPO"
+}
+
+teardown() {
+	if [ -n "${REPO:-}" ]; then
+		ids=$(containers_of "$REPO")
+		[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+		for n in $(docker network ls -q --filter "label=io.sandcage.project=$REPO"); do
+			docker network rm "$n" >/dev/null 2>&1 || true
+		done
+	fi
+	[ -z "${UPSTREAM:-}" ] || docker rm -f "$UPSTREAM" >/dev/null 2>&1 || true
+	[ -z "${UPNET:-}" ] || docker network rm "$UPNET" >/dev/null 2>&1 || true
+	[ -z "${WORK:-}" ] || rm -rf "$WORK"
+}
+
+# What the upstream saw: one JSON line per request.
+requests() {
+	cat "$WORK/log/requests.jsonl" 2>/dev/null || true
+}
+
+# The proxy sidecar of the project.
+proxy_of() {
+	docker ps -q --filter "label=io.sandcage.project=$1" --filter "label=io.sandcage.role=proxy"
+}
+
+@test "a custom harness's key reaches the upstream through the proxy; the container holds a placeholder" {
+	write_config false
+	run env TEST_KEY=$KEY "$SANDCAGE" -q api -- /v1/models
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"data"'* ]]
+	requests
+	# The upstream got the real key, in the configured header, over TLS.
+	requests | grep -q "\"x-test-key\", \"$KEY\"" || requests | grep -q "\"x-test-key\": \"$KEY\""
+	# Inside: a placeholder, the proxy's URL; never the key.
+	run env TEST_KEY=$KEY "$SANDCAGE" -q shell -- sh -c 'echo "key=$TEST_KEY url=$API_URL"; cat /proc/*/environ 2>/dev/null | tr "\0" "\n" | grep -c sk-ant-real || true; grep -r sk-ant-real "$HOME" 2>/dev/null | head -1'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "key=sandcage-placeholder-TEST_KEY url=http://sandcage-proxy-"*":8081" ]]
+	[ "${lines[1]}" = 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+}
