@@ -277,6 +277,30 @@ static int network_up(struct sc_launch *l, const struct sc_launch_request *req,
 	return r;
 }
 
+/* Gemini CLI takes a base URL (GOOGLE_GEMINI_BASE_URL) for an auth type of
+ * its own that its one-shot mode refuses; its API-key auth must be chosen in
+ * its settings. A defaults file does it, below the user's own settings (a
+ * Google login there stays the choice); mounted read-only, written once. */
+#define GEMINI_DEFAULTS_TARGET "/etc/sandcage/gemini-system-defaults.json"
+static int gemini_auth_default(struct sc_launch *l, struct sc_error **err)
+{
+	const struct sc_service *gemini = sc_config_service(l->cfg, "gemini");
+	if (!gemini || !gemini->builtin || (l->service && l->service != gemini) ||
+	    !gemini->enabled.value || !sc_cred_route_of(&l->cred, gemini))
+		return 0;
+	static const char text[] = "{\"security\": {\"auth\": {\"selectedType\": "
+	                           "\"gemini-api-key\"}}}\n";
+	_cleanup_free_ char *dir = path_join(l->global_dir, "lib");
+	_cleanup_free_ char *path = path_join(dir, "gemini-system-defaults-v1.json");
+	if (fs_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	if (!fs_exists(path) && fs_write_once(path, text, strlen(text), 0444, err) < 0)
+		return -1;
+	sc_container_spec_add_mount(&l->spec, path, GEMINI_DEFAULTS_TARGET, true, false);
+	strv_setenv(&l->spec.env, "GEMINI_CLI_SYSTEM_DEFAULTS_PATH", GEMINI_DEFAULTS_TARGET);
+	return 0;
+}
+
 /* The credential proxy's plan for the session's agent: none for a role (an
  * install, a probe), which gets no keys at all. */
 static int plan_credentials(struct sc_launch *l, const struct sc_launch_request *req,
@@ -295,7 +319,9 @@ static int plan_credentials(struct sc_launch *l, const struct sc_launch_request 
 	    .host_env = l->host.env,
 	    .extra_ca = extra_ca,
 	};
-	return sc_cred_plan(&in, &l->cred, err);
+	if (sc_cred_plan(&in, &l->cred, err) < 0)
+		return -1;
+	return gemini_auth_default(l, err);
 }
 
 int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, struct sc_error **err)

@@ -18,10 +18,14 @@ static const struct {
 	const char *url_env;
 	const char *suffix; /* after the route's URL */
 	bool codex_option;
+	/* A variable the client reads where the host has another: `codex
+	 * exec` takes a key from CODEX_API_KEY only, not OPENAI_API_KEY;
+	 * Gemini CLI refuses to start with GOOGLE_API_KEY alone. */
+	const char *alias, *alias_of;
 } base_urls[] = {
-    {"claude", "ANTHROPIC_BASE_URL", "", false},
-    {"codex", "OPENAI_BASE_URL", "/v1", true},
-    {"gemini", "GOOGLE_GEMINI_BASE_URL", "", false},
+    {"claude", "ANTHROPIC_BASE_URL", "", false, NULL, NULL},
+    {"codex", "OPENAI_BASE_URL", "/v1", true, "CODEX_API_KEY", "OPENAI_API_KEY"},
+    {"gemini", "GOOGLE_GEMINI_BASE_URL", "", false, "GEMINI_API_KEY", "GOOGLE_API_KEY"},
 };
 
 static bool service_applies(const struct sc_service *svc, const struct sc_service *service)
@@ -317,6 +321,16 @@ static void unpass(struct sc_container_spec *spec, const char *name)
 	spec->env_from_host = keep;
 }
 
+const struct sc_cred_route *sc_cred_route_of(const struct sc_cred_plan *plan,
+                                             const struct sc_service *svc)
+{
+	for (size_t u = 0; u < plan->n_uses; u++)
+		for (size_t i = 0; i < svc->credentials.len; i++)
+			if (streq(sc_service_credential(svc, i)->env.value, plan->uses[u].env))
+				return &plan->routes[plan->uses[u].route];
+	return NULL;
+}
+
 void sc_cred_apply(const struct sc_cred_plan *plan, const struct sc_config *cfg,
                    const struct sc_service *service, const char *proxy_host,
                    struct sc_container_spec *spec)
@@ -373,6 +387,12 @@ void sc_cred_apply(const struct sc_cred_plan *plan, const struct sc_config *cfg,
 		_cleanup_free_ char *url =
 		    xasprintf("http://%s:%u%s", proxy_host, rt->listen, base_urls[b].suffix);
 		strv_setenv(&spec->env, base_urls[b].url_env, url);
+		const char *alias = base_urls[b].alias;
+		if (alias && have_use(plan, base_urls[b].alias_of) && !have_use(plan, alias)) {
+			_cleanup_free_ char *placeholder =
+			    xasprintf(SC_CRED_PLACEHOLDER "%s", base_urls[b].alias_of);
+			strv_setenv(&spec->env, alias, placeholder);
+		}
 		/* Only where the container runs the agent's own command. */
 		if (base_urls[b].codex_option && service == svc && spec->command.len &&
 		    svc->command.len && streq(spec->command.v[0], svc->command.items[0].value)) {

@@ -70,6 +70,10 @@ void sc_cred_plan_release(struct sc_cred_plan *plan);
 bool sc_cred_is_variable(const struct sc_config *cfg, const struct sc_service *service,
                          const char *name);
 
+/* The route of the first of `svc`'s keys the proxy has, or NULL. */
+const struct sc_cred_route *sc_cred_route_of(const struct sc_cred_plan *plan,
+                                             const struct sc_service *svc);
+
 /* Gives the agent's container the placeholders and the routes' URLs (at
  * `proxy_host`), and takes the keys' variables out of what is passed from
  * the host. */

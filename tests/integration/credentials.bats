@@ -139,3 +139,104 @@ proxy_of() {
 	[ "${lines[1]}" = 0 ]
 	[ "${#lines[@]}" -eq 2 ]
 }
+
+@test "claude, codex and gemini answer through the proxy: the upstream sees the real keys, the sandbox only placeholders" {
+	write_config true none
+	export ANTHROPIC_API_KEY=$KEY OPENAI_API_KEY=$OKEY GEMINI_API_KEY=$GKEY
+	run "$SANDCAGE" -q claude -- -p hi
+	echo "claude: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *pong* ]]
+	run "$SANDCAGE" -q codex -- exec --skip-git-repo-check hi
+	echo "codex: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *pong* ]]
+	run "$SANDCAGE" -q gemini -- -p hi
+	echo "gemini: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *pong* ]]
+	requests | cut -c1-300
+	requests | grep '"/v1/responses' | grep -o '.authorization., .[^"]*' || true
+	requests | grep '"/v1/messages' | grep -q "$KEY"
+	requests | grep '"/v1/responses' | grep -q "Bearer $OKEY"
+	requests | grep 'generateContent' | grep -q "$GKEY"
+	# No placeholder got through, and no key went elsewhere.
+	run grep -c sandcage-placeholder "$WORK/log/requests.jsonl"
+	[ "$output" = 0 ]
+
+	# A session's view: environment, every process's, the home volume.
+	run "$SANDCAGE" -q shell -- sh -c 'env; cat /proc/[0-9]*/environ 2>/dev/null | tr "\0" "\n"; grep -rIl -e sk-ant-real -e sk-openai-real -e AIza-gemini-real "$HOME" 2>/dev/null; true'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *ANTHROPIC_API_KEY=sandcage-placeholder-ANTHROPIC_API_KEY* ]]
+	[[ "$output" == *ANTHROPIC_BASE_URL=http://sandcage-proxy-* ]]
+	[[ "$output" == *GOOGLE_GEMINI_BASE_URL=http://sandcage-proxy-* ]]
+	[[ "$output" != *"$KEY"* ]]
+	[[ "$output" != *"$OKEY"* ]]
+	[[ "$output" != *"$GKEY"* ]]
+}
+
+@test "while a session runs, neither docker inspect of its container nor any command line on the host shows the key" {
+	write_config false
+	TEST_KEY=$KEY "$SANDCAGE" -q shell -- sleep 60 3>&- &
+	pid=$!
+	for _ in $(seq 1 200); do
+		ids=$(docker ps -q --filter "label=io.sandcage.project=$REPO" --filter label=io.sandcage.agent=shell)
+		[ -n "$ids" ] && break
+		sleep 0.2
+	done
+	[ -n "$ids" ]
+	run docker inspect $ids $(proxy_of "$REPO")
+	[ "$status" -eq 0 ]
+	[[ "$output" == *sandcage-placeholder-TEST_KEY* ]]
+	[[ "$output" != *"$KEY"* ]]
+	# Every process of this machine: the engine CLI, sandcage, the sidecar's.
+	run sh -c 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\0" " "'
+	[[ "$output" != *"$KEY"* ]]
+	kill "$pid"
+	wait "$pid" || true
+}
+
+@test "the proxy sends only to its upstream, and serves only the project's network" {
+	write_config false
+	# A Host header, an absolute URL and CONNECT naming another host: each
+	# reaches the configured upstream, or nothing.
+	run env TEST_KEY=$KEY "$SANDCAGE" -q shell -- sh -c '
+		curl -sS -o /dev/null -w "%{http_code}\n" -H "Host: other.test" "$API_URL/v1/models"
+		curl -sS -o /dev/null -w "%{http_code}\n" -x "$API_URL" http://other.test/v1/models
+		curl -sS -o /dev/null -w "%{http_code}\n" -p -x "$API_URL" https://other.test/ || true'
+	echo "$output"
+	[ "${lines[0]}" = 200 ]
+	[ "${lines[1]}" = 200 ]
+	[ "${lines[2]}" != 200 ]
+	requests
+	run sh -c "grep -c '\"other.test' '$WORK/log/requests.jsonl'"
+	[ "$output" = 0 ]
+	# From a container outside the project network (the sidecar's other
+	# networks: the engine's bridge and the test's): refused, and the
+	# upstream sees nothing more.
+	TEST_KEY=$KEY "$SANDCAGE" -q shell -- sleep 60 3>&- &
+	pid=$!
+	for _ in $(seq 1 200); do
+		agent=$(docker ps -q --filter "label=io.sandcage.project=$REPO" --filter label=io.sandcage.agent=shell)
+		[ -n "$agent" ] && break
+		sleep 0.2
+	done
+	[ -n "$agent" ]
+	proxy=$(proxy_of "$REPO")
+	before=$(requests | wc -l)
+	ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$UPNET\").IPAddress}}" "$proxy")
+	run docker run --rm --network "$UPNET" "$UPSTREAM_IMAGE" python3 -c "
+import urllib.request, urllib.error
+try:
+    urllib.request.urlopen('http://$ip:8081/v1/models', timeout=10)
+    print('open')
+except urllib.error.HTTPError as e:
+    print(e.code)
+except Exception as e:
+    print('unreachable', e)"
+	echo "$output"
+	[ "$output" = 403 ]
+	[ "$(requests | wc -l)" = "$before" ]
+	kill "$pid"
+	wait "$pid" || true
+}
