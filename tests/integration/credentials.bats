@@ -22,9 +22,10 @@ setup_file() {
 
 # The global configuration: the credentials of the built-in agents point at
 # the fake upstream; `agents` true keeps the agents (the default image),
-# false gives a small image with curl and a custom harness `api` only.
+# false gives a small image with curl and a custom harness `api` only; then
+# network.mode and credentials.mode.
 write_config() {
-	local agents=$1 mode=${2:-open}
+	local agents=$1 mode=${2:-open} credmode=${3:-proxy}
 	use_test_home
 	cat >"$SANDCAGE_HOME/config.toml" <<TOML
 [image]
@@ -39,6 +40,7 @@ mode = "$mode"
 allow = ["upstream.test"]
 
 [credentials]
+mode = "$credmode"
 ca_file = "$CA/ca.crt"
 
 [services.claude]
@@ -239,4 +241,76 @@ except Exception as e:
 	[ "$(requests | wc -l)" = "$before" ]
 	kill "$pid"
 	wait "$pid" || true
+}
+
+@test "with network.mode allowlist and none the proxy is reached directly; claude answers under the allowlist" {
+	write_config false allowlist
+	run env TEST_KEY=$KEY "$SANDCAGE" -q api -- /v1/models
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"data"'* ]]
+	[ "$(requests | grep -c "$KEY")" -eq 1 ]
+	write_config false none
+	run env TEST_KEY=$KEY "$SANDCAGE" -q api -- /v1/models
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(requests | grep -c "$KEY")" -eq 2 ]
+	# Under none, the proxy is all there is: the upstream itself is not
+	# reachable from the sandbox.
+	run env TEST_KEY=$KEY "$SANDCAGE" -q shell -- sh -c 'curl -sS -m 5 https://upstream.test/ 2>&1 || echo unreachable'
+	echo "$output"
+	[[ "$output" == *unreachable* ]]
+	write_config true allowlist
+	run env ANTHROPIC_API_KEY=$KEY CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 "$SANDCAGE" -q claude -- -p hi
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *pong* ]]
+	requests | grep '"/v1/messages' | grep -q "$KEY"
+}
+
+@test "credentials.mode env passes the key as a variable, by name: no proxy, and no command line shows it" {
+	write_config false open env
+	run env TEST_KEY=$KEY "$SANDCAGE" -v shell -- sh -c 'echo "key=$TEST_KEY url=${API_URL-unset}"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"key=$KEY url=unset"* ]]
+	[[ "$output" == *"--env=TEST_KEY "* ]]
+	[[ "$output" != *"--env=TEST_KEY=$KEY"* ]]
+	[ -z "$(docker ps -aq --filter "label=io.sandcage.project=$REPO" --filter label=io.sandcage.role=proxy)" ]
+}
+
+@test "bad credentials: a non-https upstream, a header with a line break, a variable the host does not set: each names the file and line" {
+	write_config false
+	cat >.sandcage.yml <<'YAML'
+services:
+  api:
+    credentials:
+      - {env: TEST_KEY, header: x-test-key, upstream: "http://upstream.test"}
+YAML
+	run "$SANDCAGE" -q config
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *".sandcage.yml:4:"*"credentials[0].upstream"*"https://HOST"* ]]
+	cat >.sandcage.yml <<'YAML'
+services:
+  api:
+    credentials:
+      - {env: TEST_KEY, header: "x-test-key\r\nx-evil: 1", upstream: "https://upstream.test"}
+YAML
+	run "$SANDCAGE" -q config
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *".sandcage.yml:4:"*"credentials[0].header"*"line break"* ]]
+	cat >.sandcage.yml <<'YAML'
+services:
+  api:
+    credentials+:
+      - {env: NOT_SET_ANYWHERE, header: x-other, upstream: "https://upstream.test"}
+YAML
+	"$SANDCAGE" -q trust --yes >/dev/null
+	run env TEST_KEY=$KEY "$SANDCAGE" -q api -- /v1/models
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *".sandcage.yml:4:"*"the host does not set \`NOT_SET_ANYWHERE\`"* ]]
+	[ -z "$(containers_of "$REPO")" ]
 }
