@@ -45,8 +45,9 @@ int sc_logs_run(const char *name, void *opts, const struct sc_cmd_operands *args
 			snprintf(label, sizeof(label), "key:%03d", e.status);
 		else
 			snprintf(label, sizeof(label), "%s",
-			         e.denied ? "denied"
-			                  : (e.status >= 200 && e.status < 300 ? "allowed" : "failed"));
+			         e.denied
+			             ? "denied"
+			             : (e.status >= 200 && e.status < 300 ? "allowed" : "failed"));
 		printf("%s  %-7s  %s %s\n", e.time, label, e.method, e.target);
 		shown++;
 		if (e.denied && !strv_contains(hosts.v, e.target))
@@ -56,9 +57,10 @@ int sc_logs_run(const char *name, void *opts, const struct sc_cmd_operands *args
 	if (shown == 0) {
 		if (cfg->network.mode.value != SC_NETWORK_ALLOWLIST &&
 		    cfg->credentials.mode.value != SC_CREDENTIALS_PROXY)
-			sc_log_notice("nothing logged: the proxy runs only with `network.mode: "
-			              "allowlist` (this project's is `%s`) or `credentials.mode: proxy`",
-			              sc_network_mode_name(cfg->network.mode.value));
+			sc_log_notice(
+			    "nothing logged: the proxy runs only with `network.mode: "
+			    "allowlist` (this project's is `%s`) or `credentials.mode: proxy`",
+			    sc_network_mode_name(cfg->network.mode.value));
 		else
 			sc_log_notice("%s", denied_only ? "the proxy refused nothing"
 			                                : "nothing logged yet");
