@@ -297,7 +297,12 @@ static void test_tar(void **state)
  * too small for the string. */
 /* Not built under the sanitizers, which reserve more address space than
  * the limit (a skipped test would count as a failure). */
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define UNDER_SANITIZER 1 /* clang says so this way */
+#endif
+#endif
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(UNDER_SANITIZER)
 #define HAVE_OOM_TEST 1
 static void test_strv_pushf_oom(void **state)
 {
