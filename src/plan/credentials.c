@@ -227,6 +227,7 @@ int sc_cred_plan(const struct sc_cred_input *in, struct sc_cred_plan *plan, stru
 	*plan = (struct sc_cred_plan){0};
 	if (cfg->credentials.mode.value != SC_CREDENTIALS_PROXY)
 		return 0;
+	const struct sc_cfg_credential *missing = NULL;
 	for (size_t s = 0; s < cfg->services.len; s++) {
 		const struct sc_service *svc = &cfg->services.items[s];
 		if (!service_applies(svc, in->service))
@@ -237,16 +238,12 @@ int sc_cred_plan(const struct sc_cred_input *in, struct sc_cred_plan *plan, stru
 			_cleanup_free_ char *where = sc_pos_format(c->origin.pos);
 			if (!value || !*value) {
 				/* A built-in default is there for whoever has the key;
-				 * one written down is expected. */
-				if (!*where || !in->service)
-					continue;
-				sc_cred_plan_release(plan);
-				return sc_error_setx(
-				    err, 0,
-				    "%s: services.%s.credentials: the host does not set `%s`; set "
-				    "it "
-				    "before starting sandcage, or remove the entry",
-				    where, svc->name, c->env.value);
+				 * one written down is expected, unless another key of
+				 * the agent is set (alternatives: an API key or a
+				 * token). */
+				if (*where && in->service && !missing)
+					missing = c;
+				continue;
 			}
 			if (!key_carriable(value)) {
 				sc_cred_plan_release(plan);
@@ -279,6 +276,13 @@ int sc_cred_plan(const struct sc_cred_input *in, struct sc_cred_plan *plan, stru
 			    .route = route_of(plan, host, port),
 			};
 		}
+	}
+	if (missing && !plan->n_uses) {
+		_cleanup_free_ char *where = sc_pos_format(missing->origin.pos);
+		return sc_error_setx(err, 0,
+		                     "%s: services.%s.credentials: the host does not set `%s`; set "
+		                     "it before starting sandcage, or remove the entry",
+		                     where, in->service->name, missing->env.value);
 	}
 	if (!plan->n_uses)
 		return 0;
@@ -337,15 +341,16 @@ void sc_cred_apply(const struct sc_cred_plan *plan, const struct sc_config *cfg,
                    const struct sc_service *service, const char *proxy_host,
                    struct sc_container_spec *spec)
 {
-	/* In proxy mode no key of an agent's reaches the container, whoever
+	/* In proxy mode no key of any agent's reaches the container, whoever
 	 * asked to pass it (env_passthrough included): the ones the proxy has
-	 * become placeholders, the others are dropped. */
+	 * for this session become placeholders, the others are dropped (a
+	 * codex session does not get claude's key in plain text). */
 	if (cfg->credentials.mode.value == SC_CREDENTIALS_PROXY) {
 		struct strv drop = STRV_INIT;
 		for (size_t i = 0; i < spec->env.len; i++) {
 			_cleanup_free_ char *name =
 			    xstrndup(spec->env.v[i], strcspn(spec->env.v[i], "="));
-			if (sc_cred_is_variable(cfg, service, name) && !have_use(plan, name))
+			if (sc_cred_is_variable(cfg, NULL, name) && !have_use(plan, name))
 				strv_push(&drop, name);
 		}
 		for (size_t i = 0; i < drop.len; i++) {

@@ -216,16 +216,25 @@ static void test_plan_written_unset(void **state)
 	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml(custom_yaml);
 	const struct sc_service *api = sc_config_service(cfg, "api");
 	assert_non_null(api);
-	char *env[] = {"OTHER_KEY=sk-other", NULL};
-	_cleanup_free_ char *msg = plan_error(cfg, api, env);
+	char *none[] = {"UNRELATED=1", NULL};
+	_cleanup_free_ char *msg = plan_error(cfg, api, none);
 	if (!strstr(msg, ".sandcage.yml:5:") || !strstr(msg, "`TEST_KEY`") ||
 	    !strstr(msg, "services.api.credentials"))
 		fail_msg("unexpected message: %s", msg);
-	/* A shell is not the harness's session: what the host has is used. */
+	/* Keys written down are alternatives: one set is enough. */
+	char *env[] = {"OTHER_KEY=sk-other", NULL};
 	struct sc_cred_plan plan;
+	plan_ok(cfg, api, env, &plan);
+	assert_int_equal(plan.n_uses, 1);
+	assert_string_equal(plan.uses[0].env, "OTHER_KEY");
+	sc_cred_plan_release(&plan);
+	/* A shell is not the harness's session: what the host has is used. */
 	plan_ok(cfg, NULL, env, &plan);
 	assert_int_equal(plan.n_uses, 1);
 	assert_string_equal(plan.uses[0].env, "OTHER_KEY");
+	sc_cred_plan_release(&plan);
+	plan_ok(cfg, NULL, none, &plan);
+	assert_int_equal(plan.n_uses, 0);
 	sc_cred_plan_release(&plan);
 }
 
@@ -292,10 +301,11 @@ static void test_plan_routes_shared(void **state)
 	assert_string_equal(plan.routes[1].host, "other.test");
 	assert_int_equal(plan.routes[1].port, 443);
 	assert_int_equal(plan.routes[1].listen, 8082);
-	assert_non_null(strstr(plan.conf, "proxy_pass https://upstream.test:8443;"));
+	assert_non_null(strstr(plan.conf, "set $sc_backend \"upstream.test:8443\";"));
+	assert_non_null(strstr(plan.conf, "proxy_pass https://$sc_backend;"));
 	assert_non_null(strstr(plan.conf, "proxy_set_header Host \"upstream.test:8443\";"));
 	assert_non_null(strstr(plan.conf, "proxy_ssl_name upstream.test;"));
-	assert_non_null(strstr(plan.conf, "proxy_pass https://other.test:443;"));
+	assert_non_null(strstr(plan.conf, "set $sc_backend \"other.test:443\";"));
 	assert_non_null(strstr(plan.conf, "proxy_set_header Host \"other.test\";"));
 	assert_string_equal(use_of(&plan, "TEST_KEY")->url_env, "API_URL");
 	sc_cred_plan_release(&plan);
