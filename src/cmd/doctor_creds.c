@@ -1,8 +1,8 @@
-/* sandcage doctor's report on where each agent's credential lives: a
- * variable passed from the host reaches the container in plain text (a
- * warning); a login file sits in the home volume, shared by every project
- * that uses it; or there is none. No value and no file's content is ever
- * read into the report. */
+/* sandcage doctor's report on where each agent's credential lives: a key the
+ * credential proxy keeps on the host; a variable passed from the host, which
+ * reaches the container in plain text (a warning); a login file in the home
+ * volume; or none. No value and no file's content is ever read into the
+ * report. */
 #include "../util/strbuf.h"
 #include "doctor.h"
 
@@ -102,11 +102,41 @@ static size_t warn_plain(struct vec *findings, const char *check, const struct s
 	return set;
 }
 
-static void service_credentials(struct vec *findings, const struct sc_service *svc,
-                                const char *volume, char *const *host_env, const char *probe_out)
+/* The keys the credential proxy keeps on the host (an info each, and they
+ * count as the agent's credential), or, in env mode, the keys that reach the
+ * container (a warning each). Returns how many are set. */
+static size_t service_keys(struct vec *findings, const struct sc_config *cfg,
+                           const struct sc_service *svc, char *const *host_env,
+                           struct strv *reported)
+{
+	size_t set = 0;
+	bool proxy = cfg->credentials.mode.value == SC_CREDENTIALS_PROXY;
+	for (size_t i = 0; i < svc->credentials.len; i++) {
+		const struct sc_cfg_credential *c = sc_service_credential(svc, i);
+		const char *v = env_get(host_env, c->env.value);
+		if (!v || !*v || strv_contains(reported->v, c->env.value))
+			continue;
+		set++;
+		strv_push(reported, c->env.value);
+		if (proxy)
+			add(findings, svc->name, DOCTOR_INFO,
+			    "%s stays on the host: the credential proxy puts it in requests to %s "
+			    "(the container gets a placeholder)",
+			    c->env.value, c->upstream.value);
+		else
+			add(findings, svc->name, DOCTOR_WARN, "%s %s (credentials.mode: env)",
+			    c->env.value, plain_text);
+	}
+	return set;
+}
+
+static void service_credentials(struct vec *findings, const struct sc_config *cfg,
+                                const struct sc_service *svc, const char *volume,
+                                char *const *host_env, const char *probe_out)
 {
 	_cleanup_strvec_ struct strv reported = STRV_INIT;
-	size_t vars = warn_plain(findings, svc->name, &svc->env, host_env, &reported);
+	size_t vars = service_keys(findings, cfg, svc, host_env, &reported);
+	vars += warn_plain(findings, svc->name, &svc->env, host_env, &reported);
 	bool known = false;
 	_cleanup_strbuf_ struct strbuf files = STRBUF_INIT;
 	for (size_t i = 0; i < N_ELEMENTS(logins); i++) {
@@ -158,10 +188,17 @@ void doctor_credentials(struct vec *findings, const struct sc_config *cfg, char 
 		const struct sc_service *svc = &cfg->services.items[s];
 		if (!svc->enabled.value)
 			continue;
-		service_credentials(findings, svc, cfg->home.volume.value, host_env, probe_out);
+		service_credentials(findings, cfg, svc, cfg->home.volume.value, host_env,
+		                    probe_out);
 		for (size_t i = 0; i < svc->env.len; i++)
 			if (!strv_contains(reported.v, svc->env.items[i].value))
 				strv_push(&reported, svc->env.items[i].value);
+		/* An agent's key is never passed in proxy mode, whoever names it. */
+		for (size_t i = 0; i < svc->credentials.len; i++) {
+			const char *name = sc_service_credential(svc, i)->env.value;
+			if (!strv_contains(reported.v, name))
+				strv_push(&reported, name);
+		}
 	}
 	/* An agent's own variables were named above; what env_passthrough adds
 	 * reaches every container. */

@@ -39,20 +39,28 @@ int sc_logs_run(const char *name, void *opts, const struct sc_cmd_operands *args
 		struct sc_proxy_log_entry e;
 		if (!sc_proxy_log_parse(l, &e) || (denied_only && !e.denied))
 			continue;
-		printf("%s  %-7s  %s %s\n", e.time,
-		       e.denied ? "denied"
-		                : (e.status >= 200 && e.status < 300 ? "allowed" : "failed"),
-		       e.method, e.target);
+		/* The credential proxy's requests: "key" and the upstream's status. */
+		char label[16];
+		if (streq(e.result, "CRED"))
+			snprintf(label, sizeof(label), "key:%03d", e.status);
+		else
+			snprintf(label, sizeof(label), "%s",
+			         e.denied
+			             ? "denied"
+			             : (e.status >= 200 && e.status < 300 ? "allowed" : "failed"));
+		printf("%s  %-7s  %s %s\n", e.time, label, e.method, e.target);
 		shown++;
 		if (e.denied && !strv_contains(hosts.v, e.target))
 			strv_push(&hosts, e.target);
 	}
 	fflush(stdout);
 	if (shown == 0) {
-		if (cfg->network.mode.value != SC_NETWORK_ALLOWLIST)
-			sc_log_notice("nothing logged: the proxy runs only with `network.mode: "
-			              "allowlist` (this project's is `%s`)",
-			              sc_network_mode_name(cfg->network.mode.value));
+		if (cfg->network.mode.value != SC_NETWORK_ALLOWLIST &&
+		    cfg->credentials.mode.value != SC_CREDENTIALS_PROXY)
+			sc_log_notice(
+			    "nothing logged: the proxy runs only with `network.mode: "
+			    "allowlist` (this project's is `%s`) or `credentials.mode: proxy`",
+			    sc_network_mode_name(cfg->network.mode.value));
 		else
 			sc_log_notice("%s", denied_only ? "the proxy refused nothing"
 			                                : "nothing logged yet");

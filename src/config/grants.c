@@ -110,7 +110,7 @@ void sc_grant_setting(const struct sc_grant_ctx *ctx, const struct sc_key *key, 
 	}
 	case SC_STORE_TABLE:
 	case SC_STORE_SERVICES:
-	case SC_STORE_MOUNTS:
+	case SC_STORE_ITEMS:
 		break; /* their own rows and functions */
 	}
 }
@@ -143,11 +143,28 @@ void sc_grant_mounts(const struct sc_grant_ctx *ctx, const struct sc_key *key, c
 	(void)key;
 	(void)field;
 	for (size_t i = 0; i < ctx->cfg->mounts.len; i++) {
-		const struct sc_cfg_mount *m = &ctx->cfg->mounts.items[i];
+		const struct sc_cfg_mount *m = sc_cfg_mount_at(ctx->cfg, i);
 		if (here(ctx, m->origin))
 			grant(ctx, m->origin, "mount the host path `%s` at `%s` (%s)",
 			      m->source.value, m->target.value,
 			      m->readonly.value ? "read-only" : "read-write");
+	}
+}
+
+void sc_grant_credentials(const struct sc_grant_ctx *ctx, const struct sc_key *key,
+                          const void *field)
+{
+	(void)key;
+	(void)field;
+	for (size_t i = 0; i < ctx->svc->credentials.len; i++) {
+		const struct sc_cfg_credential *c = sc_service_credential(ctx->svc, i);
+		if (here(ctx, c->origin))
+			grant(
+			    ctx, c->origin,
+			    "send the value of the host variable `%s` to `%s` in the header `%s`, "
+			    "for `%s` (services.%s.credentials)",
+			    c->env.value, c->upstream.value, c->header.value, ctx->svc->name,
+			    ctx->svc->name);
 	}
 }
 

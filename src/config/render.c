@@ -157,15 +157,16 @@ static void text_keys(struct strbuf *sb, const char *prefix, const struct sc_key
 			}
 			break;
 		}
-		case SC_STORE_MOUNTS: {
-			const struct sc_config *cfg = base;
-			if (cfg->mounts.len == 0) {
+		case SC_STORE_ITEMS: {
+			const struct sc_cfg_items *items = f;
+			if (items->len == 0) {
 				strbuf_addf(sb, "%s = []", key);
-				add_origin(sb, cfg->mounts.origin);
+				add_origin(sb, items->origin);
 			}
-			for (size_t i = 0; i < cfg->mounts.len; i++) {
+			for (size_t i = 0; i < items->len; i++) {
 				_cleanup_free_ char *sub = xasprintf("%s[%zu].", key, i);
-				text_keys(sb, sub, k->sub, &cfg->mounts.items[i]);
+				text_keys(sb, sub, k->sub,
+				          (const char *)items->items + i * k->item_size);
 			}
 			break;
 		}
@@ -280,12 +281,13 @@ static void json_keys(json_t *obj, const struct sc_key *keys, const void *base)
 			}
 			break;
 		}
-		case SC_STORE_MOUNTS: {
-			const struct sc_config *cfg = base;
+		case SC_STORE_ITEMS: {
+			const struct sc_cfg_items *items = f;
 			j = json_array();
-			for (size_t i = 0; i < cfg->mounts.len; i++) {
+			for (size_t i = 0; i < items->len; i++) {
 				json_t *jm = json_object();
-				json_keys(jm, k->sub, &cfg->mounts.items[i]);
+				json_keys(jm, k->sub,
+				          (const char *)items->items + i * k->item_size);
 				json_array_append_new(j, jm);
 			}
 			break;

@@ -577,38 +577,48 @@ static void decode_service(struct dec *d, const struct sc_member *sm, const stru
 		fail(d, sm->key_pos, "a custom harness needs `command` (the program to run)");
 }
 
-static void decode_mount(struct dec *d, const struct sc_value *t, const struct sc_key *keys,
-                         struct sc_cfg_mount *mnt)
+/* One table of a list of tables, written whole in one layer. */
+static void decode_item(struct dec *d, const struct sc_value *t, const struct sc_key *list,
+                        void *item)
 {
-	mnt->origin = origin_of(d, t);
+	const struct sc_key *keys = list->sub;
+	struct sc_origin o = origin_of(d, t);
+	memcpy((char *)item + list->aux, &o, sizeof(o));
 	for (const struct sc_key *k = keys; k->name; k++)
 		if (k->kind == SC_KEY_BOOL)
-			((struct sc_cfg_bool *)sc_key_field(mnt, k))->origin =
+			((struct sc_cfg_bool *)sc_key_field(item, k))->origin =
 			    (struct sc_origin){SC_LAYER_DEFAULT, no_pos};
 	bool seen[16] = {false};
-	if (!decode_table(d, t, keys, mnt, seen))
+	bool ok = decode_table(d, t, keys, item, seen);
+	/* An optional string not written is its default. */
+	for (const struct sc_key *k = keys; k->name; k++) {
+		struct sc_cfg_str *str = sc_key_field(item, k);
+		if (sc_key_store(k) == SC_STORE_STR && !str->value)
+			str->value = xstrdup(k->def.str ? k->def.str : "");
+	}
+	if (!ok)
 		return;
 	for (size_t i = 0; keys[i].name; i++)
 		if (keys[i].required && !seen[i])
-			fail(d, t->pos, "a mount needs `%s`", keys[i].name);
+			fail(d, t->pos, "%s needs `%s`", list->item, keys[i].name);
 }
 
-static void decode_mounts(struct dec *d, const struct sc_value *v, const struct sc_key *k,
-                          struct sc_config *cfg)
+static void decode_items(struct dec *d, const struct sc_value *v, const struct sc_key *k,
+                         struct sc_cfg_items *items)
 {
-	for (size_t i = 0; i < cfg->mounts.len; i++)
-		sc_schema_release(k->sub, &cfg->mounts.items[i]);
-	cfg->mounts.len = 0;
-	cfg->mounts.origin = origin_of(d, v);
+	for (size_t i = 0; i < items->len; i++)
+		sc_schema_release(k->sub, (char *)items->items + i * k->item_size);
+	items->len = 0;
+	items->origin = origin_of(d, v);
 	if (!expect(d, v, SC_VALUE_ARRAY))
 		return;
-	cfg->mounts.items =
-	    xreallocarray(cfg->mounts.items, v->u.array.len, sizeof(*cfg->mounts.items));
+	items->items =
+	    xreallocarray(items->items, v->u.array.len ? v->u.array.len : 1, k->item_size);
 	for (size_t i = 0; i < v->u.array.len; i++) {
 		size_t mark = push_index(d, i);
-		struct sc_cfg_mount *mnt = &cfg->mounts.items[cfg->mounts.len++];
-		memset(mnt, 0, sizeof(*mnt));
-		decode_mount(d, v->u.array.items[i], k->sub, mnt);
+		void *item = (char *)items->items + items->len++ * k->item_size;
+		memset(item, 0, k->item_size);
+		decode_item(d, v->u.array.items[i], k, item);
 		pop(d, mark);
 	}
 }
@@ -676,8 +686,8 @@ static void decode_value(struct dec *d, const struct sc_value *v, const struct s
 			pop(d, mark);
 		}
 		break;
-	case SC_KEY_MOUNTS:
-		decode_mounts(d, v, k, base);
+	case SC_KEY_ITEMS:
+		decode_items(d, v, k, f);
 		break;
 	}
 }

@@ -50,16 +50,41 @@ struct sc_cfg_map {
 	struct sc_origin origin;
 };
 
+/* A list of tables (mounts, a service's credentials): `items` points to
+ * `len` structs of the kind the key's `sub` describes. */
+struct sc_cfg_items {
+	void *items;
+	size_t len;
+	struct sc_origin origin; /* where the list was set */
+};
+
+/* A key the credential proxy puts in requests for the agent
+ * (`services.NAME.credentials`): the agent gets a placeholder. */
+struct sc_cfg_credential {
+	struct sc_cfg_str env;      /* the host variable with the key */
+	struct sc_cfg_str header;   /* "x-api-key", or "authorization: Bearer" */
+	struct sc_cfg_str upstream; /* "https://HOST" or "https://HOST:PORT" */
+	struct sc_cfg_str url_env;  /* the variable that gets the proxy's URL, or "" */
+	struct sc_origin origin;    /* the list item */
+};
+
 struct sc_service {
 	char *name;
 	bool builtin; /* claude, codex, gemini */
 	struct sc_cfg_bool enabled;
-	struct sc_cfg_list command; /* never empty */
-	struct sc_cfg_list install; /* shell commands run at image build */
-	struct sc_cfg_list env;     /* host variable names passed through */
-	struct sc_cfg_list args;    /* appended to the command */
-	struct sc_cfg_list domains; /* for the network allowlist */
+	struct sc_cfg_list command;      /* never empty */
+	struct sc_cfg_list install;      /* shell commands run at image build */
+	struct sc_cfg_list env;          /* host variable names passed through */
+	struct sc_cfg_list args;         /* appended to the command */
+	struct sc_cfg_list domains;      /* for the network allowlist */
+	struct sc_cfg_items credentials; /* struct sc_cfg_credential */
 };
+
+static inline const struct sc_cfg_credential *sc_service_credential(const struct sc_service *s,
+                                                                    size_t i)
+{
+	return &((const struct sc_cfg_credential *)s->credentials.items)[i];
+}
 
 struct sc_cfg_mount {
 	struct sc_cfg_str source; /* absolute */
@@ -72,6 +97,11 @@ enum sc_network_mode {
 	SC_NETWORK_OPEN,
 	SC_NETWORK_NONE,
 	SC_NETWORK_ALLOWLIST,
+};
+
+enum sc_credentials_mode {
+	SC_CREDENTIALS_PROXY, /* keys stay on the host; the proxy puts them in requests */
+	SC_CREDENTIALS_ENV,   /* keys are passed as variables (by name) */
 };
 
 enum sc_engine_kind {
@@ -95,11 +125,7 @@ struct sc_config {
 	} services;
 	struct sc_cfg_map env;
 	struct sc_cfg_list env_passthrough;
-	struct {
-		struct sc_cfg_mount *items;
-		size_t len;
-		struct sc_origin origin;
-	} mounts;
+	struct sc_cfg_items mounts; /* struct sc_cfg_mount */
 	struct {
 		struct {
 			enum sc_network_mode value;
@@ -119,6 +145,14 @@ struct sc_config {
 	struct {
 		struct sc_cfg_str volume;
 	} home;
+	/* Read from the global layer only (src/plan/security.c rejects them elsewhere). */
+	struct {
+		struct {
+			enum sc_credentials_mode value;
+			struct sc_origin origin;
+		} mode;
+		struct sc_cfg_str ca_file; /* extra CA certificates for the upstreams, or "" */
+	} credentials;
 	struct {
 		enum sc_engine_kind value;
 		struct sc_origin origin;
@@ -134,6 +168,11 @@ struct sc_config {
 		struct sc_cfg_list masked_files; /* file name patterns; `!PATTERN` excepts */
 	} security;
 };
+
+static inline const struct sc_cfg_mount *sc_cfg_mount_at(const struct sc_config *cfg, size_t i)
+{
+	return &((const struct sc_cfg_mount *)cfg->mounts.items)[i];
+}
 
 void sc_config_free(struct sc_config *cfg);
 static inline void cleanup_configp(struct sc_config **cfg)
@@ -166,6 +205,7 @@ char **sc_cfg_list_strv(const struct sc_cfg_list *list);
 char *sc_cfg_format_number(double x);
 
 const char *sc_network_mode_name(enum sc_network_mode mode);
+const char *sc_credentials_mode_name(enum sc_credentials_mode mode);
 /* "" for auto. */
 const char *sc_engine_name(enum sc_engine_kind engine);
 

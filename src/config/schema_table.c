@@ -20,6 +20,7 @@ const char *const sc_builtin_services[] = {"claude", "codex", "gemini", NULL};
 static const char *const known_toolchains[] = {"node", "python", "rust", "go", NULL};
 static const char *const network_modes[] = {"open", "none", "allowlist", NULL};
 static const char *const engines[] = {"", "docker", "podman", NULL};
+static const char *const credentials_modes[] = {"proxy", "env", NULL};
 
 /* ---- the checks, with their messages ---- */
 
@@ -98,6 +99,27 @@ static char *check_url(const char *s)
 		return NULL;
 	return xasprintf("invalid URL \"%s\" (expected an https://, http:// or file:// URL "
 	                 "without spaces)",
+	                 s);
+}
+
+static char *check_upstream(const char *s)
+{
+	if (sc_valid_upstream(s, NULL, NULL))
+		return NULL;
+	return xasprintf("invalid upstream \"%s\" (expected https://HOST or https://HOST:PORT: the "
+	                 "proxy talks TLS to it, and sends nothing but the request's path)",
+	                 s);
+}
+
+static char *check_header(const char *s)
+{
+	if (strpbrk(s, "\r\n"))
+		return xstrdup("a header cannot hold a line break (CR or LF): it would let the "
+		               "value start a header of its own");
+	if (sc_valid_credential_header(s, NULL, NULL))
+		return NULL;
+	return xasprintf("invalid header \"%s\" (expected a header name such as \"x-api-key\", "
+	                 "or a name and a scheme such as \"authorization: Bearer\")",
 	                 s);
 }
 
@@ -236,6 +258,27 @@ static const struct sc_key home_keys[] = {
     {0},
 };
 
+/* Read from the global layer only (src/plan/security.c rejects them elsewhere):
+ * a project must not choose where a key goes, nor which CA vouches for it. */
+static const struct sc_key credentials_keys[] = {
+    {.name = "mode",
+     .trust = SC_KEY_GRANT,
+     .kind = SC_KEY_ENUM,
+     .offset = CFG(credentials.mode.value),
+     .aux = CFG(credentials.mode.origin),
+     .def.str = "proxy",
+     .names = credentials_modes,
+     .allowed = "proxy, env",
+     .grant_rank = 21},
+    {.name = "ca_file",
+     .trust = SC_KEY_GRANT,
+     .kind = SC_KEY_FILE,
+     .offset = CFG(credentials.ca_file),
+     .def.str = "",
+     .grant_rank = 21},
+    {0},
+};
+
 static const struct sc_key acp_keys[] = {
     {.name = "registry_url",
      .trust = SC_KEY_GRANT,
@@ -322,6 +365,47 @@ const struct sc_key sc_schema_service[] = {
      .appendable = true,
      .grant = sc_grant_service_domains,
      .grant_rank = 5},
+    {.name = "credentials",
+     .trust = SC_KEY_GRANT,
+     .kind = SC_KEY_ITEMS,
+     .offset = SVC(credentials),
+     .appendable = true,
+     .sub = sc_schema_credential,
+     .item_size = sizeof(struct sc_cfg_credential),
+     .aux = offsetof(struct sc_cfg_credential, origin),
+     .item = "a credential",
+     .grant = sc_grant_credentials,
+     .grant_rank = 1},
+    {0},
+};
+
+#define CRED(f) offsetof(struct sc_cfg_credential, f)
+
+/* A credential is one list item, written whole in one layer. */
+const struct sc_key sc_schema_credential[] = {
+    {.name = "env",
+     .trust = SC_KEY_GRANT,
+     .kind = SC_KEY_STR,
+     .offset = CRED(env),
+     .check = check_env_name,
+     .required = true},
+    {.name = "header",
+     .trust = SC_KEY_GRANT,
+     .kind = SC_KEY_STR,
+     .offset = CRED(header),
+     .check = check_header,
+     .required = true},
+    {.name = "upstream",
+     .trust = SC_KEY_GRANT,
+     .kind = SC_KEY_STR,
+     .offset = CRED(upstream),
+     .check = check_upstream,
+     .required = true},
+    {.name = "url_env",
+     .trust = SC_KEY_GRANT,
+     .kind = SC_KEY_STR,
+     .offset = CRED(url_env),
+     .check = check_env_name},
     {0},
 };
 
@@ -386,16 +470,20 @@ const struct sc_key sc_schema_root[] = {
      .grant_rank = 2},
     {.name = "mounts",
      .trust = SC_KEY_GRANT,
-     .kind = SC_KEY_MOUNTS,
+     .kind = SC_KEY_ITEMS,
      .offset = CFG(mounts),
      .appendable = true,
      .sub = sc_schema_mount,
+     .item_size = sizeof(struct sc_cfg_mount),
+     .aux = offsetof(struct sc_cfg_mount, origin),
+     .item = "a mount",
      .grant = sc_grant_mounts,
      .grant_rank = 1},
     {.name = "network", .kind = SC_KEY_TABLE, .sub = network_keys},
     {.name = "resources", .kind = SC_KEY_TABLE, .sub = resources_keys},
     {.name = "ssh", .kind = SC_KEY_TABLE, .sub = ssh_keys},
     {.name = "home", .kind = SC_KEY_TABLE, .sub = home_keys},
+    {.name = "credentials", .kind = SC_KEY_TABLE, .sub = credentials_keys},
     {.name = "engine",
      .trust = SC_KEY_GRANT,
      .kind = SC_KEY_ENUM,
@@ -413,20 +501,35 @@ const struct sc_key sc_schema_root[] = {
 /* `domains`: what each agent reaches under `network.mode: allowlist`, its
  * model's API and its login (and Claude Code's telemetry, without which it
  * logs errors). */
+struct builtin_credential {
+	const char *env, *header, *upstream;
+};
+#define CREDS(...) ((const struct builtin_credential[]){__VA_ARGS__, {NULL, NULL, NULL}})
+
+/* `credentials`: the keys each agent's own client sends, and how (checked
+ * against the clients in the default image: docs/security.md). */
 static const struct {
 	const char *name;
 	const char *const *command, *const *install, *const *env, *const *domains;
+	const struct builtin_credential *credentials;
 } builtin_defaults[] = {
     {"claude", LIST("claude"), LIST("npm install -g @anthropic-ai/claude-code"),
      LIST("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"),
      LIST("api.anthropic.com", "statsig.anthropic.com", "sentry.io", "claude.ai",
-          "console.anthropic.com")},
+          "console.anthropic.com"),
+     CREDS({"ANTHROPIC_API_KEY", "x-api-key", "https://api.anthropic.com"},
+           {"ANTHROPIC_AUTH_TOKEN", "authorization: Bearer", "https://api.anthropic.com"},
+           {"CLAUDE_CODE_OAUTH_TOKEN", "authorization: Bearer", "https://api.anthropic.com"})},
     {"codex", LIST("codex"), LIST("npm install -g @openai/codex"), LIST("OPENAI_API_KEY"),
-     LIST("api.openai.com", "auth.openai.com", "chatgpt.com")},
+     LIST("api.openai.com", "auth.openai.com", "chatgpt.com"),
+     CREDS({"OPENAI_API_KEY", "authorization: Bearer", "https://api.openai.com"},
+           {"CODEX_API_KEY", "authorization: Bearer", "https://api.openai.com"})},
     {"gemini", LIST("gemini"), LIST("npm install -g @google/gemini-cli"),
      LIST("GEMINI_API_KEY", "GOOGLE_API_KEY"),
      LIST("generativelanguage.googleapis.com", "oauth2.googleapis.com", "accounts.google.com",
-          "cloudcode-pa.googleapis.com")},
+          "cloudcode-pa.googleapis.com"),
+     CREDS({"GEMINI_API_KEY", "x-goog-api-key", "https://generativelanguage.googleapis.com"},
+           {"GOOGLE_API_KEY", "x-goog-api-key", "https://generativelanguage.googleapis.com"})},
 };
 
 enum sc_key_store sc_key_store(const struct sc_key *key)
@@ -450,8 +553,8 @@ enum sc_key_store sc_key_store(const struct sc_key *key)
 		return SC_STORE_MAP;
 	case SC_KEY_SERVICES:
 		return SC_STORE_SERVICES;
-	case SC_KEY_MOUNTS:
-		return SC_STORE_MOUNTS;
+	case SC_KEY_ITEMS:
+		return SC_STORE_ITEMS;
 	case SC_KEY_STR:
 	case SC_KEY_FILE:
 	case SC_KEY_SOURCE:
@@ -465,6 +568,7 @@ enum sc_key_store sc_key_store(const struct sc_key *key)
 /* Every enum key's field is an int-sized enum. */
 _Static_assert(sizeof(enum sc_network_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sc_engine_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum sc_credentials_mode) == sizeof(int), "enum size");
 
 int sc_key_enum_get(const void *base, const struct sc_key *key, struct sc_origin *origin)
 {
@@ -512,6 +616,27 @@ static const char *const *builtin_list(size_t i, const char *key)
 	return NULL;
 }
 
+static void put_str(struct sc_value *t, const char *key, const char *v)
+{
+	put(t, key, sc_value_new_string(v, strlen(v), no_pos));
+}
+
+/* A built-in service's credentials, as the list of tables a file would hold. */
+static void put_credentials(struct sc_value *t, const char *key, ssize_t builtin)
+{
+	struct sc_value *a = put(t, key, sc_value_new(SC_VALUE_ARRAY, no_pos));
+	if (builtin < 0)
+		return;
+	for (const struct builtin_credential *c = builtin_defaults[builtin].credentials;
+	     c && c->env; c++) {
+		struct sc_value *item = sc_value_new(SC_VALUE_TABLE, no_pos);
+		put_str(item, "env", c->env);
+		put_str(item, "header", c->header);
+		put_str(item, "upstream", c->upstream);
+		sc_array_push(a, item);
+	}
+}
+
 static void put_keys(struct sc_value *t, const struct sc_key *keys, ssize_t builtin)
 {
 	for (const struct sc_key *k = keys; k->name; k++) {
@@ -531,8 +656,14 @@ static void put_keys(struct sc_value *t, const struct sc_key *keys, ssize_t buil
 		case SC_STORE_NUM:
 			put(t, k->name, sc_value_new_integer(k->def.integer, no_pos));
 			break;
+		case SC_STORE_ITEMS:
+			if (k->sub == sc_schema_credential) {
+				put_credentials(t, k->name, builtin);
+				break;
+			}
+			put_list(t, k->name, k->def.list);
+			break;
 		case SC_STORE_LIST:
-		case SC_STORE_MOUNTS:
 			put_list(t, k->name,
 			         builtin >= 0 ? builtin_list((size_t)builtin, k->name)
 			                      : k->def.list);
@@ -616,13 +747,15 @@ void sc_schema_release(const struct sc_key *keys, void *base)
 			cfg->services.items = NULL;
 			cfg->services.len = 0;
 			break;
-		case SC_STORE_MOUNTS:
-			for (size_t i = 0; i < cfg->mounts.len; i++)
-				sc_schema_release(k->sub, &cfg->mounts.items[i]);
-			free(cfg->mounts.items);
-			cfg->mounts.items = NULL;
-			cfg->mounts.len = 0;
+		case SC_STORE_ITEMS: {
+			struct sc_cfg_items *items = f;
+			for (size_t i = 0; i < items->len; i++)
+				sc_schema_release(k->sub, (char *)items->items + i * k->item_size);
+			free(items->items);
+			items->items = NULL;
+			items->len = 0;
 			break;
+		}
 		}
 	}
 }
@@ -667,6 +800,13 @@ const char *sc_network_mode_name(enum sc_network_mode mode)
 	if ((unsigned)mode < N_ELEMENTS(network_modes) - 1)
 		return network_modes[mode];
 	return "open";
+}
+
+const char *sc_credentials_mode_name(enum sc_credentials_mode mode)
+{
+	if ((unsigned)mode < N_ELEMENTS(credentials_modes) - 1)
+		return credentials_modes[mode];
+	return "proxy";
 }
 
 const char *sc_engine_name(enum sc_engine_kind engine)

@@ -26,7 +26,7 @@ enum sc_key_kind {
 	SC_KEY_FILES,    /* struct sc_cfg_list of existing regular files */
 	SC_KEY_MAP,      /* struct sc_cfg_map */
 	SC_KEY_SERVICES, /* sc_config.services: name -> a table of `sub` keys */
-	SC_KEY_MOUNTS,   /* sc_config.mounts: a list of tables of `sub` keys */
+	SC_KEY_ITEMS,    /* struct sc_cfg_items: a list of tables of `sub` keys */
 };
 
 /* How a kind's field is stored (what defaults, freeing and rendering see). */
@@ -40,7 +40,7 @@ enum sc_key_store {
 	SC_STORE_LIST,     /* struct sc_cfg_list */
 	SC_STORE_MAP,      /* struct sc_cfg_map */
 	SC_STORE_SERVICES, /* sc_config.services */
-	SC_STORE_MOUNTS,   /* sc_config.mounts */
+	SC_STORE_ITEMS,    /* struct sc_cfg_items */
 };
 
 /* NULL when `s` is fine, else the message (to free). */
@@ -72,7 +72,8 @@ struct sc_key {
 	const char *name;
 	enum sc_key_kind kind;
 	size_t offset; /* of the field in the table's struct */
-	size_t aux;    /* SC_KEY_MEMORY: the bytes; SC_KEY_ENUM: the origin */
+	size_t aux;    /* SC_KEY_MEMORY: the bytes; SC_KEY_ENUM: the origin; SC_KEY_ITEMS: an
+	                  item's origin, in the item */
 	struct {
 		const char *str; /* strings, enums, memory */
 		const char *const *list;
@@ -81,7 +82,11 @@ struct sc_key {
 	} def;
 	sc_check_fn check;        /* each string (list item, map value) */
 	bool appendable;          /* `key+` adds to the list */
-	const struct sc_key *sub; /* SC_KEY_TABLE, SC_KEY_SERVICES, SC_KEY_MOUNTS */
+	const struct sc_key *sub; /* SC_KEY_TABLE, SC_KEY_SERVICES, SC_KEY_ITEMS */
+	/* SC_KEY_ITEMS: the size of one item's struct, and the item in
+	 * messages ("a mount needs `source`"). */
+	size_t item_size;
+	const char *item;
 	/* SC_KEY_ENUM: the names by value, and how an error lists them. */
 	const char *const *names;
 	const char *allowed;
@@ -104,6 +109,7 @@ struct sc_key {
 extern const struct sc_key sc_schema_root[];
 extern const struct sc_key sc_schema_service[];
 extern const struct sc_key sc_schema_mount[];
+extern const struct sc_key sc_schema_credential[];
 
 /* Built-in services. */
 extern const char *const sc_builtin_services[];
@@ -138,6 +144,9 @@ void sc_grant_enabled(const struct sc_grant_ctx *ctx, const struct sc_key *key, 
 void sc_grant_strip_terminal(const struct sc_grant_ctx *ctx, const struct sc_key *key,
                              const void *field);
 void sc_grant_mounts(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field);
+/* Each credential entry: "send the host variable's value to HOST". */
+void sc_grant_credentials(const struct sc_grant_ctx *ctx, const struct sc_key *key,
+                          const void *field);
 void sc_grant_passthrough(const struct sc_grant_ctx *ctx, const struct sc_key *key,
                           const void *field);
 void sc_grant_env(const struct sc_grant_ctx *ctx, const struct sc_key *key, const void *field);

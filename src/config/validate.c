@@ -274,6 +274,64 @@ bool sc_valid_url(const char *s)
 	return ok;
 }
 
+bool sc_valid_upstream(const char *s, char **host, unsigned *port)
+{
+	if (!str_has_prefix(s, "https://"))
+		return false;
+	const char *h = s + strlen("https://");
+	size_t n = strcspn(h, "/");
+	if (h[n] && !streq(h + n, "/"))
+		return false; /* a path: the proxy forwards the agent's own */
+	_cleanup_free_ char *hp = xstrndup(h, n);
+	size_t host_len = 0;
+	unsigned p = 0;
+	if (hp[0] == '*' || sc_valid_domain(hp, &host_len, &p) != SC_DOMAIN_OK)
+		return false;
+	if (host)
+		*host = xstrndup(hp, host_len);
+	if (port)
+		*port = p;
+	return true;
+}
+
+/* RFC 9110's token: what a header name (and an auth scheme) is made of. */
+static bool is_tchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+bool sc_valid_credential_header(const char *s, char **name, char **scheme)
+{
+	size_t n = 0;
+	while (is_tchar(s[n]))
+		n++;
+	if (n == 0)
+		return false;
+	const char *rest = s + n;
+	const char *sch = NULL;
+	size_t sn = 0;
+	if (*rest) {
+		if (*rest != ':')
+			return false;
+		rest += 1 + strspn(rest + 1, " ");
+		while (is_tchar(rest[sn]))
+			sn++;
+		if (sn == 0 || rest[sn])
+			return false;
+		sch = rest;
+	}
+	if (name) {
+		*name = xstrndup(s, n);
+		for (char *c = *name; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+	}
+	if (scheme)
+		*scheme = sch ? xstrndup(sch, sn) : NULL;
+	return true;
+}
+
 bool sc_valid_absolute(const char *s)
 {
 	return s[0] == '/';

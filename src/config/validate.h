@@ -37,6 +37,14 @@ bool sc_valid_package(const char *s);
 bool sc_valid_version(const char *s);
 /* An https://, http:// or file:// URL without spaces or control characters. */
 bool sc_valid_url(const char *s);
+/* A credential's upstream: "https://HOST" or "https://HOST:PORT" (443 when
+ * none), an optional `/` at the end and no other path. On success, *host
+ * (to free) and *port when not NULL. */
+bool sc_valid_upstream(const char *s, char **host, unsigned *port);
+/* A credential's header: a header name ("x-api-key"), or a name, `:` and an
+ * auth scheme ("authorization: Bearer"). On success, *name in lower case and
+ * *scheme (NULL when none), both to free, when not NULL. */
+bool sc_valid_credential_header(const char *s, char **name, char **scheme);
 /* A mount target (or any path that must be absolute): starts with `/`. */
 bool sc_valid_absolute(const char *s);
 /* A path inside the project, as written: relative, without `..`. */

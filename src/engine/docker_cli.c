@@ -441,6 +441,25 @@ static int docker_start(const struct sc_engine *e, const char *name, struct sc_e
 	return cli_do(e, args, operands, NULL, err, "start container %s", name);
 }
 
+static int docker_copy_in(const struct sc_engine *e, const char *name, const char *dir,
+                          const void *tar, size_t len, struct sc_error **err)
+{
+	/* --archive: the owners the archive names. */
+	char *const args[] = {"cp", "--archive", NULL};
+	_cleanup_free_ char *dest = xasprintf("%s:%s", name, dir);
+	char *const operands[] = {"-", dest, NULL};
+	_cleanup_strvec_ struct strv argv = STRV_INIT;
+	cli_argv(e, args, operands, &argv);
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status = 0;
+	if (proc_run_input(argv.v, tar, len, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0)
+		return sc_error_setx(err, 0, "copy files into container %s: %s", name,
+		                     first_line(errout));
+	return 0;
+}
+
 static int docker_container_state(const struct sc_engine *e, const char *name, char **state,
                                   struct sc_error **err)
 {
@@ -513,6 +532,7 @@ const struct sc_engine_ops sc_docker_cli_ops = {
     .network_members = docker_network_members,
     .create = docker_create,
     .start = docker_start,
+    .copy_in = docker_copy_in,
     .container_state = docker_container_state,
     .exec_capture = docker_exec_capture,
     .logs = docker_logs,

@@ -136,6 +136,11 @@ struct sc_engine_ops {
 	              struct sc_error **err);
 	/* Starts a created container in the background. */
 	int (*start)(const struct sc_engine *e, const char *name, struct sc_error **err);
+	/* Unpacks a tar archive into `dir` of a created container (before it
+	 * starts), with the owners it names: the data goes through a pipe,
+	 * never a command line. */
+	int (*copy_in)(const struct sc_engine *e, const char *name, const char *dir,
+	               const void *tar, size_t len, struct sc_error **err);
 	/* The container's state as the engine says it ("created", "running",
 	 * "exited" ...), or "" when there is no such container. */
 	int (*container_state)(const struct sc_engine *e, const char *name, char **state,

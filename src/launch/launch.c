@@ -2,6 +2,7 @@
 #include "../config/config.h"
 #include "../os/random.h"
 #include "../plan/container.h"
+#include "../plan/credentials.h"
 #include "../plan/network.h"
 #include "../plan/ssh.h"
 #include "../util/fs.h"
@@ -262,6 +263,8 @@ static int network_up(struct sc_launch *l, const struct sc_launch_request *req,
 	    .proxy_image = plan->tag,
 	    .extra_network = extra && *extra ? extra : NULL,
 	    .state_dir = l->global_dir,
+	    .cred = l->cred.n_uses ? &l->cred : NULL,
+	    .service = l->service,
 	};
 	_cleanup_strvec_ struct strv unresolved = STRV_INIT;
 	int r = sc_network_up(l->engine, &nreq, &l->spec, &unresolved, &l->net, err);
@@ -272,6 +275,53 @@ static int network_up(struct sc_launch *l, const struct sc_launch_request *req,
 		              "`domains`?)",
 		              unresolved.v[i]);
 	return r;
+}
+
+/* Gemini CLI takes a base URL (GOOGLE_GEMINI_BASE_URL) for an auth type of
+ * its own that its one-shot mode refuses; its API-key auth must be chosen in
+ * its settings. A defaults file does it, below the user's own settings (a
+ * Google login there stays the choice); mounted read-only, written once. */
+#define GEMINI_DEFAULTS_TARGET "/etc/sandcage/gemini-system-defaults.json"
+static int gemini_auth_default(struct sc_launch *l, struct sc_error **err)
+{
+	const struct sc_service *gemini = sc_config_service(l->cfg, "gemini");
+	if (!gemini || !gemini->builtin || (l->service && l->service != gemini) ||
+	    !gemini->enabled.value || !sc_cred_route_of(&l->cred, gemini))
+		return 0;
+	static const char text[] = "{\"security\": {\"auth\": {\"selectedType\": "
+	                           "\"gemini-api-key\"}}}\n";
+	_cleanup_free_ char *dir = path_join(l->global_dir, "lib");
+	_cleanup_free_ char *path = path_join(dir, "gemini-system-defaults-v1.json");
+	if (fs_mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	if (!fs_exists(path) && fs_write_once(path, text, strlen(text), 0444, err) < 0)
+		return -1;
+	sc_container_spec_add_mount(&l->spec, path, GEMINI_DEFAULTS_TARGET, true, false);
+	strv_setenv(&l->spec.env, "GEMINI_CLI_SYSTEM_DEFAULTS_PATH", GEMINI_DEFAULTS_TARGET);
+	return 0;
+}
+
+/* The credential proxy's plan for the session's agent: none for a role (an
+ * install, a probe), which gets no keys at all. */
+static int plan_credentials(struct sc_launch *l, const struct sc_launch_request *req,
+                            struct sc_error **err)
+{
+	sc_cred_plan_release(&l->cred);
+	if (req->home_only || req->role)
+		return 0;
+	_cleanup_free_ char *extra_ca = NULL;
+	const char *ca = l->cfg->credentials.ca_file.value;
+	if (*ca && fs_read_file(ca, &extra_ca, NULL, err) < 0)
+		return sc_error_prefix(err, "credentials.ca_file");
+	struct sc_cred_input in = {
+	    .cfg = l->cfg,
+	    .service = l->service,
+	    .host_env = l->host.env,
+	    .extra_ca = extra_ca,
+	};
+	if (sc_cred_plan(&in, &l->cred, err) < 0)
+		return -1;
+	return gemini_auth_default(l, err);
 }
 
 int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, struct sc_error **err)
@@ -329,11 +379,16 @@ int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, str
 		return -1;
 	if (req->append_command)
 		req->append_command(req->append_ctx, l, &l->spec.command);
+	if (plan_credentials(l, req, err) < 0)
+		return -1;
 	if (!req->no_engine && sc_launch_pin(l, req, err) < 0)
 		return -1;
-	if (!req->home_only && l->cfg->network.mode.value == SC_NETWORK_ALLOWLIST &&
-	    network_up(l, req, err) < 0)
+	bool sidecar = l->cfg->network.mode.value == SC_NETWORK_ALLOWLIST || l->cred.n_uses;
+	if (!req->home_only && sidecar && network_up(l, req, err) < 0)
 		return -1;
+	/* With no key to proxy, none of the agents' keys goes in either. */
+	if (!l->cred.n_uses)
+		sc_cred_apply(&l->cred, l->cfg, l->service, "", &l->spec);
 	return 0;
 }
 
@@ -379,6 +434,7 @@ void sc_launch_release(struct sc_launch *l)
 	if (!l)
 		return;
 	sc_network_session_free(l->net);
+	sc_cred_plan_release(&l->cred);
 	if (l->git_guard)
 		sc_guard_release(l->git_guard);
 	free(l->git_guard);

@@ -105,6 +105,8 @@ struct sc_launch {
 	struct strv protected_paths;
 	struct strv masked_files;
 	struct sc_network_session *net;
+	/* The credential proxy's plan: the keys, for the sidecar (no uses: none). */
+	struct sc_cred_plan cred;
 	/* The git files that must not change, as they were at the start. */
 	struct sc_guard *git_guard;
 

@@ -40,15 +40,18 @@ static void pass(struct sc_container_spec *spec, char *const *host, const char *
 
 /* The agents' own sandboxes need kernel features a hardened container does
  * not give (Codex's landlock/seccomp helper), and the container already is
- * the sandbox: they are turned off, so that the agent does not fail. */
+ * the sandbox: they are turned off, so that the agent does not fail. So is
+ * Gemini CLI's folder trust, which otherwise refuses every one-shot run: what
+ * it guards (the project's own settings and tools) runs inside the sandbox. */
 static const struct {
 	const char *service;
 	const char *const *args; /* put before the user's arguments */
 	const char *skip_if;     /* ...unless the user chose a mode */
-	const char *env;         /* "NAME=value" */
+	const char *const *env;  /* "NAME=value" */
 } inner_sandbox_off[] = {
     {"codex", (const char *const[]){"--sandbox", "danger-full-access", NULL}, "-s", NULL},
-    {"gemini", NULL, NULL, "GEMINI_SANDBOX=false"},
+    {"gemini", NULL, NULL,
+     (const char *const[]){"GEMINI_SANDBOX=false", "GEMINI_CLI_TRUST_WORKSPACE=true", NULL}},
 };
 
 static bool user_chose(const struct sc_service *svc, char *const *args, const char *opt)
@@ -108,7 +111,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 	}
 	sc_container_spec_add_mount(spec, cfg->home.volume.value, SC_IMAGE_HOME, false, true);
 	for (size_t i = 0; i < cfg->mounts.len && !in->home_only; i++) {
-		const struct sc_cfg_mount *m = &cfg->mounts.items[i];
+		const struct sc_cfg_mount *m = sc_cfg_mount_at(cfg, i);
 		sc_container_spec_add_mount(spec, m->source.value, m->target.value,
 		                            m->readonly.value, false);
 	}
@@ -132,14 +135,20 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 			continue;
 		for (size_t i = 0; i < svc->env.len; i++)
 			pass(spec, in->host_env, svc->env.items[i].value);
+		/* In proxy mode the keys stay out (sc_cred_apply gives
+		 * placeholders); in env mode they are passed like the rest. */
+		for (size_t i = 0; i < svc->credentials.len; i++)
+			if (cfg->credentials.mode.value == SC_CREDENTIALS_ENV)
+				pass(spec, in->host_env, sc_service_credential(svc, i)->env.value);
 	}
 	for (size_t i = 0; i < N_ELEMENTS(inner_sandbox_off); i++) {
-		const char *e = inner_sandbox_off[i].env;
-		if (!e || !in->service || !in->service->builtin ||
+		if (!in->service || !in->service->builtin ||
 		    !streq(in->service->name, inner_sandbox_off[i].service))
 			continue;
-		_cleanup_free_ char *name = xstrndup(e, strcspn(e, "="));
-		strv_setenv(&spec->env, name, e + strlen(name) + 1);
+		for (const char *const *e = inner_sandbox_off[i].env; e && *e; e++) {
+			_cleanup_free_ char *name = xstrndup(*e, strcspn(*e, "="));
+			strv_setenv(&spec->env, name, *e + strlen(name) + 1);
+		}
 	}
 	for (size_t i = 0; i < cfg->env.len; i++)
 		strv_setenv(&spec->env, cfg->env.items[i].key, cfg->env.items[i].value.value);

@@ -7,6 +7,7 @@
 #include "../config/schema.h"
 #include "../engine/engine.h"
 #include "../workspace/workspace.h"
+#include "credentials.h"
 #include "image.h"
 
 #define SC_PROXY_PORT 3128
@@ -51,16 +52,23 @@ struct sc_network_input {
 	/* A test and debug aid: subnets the proxy may reach for allowed names
 	 * (those of a network the sidecar also joins). NULL: none. */
 	char *const *exempt;
+	/* The credential proxy's plan, or NULL (none). */
+	const struct sc_cred_plan *cred;
 };
 
 struct sc_network_plan {
-	/* The internal network of the project and this allowlist, shared by
-	 * the sessions that have both: "sandcage-NAME-net-KEY-HASH". An agent
-	 * sees only the proxy of its own allowlist. */
+	/* The network of the project and this allowlist and credential proxy,
+	 * shared by the sessions that have all of them:
+	 * "sandcage-NAME-net-KEY-HASH". An agent sees only its own proxy. */
 	char *network;
+	/* Without a way out (network.mode allowlist and none): the sidecar is
+	 * the only thing reachable. `open` keeps the engine's way out. */
+	bool internal;
+	bool allowlist; /* the sidecar runs squid */
+	bool cred;      /* the sidecar runs the credential proxy */
 	char *proxy;       /* the sidecar's container name: "sandcage-proxy-KEY-HASH" */
 	char *proxy_url;   /* "http://NAME:3128" */
-	char *conf;        /* squid.conf */
+	char *conf;        /* squid.conf, or "" without an allowlist */
 	char *conf_hash;   /* 16 hex digits over the image and the configuration */
 	struct strv check; /* allowed names without wildcards, to resolve */
 	struct strv network_labels;
@@ -74,10 +82,13 @@ char *sc_network_project_key(const char *root);
 void sc_network_plan(const struct sc_network_input *in, struct sc_network_plan *plan);
 void sc_network_plan_release(struct sc_network_plan *plan);
 
-/* Puts the agent's container on the internal network only and points the
- * proxy variables (both cases: programs read one or the other) at the
- * sidecar. */
-void sc_network_apply(const struct sc_network_plan *plan, struct sc_container_spec *spec);
+/* Puts the agent's container on the project's network only and, with an
+ * allowlist, points the proxy variables (both cases: programs read one or
+ * the other) at the sidecar; with credentials, gives the agent the
+ * placeholders and the proxy's URLs (sc_cred_apply). */
+void sc_network_apply(const struct sc_network_plan *plan, const struct sc_cred_plan *cred,
+                      const struct sc_config *cfg, const struct sc_service *service,
+                      struct sc_container_spec *spec);
 
 /* One line of the proxy's access log:
  * "2024-05-01T12:00:00Z 172.18.0.3 TCP_DENIED/403 CONNECT example.com:443". */

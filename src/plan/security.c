@@ -384,7 +384,7 @@ static void check_mounts(struct check *c)
 {
 	const struct sc_config *cfg = c->cfg;
 	for (size_t i = 0; i < cfg->mounts.len; i++) {
-		const struct sc_cfg_mount *m = &cfg->mounts.items[i];
+		const struct sc_cfg_mount *m = sc_cfg_mount_at(cfg, i);
 		_cleanup_free_ char *skey = xasprintf("mounts[%zu].source", i);
 		_cleanup_free_ char *tkey = xasprintf("mounts[%zu].target", i);
 		const char *lexical = m->source.value;
@@ -444,6 +444,17 @@ static void check_global_only(struct check *c, const struct sc_cfg_list *l, cons
 	}
 }
 
+/* One setting of the global layer only; `why` ends the message. */
+static void check_global_origin(struct check *c, struct sc_origin o, const char *key,
+                                const char *why)
+{
+	if (!user_layer(o.layer))
+		report(c, o, key,
+		       "only your global configuration (%s) may set this: a %s file cannot %s; "
+		       "move the setting there",
+		       c->global_file, sc_layer_name(o.layer), why);
+}
+
 int sc_security_check(const struct sc_config *cfg, const struct sc_security_host *host,
                       const struct sc_workspace *ws, struct sc_error **err)
 {
@@ -452,6 +463,10 @@ int sc_security_check(const struct sc_config *cfg, const struct sc_security_host
 	struct check c = {cfg, host, ws, global_file, STRBUF_INIT, 0};
 	check_global_only(&c, &cfg->security.protected_paths, "security.protected_paths");
 	check_global_only(&c, &cfg->security.masked_files, "security.masked_files");
+	check_global_origin(&c, cfg->credentials.mode.origin, "credentials.mode",
+	                    "choose to hand your keys to the agent");
+	check_global_origin(&c, cfg->credentials.ca_file.origin, "credentials.ca_file",
+	                    "choose who may vouch for the servers that get your keys");
 	check_mounts(&c);
 	check_env(&c);
 	check_names(&c);

@@ -5,6 +5,7 @@
 #include "../util/log.h"
 #include "../util/path.h"
 #include "../util/strbuf.h"
+#include "../util/tar.h"
 #include "reaper.h"
 
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 struct sc_network_session {
 	const struct sc_engine *engine;
 	struct sc_network_plan plan;
+	const struct sc_cred_plan *cred;
 	char *agent;     /* the session's container */
 	char *lock_path; /* STATE/network/KEY-HASH.lock: the sessions of this network */
 	char *log_path;  /* STATE/network/KEY.log: the project's saved proxy log */
@@ -183,6 +185,35 @@ static int check_ready(const struct sc_engine *e, const struct sc_network_plan *
 	return 0;
 }
 
+/* Puts the credential proxy's keys, who may connect (the project network's
+ * subnets), and the extra CA into the created sidecar: through the engine's
+ * stdin, so that no command line and no inspect shows them. */
+static int send_secrets(struct sc_network_session *s, struct sc_error **err)
+{
+	const struct sc_engine *e = s->engine;
+	const struct sc_cred_plan *cred = s->cred;
+	_cleanup_strvec_ struct strv subnets = STRV_INIT;
+	if (e->ops->network_subnets(e, s->plan.network, &subnets, err) < 0)
+		return -1;
+	if (!subnets.len)
+		return sc_error_setx(err, 0, "network %s has no subnet for the credential proxy",
+		                     s->plan.network);
+	_cleanup_free_ char *clients = sc_cred_clients_conf(strv_array(&subnets));
+	/* Readable by the sidecar's user only (Debian's `proxy`, 13:13). */
+	struct tar_entry files[3] = {
+	    {SC_CRED_KEYS_FILE, cred->secret, strlen(cred->secret), 0400, 13, 13},
+	    {SC_CRED_CLIENTS_FILE, clients, strlen(clients), 0400, 13, 13},
+	    {SC_CRED_CA_FILE, cred->extra_ca ? cred->extra_ca : "",
+	     cred->extra_ca ? strlen(cred->extra_ca) : 0, 0400, 13, 13},
+	};
+	size_t len = 0;
+	char *tar = tar_build(files, N_ELEMENTS(files), &len);
+	int r = e->ops->copy_in(e, s->plan.proxy, SC_CRED_DIR, tar, len, err);
+	explicit_bzero(tar, len);
+	free(tar);
+	return r;
+}
+
 /* Creates the sidecar, connects it to its networks while it is not running
  * (which costs the engine little, and squid starts with all of them), and
  * starts it. When another session of the project runs it, or is starting it,
@@ -223,11 +254,13 @@ static int start_proxy(struct sc_network_session *s, const char *extra_network,
 			return -1;
 	}
 	if (created) {
-		/* Created on the internal network, so that its resolver is the
+		if (s->cred && s->cred->n_uses && send_secrets(s, err) < 0)
+			return -1;
+		/* Created on the project's network, so that its resolver is the
 		 * engine's (which knows the names on its other networks); then
-		 * the way out. */
+		 * the way out, which an open network has already. */
 		const char *egress = streq(e->kind, "podman") ? "podman" : "bridge";
-		if (e->ops->network_connect(e, egress, plan->proxy, err) < 0)
+		if (plan->internal && e->ops->network_connect(e, egress, plan->proxy, err) < 0)
 			return -1;
 		if (extra_network &&
 		    e->ops->network_connect(e, extra_network, plan->proxy, err) < 0)
@@ -261,7 +294,9 @@ int sc_network_up(const struct sc_engine *engine, const struct sc_network_reques
 	    .ws = req->ws,
 	    .proxy_image = req->proxy_image,
 	    .exempt = strv_array(&exempt),
+	    .cred = req->cred,
 	};
+	s->cred = req->cred;
 	sc_network_plan(&in, &s->plan);
 	_cleanup_free_ char *key = sc_network_project_key(req->ws->root);
 	_cleanup_free_ char *lock_name = xasprintf("%s-%.8s.lock", key, s->plan.conf_hash);
@@ -282,12 +317,12 @@ int sc_network_up(const struct sc_engine *engine, const struct sc_network_reques
 		sc_log_warn("could not start the cleanup process; a killed sandcage may leave "
 		            "network %s and its proxy behind",
 		            s->plan.network);
-	if (engine->ops->network_create(engine, s->plan.network, true, &s->plan.network_labels,
-	                                err) < 0)
+	if (engine->ops->network_create(engine, s->plan.network, s->plan.internal,
+	                                &s->plan.network_labels, err) < 0)
 		return -1;
 	if (start_proxy(s, req->extra_network, unresolved, err) < 0)
 		return -1;
-	sc_network_apply(&s->plan, spec);
+	sc_network_apply(&s->plan, req->cred, req->cfg, req->service, spec);
 	return 0;
 }
 

@@ -1,4 +1,5 @@
-/* The internal network and the proxy sidecar of `network.mode: allowlist`:
+/* The project's network and the proxy sidecar of `network.mode: allowlist`
+ * and of the credential proxy:
  * created on demand, shared by the sessions of a project, and removed when
  * the last one ends, also when sandcage is killed (by its reaper).
  *
@@ -19,6 +20,10 @@ struct sc_network_request {
 	const char *extra_network; /* a test and debug aid: a network the sidecar also
 	                              joins, whose addresses it may reach; or NULL */
 	const char *state_dir;     /* holds the lock and the saved log of each project */
+	/* The credential proxy's plan (NULL: none), and the session's agent
+	 * (NULL: a shell) for what the container gets. */
+	const struct sc_cred_plan *cred;
+	const struct sc_service *service;
 };
 
 struct sc_network_session;

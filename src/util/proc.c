@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -67,6 +68,16 @@ static void actions_init(posix_spawn_file_actions_t *fa, int out, int errout)
 		posix_spawn_file_actions_adddup2(fa, errout, STDERR_FILENO);
 }
 
+static void actions_init_input(posix_spawn_file_actions_t *fa, int in, int out, int errout)
+{
+	posix_spawn_file_actions_init(fa);
+	posix_spawn_file_actions_adddup2(fa, in, STDIN_FILENO);
+	if (out >= 0)
+		posix_spawn_file_actions_adddup2(fa, out, STDOUT_FILENO);
+	if (errout >= 0)
+		posix_spawn_file_actions_adddup2(fa, errout, STDERR_FILENO);
+}
+
 int proc_spawn(char *const argv[], pid_t *pid, struct sc_error **err)
 {
 	int r = posix_spawnp(pid, argv[0], NULL, NULL, argv, environ);
@@ -85,10 +96,17 @@ static void drain(int fd, struct strbuf *sb, bool *open_)
 		*open_ = false;
 }
 
-int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
-                     struct sc_error **err)
+/* Runs argv; `in` (when not NULL) is written to its stdin, else stdin is
+ * /dev/null. Output is read while the input is written: neither side waits
+ * on a full pipe. */
+static int run_capture(char *const argv[], const void *in, size_t in_len, char **out, char **errout,
+                       int *status, struct sc_error **err)
 {
-	int opipe[2] = {-1, -1}, epipe[2] = {-1, -1};
+	int ipipe[2] = {-1, -1}, opipe[2] = {-1, -1}, epipe[2] = {-1, -1};
+	if (in && os_pipe(ipipe) < 0)
+		return sc_error_set(err, errno, "pipe");
+	_cleanup_close_ int iread = ipipe[0];
+	_cleanup_close_ int iwrite = ipipe[1];
 	if (out && os_pipe(opipe) < 0)
 		return sc_error_set(err, errno, "pipe");
 	_cleanup_close_ int oread = opipe[0];
@@ -99,23 +117,32 @@ int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
 	_cleanup_close_ int ewrite = epipe[1];
 
 	_cleanup_(cleanup_actions) posix_spawn_file_actions_t fa;
-	actions_init(&fa, owrite, ewrite);
+	if (in)
+		actions_init_input(&fa, iread, owrite, ewrite);
+	else
+		actions_init(&fa, owrite, ewrite);
 
 	pid_t pid;
 	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	if (r != 0)
 		return sc_error_set(err, r, "run `%s`", argv[0]);
+	if (iread >= 0)
+		close(steal_fd(&iread));
 	if (owrite >= 0)
 		close(steal_fd(&owrite));
 	if (ewrite >= 0)
 		close(steal_fd(&ewrite));
+	if (iwrite >= 0)
+		fcntl(iwrite, F_SETFL, fcntl(iwrite, F_GETFL) | O_NONBLOCK);
 
 	struct strbuf osb = STRBUF_INIT, esb = STRBUF_INIT;
 	bool oopen = oread >= 0, eopen = eread >= 0;
-	while (oopen || eopen) {
-		struct pollfd p[2] = {{oopen ? oread : -1, POLLIN, 0},
-		                      {eopen ? eread : -1, POLLIN, 0}};
-		if (poll(p, 2, -1) < 0) {
+	size_t done = 0;
+	while (oopen || eopen || iwrite >= 0) {
+		struct pollfd p[3] = {{oopen ? oread : -1, POLLIN, 0},
+		                      {eopen ? eread : -1, POLLIN, 0},
+		                      {iwrite, POLLOUT, 0}};
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -124,6 +151,13 @@ int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
 			drain(oread, &osb, &oopen);
 		if (p[1].revents)
 			drain(eread, &esb, &eopen);
+		if (p[2].revents) {
+			ssize_t n = write(iwrite, (const char *)in + done, in_len - done);
+			if (n > 0)
+				done += (size_t)n;
+			if ((n < 0 && errno != EINTR && errno != EAGAIN) || done == in_len)
+				close(steal_fd(&iwrite)); /* all of it, or the reader is gone */
+		}
 	}
 	int code = proc_wait(pid);
 	if (status)
@@ -137,6 +171,25 @@ int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
 	else
 		strbuf_release(&esb);
 	return 0;
+}
+
+int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
+                     struct sc_error **err)
+{
+	return run_capture(argv, NULL, 0, out, errout, status, err);
+}
+
+int proc_run_input(char *const argv[], const void *in, size_t in_len, char **out, char **errout,
+                   int *status, struct sc_error **err)
+{
+	/* A program that exits before reading all is an error it reports, not
+	 * a signal that ends sandcage. */
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
+	int r = run_capture(argv, in ? in : "", in_len, out, errout, status, err);
+	sigaction(SIGPIPE, &old, NULL);
+	return r;
 }
 
 static char **env_with(char *const add[])

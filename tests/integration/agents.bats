@@ -53,7 +53,8 @@ YAML
 	run bash -c "echo 'echo \"key=\$ANTHROPIC_API_KEY openai=\${OPENAI_API_KEY-unset}\"; command -v claude' | ANTHROPIC_API_KEY=k1 OPENAI_API_KEY=o1 '$SANDCAGE' -q claude --shell"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "key=k1 openai=unset" ]
+	# The key stays with the credential proxy: a placeholder here.
+	[ "${lines[0]}" = "key=sandcage-placeholder-ANTHROPIC_API_KEY openai=unset" ]
 	[ "${lines[1]}" = /opt/sandcage/agents/claude/bin/claude ]
 }
 

@@ -119,28 +119,40 @@ own_home() {
 
 PLAIN='reaches the container as a plain variable (the agent, and anything it runs, can read it; `docker inspect` shows it)'
 
-@test "doctor warns that an agent's API key reaches the container in plain text, never showing it" {
+@test "doctor says an agent's API key stays on the host with the proxy, warns in env mode, never showing it" {
 	own_home
 	cd "$REPO"
 	ANTHROPIC_API_KEY=sk-test-canary-123 run "$SANDCAGE" doctor
 	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"info  claude             ANTHROPIC_API_KEY stays on the host: the credential proxy puts it in requests to https://api.anthropic.com (the container gets a placeholder)"* ]]
+	[[ "$output" != *"warn  claude"* ]]
+	[[ "$output" != *"canary-123"* ]]
+	# credentials.mode env: the key reaches the container, a warning.
+	printf '[credentials]\nmode = "env"\n[home]\nvolume = "%s"\n' "$HOME_VOLUME" >"$SANDCAGE_HOME/config.toml"
+	ANTHROPIC_API_KEY=sk-test-canary-123 run "$SANDCAGE" doctor
+	echo "$output"
 	[ "$status" -eq 0 ] # a warning, not a failure
-	[[ "$output" == *"warn  claude             ANTHROPIC_API_KEY $PLAIN"* ]]
+	[[ "$output" == *"warn  claude             ANTHROPIC_API_KEY $PLAIN (credentials.mode: env)"* ]]
 	[[ "$output" != *"canary-123"* ]]
 	# Neither in JSON nor in the verbose log.
 	json=$(ANTHROPIC_API_KEY=sk-test-canary-123 "$SANDCAGE" -v doctor --json 2>"$WORK/err")
 	[[ "$json$(cat "$WORK/err")" != *"canary-123"* ]]
 	[ "$(jq -r '.failed' <<<"$json")" = 0 ]
 	[ "$(jq -r '.checks[] | select(.group == "credentials" and .name == "claude") | .status' <<<"$json")" = warn ]
-	# A secret-looking variable of env_passthrough likewise; another not.
-	printf 'env_passthrough = ["GITHUB_TOKEN", "EDITOR"]\n[home]\nvolume = "%s"\n' \
+	# A secret-looking variable of env_passthrough likewise; another not; an
+	# agent's key there stays with the proxy.
+	printf 'env_passthrough = ["GITHUB_TOKEN", "EDITOR", "OPENAI_API_KEY"]\n[home]\nvolume = "%s"\n' \
 		"$HOME_VOLUME" >"$SANDCAGE_HOME/config.toml"
-	GITHUB_TOKEN=ghp-canary-456 EDITOR=vi run "$SANDCAGE" doctor
+	GITHUB_TOKEN=ghp-canary-456 EDITOR=vi OPENAI_API_KEY=sk-canary-789 run "$SANDCAGE" doctor
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"warn  env_passthrough    GITHUB_TOKEN $PLAIN"* ]]
 	[[ "$output" != *"EDITOR"* ]]
+	[[ "$output" != *"env_passthrough    OPENAI_API_KEY"* ]]
+	[[ "$output" == *"info  codex              OPENAI_API_KEY stays on the host"* ]]
 	[[ "$output" != *"canary-456"* ]]
+	[[ "$output" != *"canary-789"* ]]
 }
 
 @test "doctor reports an agent logged in, with its credentials in the home volume" {

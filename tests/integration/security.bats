@@ -399,8 +399,9 @@ not_project() {
 	[ $(((end - start) / 1000000)) -lt 5000 ]
 }
 
-@test "an API key passed from the host is on no command line: ps shows only its name, the container has the value" {
+@test "credentials.mode env: an API key passed from the host is on no command line: ps shows only its name, the container has the value" {
 	cd "$REPO"
+	printf '\n[credentials]\nmode = "env"\n' >>"$SANDCAGE_HOME/config.toml"
 	export ANTHROPIC_API_KEY=sk-ant-canary-4711
 	"$SANDCAGE" -q shell -- sh -c 'echo "inside=$ANTHROPIC_API_KEY"; sleep 4' >"$WORK/out" 2>&1 &
 	local pid=$!

@@ -475,6 +475,11 @@ static char *creds_text(const struct sc_config *cfg, char *const *env, const cha
 	"reaches the container as a plain variable (the agent, and anything it runs, can read "    \
 	"it; `docker inspect` shows it)"
 
+/* What doctor says of a key the credential proxy keeps (the default mode). */
+#define KEPT                                                                                       \
+	"stays on the host: the credential proxy puts it in requests to "                          \
+	"https://api.anthropic.com (the container gets a placeholder)"
+
 static void test_doctor_credentials(void **state)
 {
 	(void)state;
@@ -494,7 +499,7 @@ static void test_doctor_credentials(void **state)
 	    creds_text(cfg, env,
 	               "user\tpass\trunning as 1:1\nlogin\tfound\t.claude.json\n"
 	               "login\tfound\t.codex/auth.json\n");
-	assert_string_equal(text, "warn claude: ANTHROPIC_API_KEY " PLAIN "\n"
+	assert_string_equal(text, "info claude: ANTHROPIC_API_KEY " KEPT "\n"
 	                          "info codex: logged in, credentials in the home volume `vol-a` "
 	                          "(shared by every project that uses it): ~/.codex/auth.json\n"
 	                          "warn env_passthrough: GITHUB_TOKEN " PLAIN "\n");
@@ -510,7 +515,7 @@ static void test_doctor_credentials_logins(void **state)
 	                                       "login\tfound\t.claude/.credentials.json\n"
 	                                       "login\tfound\t.claude.json:oauthAccount\n"
 	                                       "login\tfound\t.gemini/google_accounts.json");
-	assert_string_equal(text, "warn claude: CLAUDE_CODE_OAUTH_TOKEN " PLAIN "\n"
+	assert_string_equal(text, "info claude: CLAUDE_CODE_OAUTH_TOKEN " KEPT "\n"
 	                          "info claude: logged in, credentials in the home volume "
 	                          "`sandcage-home` (shared by every project that uses it): "
 	                          "~/.claude/.credentials.json, ~/.claude.json\n"

@@ -83,6 +83,17 @@ static void write_file(const char *dir, const char *name, const char *text)
 	assert_int_equal(fs_write_atomic(path, text, strlen(text), 0644, &err), 0);
 }
 
+/* The global configuration: `text`, and the keys passed as they are
+ * (credentials.mode env). The proxy mode's default would start a proxy
+ * sidecar for the host's ANTHROPIC_API_KEY, which the fake engine cannot;
+ * tests/unit/test-credentials.c and tests/integration/credentials.bats
+ * cover that mode. */
+static void write_global(const char *dir, const char *text)
+{
+	_cleanup_free_ char *all = xasprintf("%s\n[credentials]\nmode = \"env\"\n", text);
+	write_file(dir, "config.toml", all);
+}
+
 static void on_say(void *ctx, enum sc_launch_level level, const char *msg)
 {
 	struct fixture *fx = ctx;
@@ -115,6 +126,7 @@ static int setup(void **state)
 	fx->global = path_join(fx->dir, "global");
 	assert_int_equal(mkdir(fx->project, 0755), 0);
 	assert_int_equal(mkdir(fx->global, 0700), 0);
+	write_global(fx->global, "");
 	fx->home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
 	fx->engine.e = (struct sc_engine){.ops = &fake_ops, .kind = "docker", .program = "/x"};
 	fx->engine.have_images = true;
@@ -324,7 +336,7 @@ static void test_untrusted_file_refused_then_approved(void **state)
 static void test_refused_configuration(void **state)
 {
 	struct fixture *fx = *state;
-	write_file(fx->global, "config.toml", "[[mounts]]\nsource = \"/\"\ntarget = \"/host\"\n");
+	write_global(fx->global, "[[mounts]]\nsource = \"/\"\ntarget = \"/host\"\n");
 	struct sc_launch_request req = request(fx);
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_launch_ struct sc_launch *l = NULL;
@@ -338,7 +350,7 @@ static void test_refused_configuration(void **state)
 static void test_ssh_without_key(void **state)
 {
 	struct fixture *fx = *state;
-	write_file(fx->global, "config.toml", "[ssh]\nenabled = true\n");
+	write_global(fx->global, "[ssh]\nenabled = true\n");
 	struct sc_launch_request req = request(fx);
 	{
 		_cleanup_error_ struct sc_error *err = NULL;
@@ -362,8 +374,7 @@ static void test_ssh_without_key(void **state)
 static void test_acp_service_and_installed_agent(void **state)
 {
 	struct fixture *fx = *state;
-	write_file(fx->global, "config.toml",
-	           "[services.echoacp]\ncommand = [\"echo-acp\", \"--stdio\"]\n");
+	write_global(fx->global, "[services.echoacp]\ncommand = [\"echo-acp\", \"--stdio\"]\n");
 	struct sc_launch_request req = request(fx);
 	req.acp_agent = "echoacp";
 	char *const args[] = {"--x", NULL};

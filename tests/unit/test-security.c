@@ -113,7 +113,7 @@ static void check_mount(const char *source, const char *target, const char *part
 {
 	_cleanup_config_ struct sc_config *cfg =
 	    load(NULL, "mounts:\n  - source: /tmp\n    target: /data\n");
-	struct sc_cfg_mount *m = &cfg->mounts.items[0];
+	struct sc_cfg_mount *m = (struct sc_cfg_mount *)cfg->mounts.items;
 	free(m->source.value);
 	m->source.value = xstrdup(source);
 	free(m->target.value);
@@ -360,6 +360,25 @@ static void test_security_keys_global_only(void **state)
 	    load("[security]\nprotected_paths = [\".sandcage.yml\", \"Makefile\"]\n", NULL);
 	assert_null(check(g));
 	assert_int_equal(g->security.protected_paths.len, 2);
+	/* Where keys go, and who vouches for their servers: the global
+	 * configuration's choice alone, whatever the project file says. */
+	static const struct {
+		const char *yaml, *key, *at;
+	} cred[] = {
+	    {"credentials: {mode: env}\n", "credentials.mode", ".sandcage.yml:1:"},
+	    {"credentials:\n  mode: proxy\n", "credentials.mode", ".sandcage.yml:2:"},
+	    {"credentials: {ca_file: /etc/hostname}\n", "credentials.ca_file", ".sandcage.yml:1:"},
+	};
+	for (size_t i = 0; i < N_ELEMENTS(cred); i++) {
+		_cleanup_config_ struct sc_config *pc = load(NULL, cred[i].yaml);
+		_cleanup_free_ char *msg = check(pc);
+		if (!msg || !strstr(msg, cred[i].key) || !strstr(msg, cred[i].at) ||
+		    !strstr(msg, "only your global configuration (" GLOBAL))
+			fail_msg("case %zu: %s", i, msg ? msg : "passed");
+	}
+	_cleanup_config_ struct sc_config *gc = load("[credentials]\nmode = \"env\"\n", NULL);
+	assert_null(check(gc));
+	assert_int_equal(gc->credentials.mode.value, SC_CREDENTIALS_ENV);
 	/* The loader's own rules for the values. */
 	_cleanup_free_ char *gf = path_join(tmpdir, "config.toml");
 	static const char *const bad[] = {"[security]\nprotected_paths = [\"/etc\"]\n",

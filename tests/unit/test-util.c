@@ -12,6 +12,7 @@
 #include "util/path.h"
 #include "util/proc.h"
 #include "util/strbuf.h"
+#include "util/tar.h"
 #include "util/vec.h"
 
 #include <fcntl.h>
@@ -170,12 +171,138 @@ static void test_proc(void **state)
 	assert_null(proc_find_program("sandcage-no-such-program"));
 }
 
+/* proc_run_input: the input is written while the output is read (1 MiB
+ * through `cat` would fill both pipes otherwise); a program that exits
+ * without reading is its status, not a SIGPIPE that ends the caller. */
+static void test_proc_input(void **state)
+{
+	_cleanup_error_ struct sc_error *err = NULL;
+	size_t n = 1 << 20;
+	_cleanup_free_ char *in = xmalloc(n);
+	for (size_t i = 0; i < n; i++)
+		in[i] = (char)('a' + i % 26);
+	char *const cat[] = {"cat", NULL};
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status = -1;
+	assert_int_equal(proc_run_input(cat, in, n, &out, &errout, &status, &err), 0);
+	assert_int_equal(status, 0);
+	assert_int_equal(strlen(out), n);
+	assert_memory_equal(out, in, n);
+	assert_string_equal(errout, "");
+
+	/* Nothing to write: stdin is empty, not the test's own. */
+	_cleanup_free_ char *empty = NULL;
+	assert_int_equal(proc_run_input(cat, NULL, 0, &empty, NULL, &status, &err), 0);
+	assert_string_equal(empty, "");
+	assert_int_equal(status, 0);
+
+	char *const quiet[] = {"true", NULL};
+	size_t big = 8 << 20;
+	_cleanup_free_ char *lots = xcalloc(1, big);
+	status = -1;
+	assert_int_equal(proc_run_input(quiet, lots, big, NULL, NULL, &status, &err), 0);
+	assert_int_equal(status, 0);
+	/* And SIGPIPE is the caller's again afterwards. */
+	struct sigaction now;
+	assert_int_equal(sigaction(SIGPIPE, NULL, &now), 0);
+	assert_true(now.sa_handler == SIG_DFL);
+
+	char *const fails[] = {"sh", "-c", "head -c 10 >/dev/null; exit 7", NULL};
+	assert_int_equal(proc_run_input(fails, lots, big, NULL, NULL, &status, &err), 0);
+	assert_int_equal(status, 7);
+}
+
+static char *tar_listing(const char *file, const char *option, const char *member)
+{
+	_cleanup_error_ struct sc_error *err = NULL;
+	char *const argv[] = {"tar", (char *)option, (char *)file, (char *)member, NULL};
+	char *out = NULL;
+	int status = -1;
+	if (proc_run_capture(argv, &out, NULL, &status, &err) < 0)
+		fail_msg("tar: %s", err->msg);
+	assert_int_equal(status, 0);
+	return out;
+}
+
+/* tar_build, read back by the real tar. */
+static void test_tar(void **state)
+{
+	char big[700];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('A' + i % 26);
+	const struct tar_entry entries[] = {
+	    {"keys.conf", "secret\n", 7, 0600, 101, 102},
+	    {"nginx.conf", big, sizeof(big), 0644, 0, 0},
+	};
+	size_t len = 0;
+	_cleanup_free_ char *tar = tar_build(entries, N_ELEMENTS(entries), &len);
+	assert_non_null(tar);
+	/* Header, one block; header, two blocks; the two zero blocks. */
+	assert_int_equal(len, 512 * (1 + 1 + 1 + 2 + 2));
+	for (size_t i = len - 1024; i < len; i++)
+		assert_int_equal(tar[i], 0);
+
+	char dir[] = "/tmp/sc-tar-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	_cleanup_free_ char *file = path_join(dir, "a.tar");
+	_cleanup_error_ struct sc_error *err = NULL;
+	assert_int_equal(fs_write_atomic(file, tar, len, 0600, &err), 0);
+
+	/* GNU tar: "-rw------- 101/102 7 1970-01-01 00:00 keys.conf". */
+	_cleanup_free_ char *verbose = NULL;
+	{
+		char *const argv[] = {"tar", "--numeric-owner", "-tvf", file, NULL};
+		int status = -1;
+		assert_int_equal(proc_run_capture(argv, &verbose, NULL, &status, &err), 0);
+		assert_int_equal(status, 0);
+	}
+	char *line2 = strchr(verbose, '\n');
+	assert_non_null(line2);
+	*line2++ = '\0';
+	if (!strstr(verbose, "-rw------- 101/102") ||
+	    !strstr(verbose, " 7 1970-01-01 00:00 keys.conf"))
+		fail_msg("first entry: %s", verbose);
+	if (!strstr(line2, "-rw-r--r-- 0/0") ||
+	    !strstr(line2, " 700 1970-01-01 00:00 nginx.conf\n"))
+		fail_msg("second entry: %s", line2);
+	assert_null(strchr(strchr(line2, '\n') + 1, '\n'));
+
+	_cleanup_free_ char *keys = tar_listing(file, "-xOf", "keys.conf");
+	assert_string_equal(keys, "secret\n");
+	_cleanup_free_ char *conf = tar_listing(file, "-xOf", "nginx.conf");
+	assert_int_equal(strlen(conf), sizeof(big));
+	assert_memory_equal(conf, big, sizeof(big));
+	fs_remove_tree(dir, NULL);
+
+	/* ustar's name field: 99 bytes and the NUL. */
+	char name[101];
+	memset(name, 'n', sizeof(name) - 1);
+	name[100] = '\0';
+	struct tar_entry one = {name, "x", 1, 0600, 0, 0};
+	assert_null(tar_build(&one, 1, &len));
+	name[99] = '\0';
+	_cleanup_free_ char *fits = tar_build(&one, 1, &len);
+	assert_non_null(fits);
+	assert_int_equal(len, 512 * 4);
+	one.name = "";
+	assert_null(tar_build(&one, 1, &len));
+	/* No entry: only the end. */
+	_cleanup_free_ char *none = tar_build(NULL, 0, &len);
+	assert_non_null(none);
+	assert_int_equal(len, 1024);
+}
+
 /* strv_pushf out of memory: the message of the x-allocators, then abort(),
  * not a bare abort() that says nothing. In a child whose address space is
  * too small for the string. */
 /* Not built under the sanitizers, which reserve more address space than
  * the limit (a skipped test would count as a failure). */
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define UNDER_SANITIZER 1 /* clang says so this way */
+#endif
+#endif
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(UNDER_SANITIZER)
 #define HAVE_OOM_TEST 1
 static void test_strv_pushf_oom(void **state)
 {
@@ -545,6 +672,7 @@ int main(void)
 	    cmocka_unit_test(test_path),           cmocka_unit_test(test_atomic_write),
 	    cmocka_unit_test(test_mkdir_p),        cmocka_unit_test(test_read_optional),
 	    cmocka_unit_test(test_proc),           cmocka_unit_test(test_error),
+	    cmocka_unit_test(test_proc_input),     cmocka_unit_test(test_tar),
 	    cmocka_unit_test(test_sha256),         cmocka_unit_test(test_escaped),
 	    cmocka_unit_test(test_read_safe),      cmocka_unit_test(test_append_safe),
 	    cmocka_unit_test(test_write_once),

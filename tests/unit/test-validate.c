@@ -93,6 +93,108 @@ static void test_domains(void **state)
 	strbuf_release(&sb);
 }
 
+static void test_upstreams(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		const char *host; /* NULL: refused */
+		unsigned port;
+	} cases[] = {
+	    {"https://api.anthropic.com", "api.anthropic.com", 443},
+	    {"https://api.anthropic.com/", "api.anthropic.com", 443},
+	    {"https://upstream.test:8443", "upstream.test", 8443},
+	    {"https://localhost", "localhost", 443},
+	    {"http://api.anthropic.com", NULL, 0},
+	    {"HTTPS://api.anthropic.com", NULL, 0},
+	    {"api.anthropic.com", NULL, 0},
+	    {"https://", NULL, 0},
+	    {"https:///v1", NULL, 0},
+	    {"https://api.anthropic.com/v1", NULL, 0},
+	    {"https://api.anthropic.com//", NULL, 0},
+	    {"https://user@api.anthropic.com", NULL, 0},
+	    {"https://user:pw@api.anthropic.com", NULL, 0},
+	    {"https://*.anthropic.com", NULL, 0},
+	    {"https://api.anthropic.com?x=1", NULL, 0},
+	    {"https://api.anthropic.com/?x=1", NULL, 0},
+	    {"https://api.anthropic.com#f", NULL, 0},
+	    {"https://api.anthropic.com:0", NULL, 0},
+	    {"https://api.anthropic.com:65536", NULL, 0},
+	    {"https://api.anthropic.com:", NULL, 0},
+	    {"https://api anthropic.com", NULL, 0},
+	    {"https://api.anthropic.com;evil", NULL, 0},
+	    {"https://api.anthropic.com\n", NULL, 0},
+	    {"https://[::1]", NULL, 0},
+	};
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *host = NULL;
+		unsigned port = 0;
+		bool ok = sc_valid_upstream(cases[i].s, &host, &port);
+		if (!cases[i].host) {
+			if (ok)
+				fail_msg("`%s` should be refused", cases[i].s);
+			assert_null(host);
+			continue;
+		}
+		if (!ok)
+			fail_msg("`%s` should be accepted", cases[i].s);
+		assert_string_equal(host, cases[i].host);
+		assert_int_equal(port, cases[i].port);
+		free(host);
+		assert_true(sc_valid_upstream(cases[i].s, NULL, NULL));
+	}
+}
+
+static void test_credential_headers(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		const char *name, *scheme; /* name NULL: refused */
+	} cases[] = {
+	    {"x-api-key", "x-api-key", NULL},
+	    {"X-Goog-Api-Key", "x-goog-api-key", NULL},
+	    {"authorization: Bearer", "authorization", "Bearer"},
+	    {"Authorization:Bearer", "authorization", "Bearer"},
+	    {"authorization:   Token", "authorization", "Token"},
+	    {"", NULL, NULL},
+	    {":", NULL, NULL},
+	    {": Bearer", NULL, NULL},
+	    {"authorization:", NULL, NULL},
+	    {"authorization: ", NULL, NULL},
+	    {"authorization: Bearer ", NULL, NULL},
+	    {"authorization: Bearer x", NULL, NULL},
+	    {"authorization : Bearer", NULL, NULL},
+	    {" x-api-key", NULL, NULL},
+	    {"x-api-key ", NULL, NULL},
+	    {"x api key", NULL, NULL},
+	    {"x-key\r\nevil: 1", NULL, NULL},
+	    {"x-key\nevil", NULL, NULL},
+	    {"x-key\r", NULL, NULL},
+	    {"authorization: Bearer\r\nx: y", NULL, NULL},
+	    {"x-key;", NULL, NULL},
+	    {"x-kéy", NULL, NULL},
+	};
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *name = NULL, *scheme = NULL;
+		bool ok = sc_valid_credential_header(cases[i].s, &name, &scheme);
+		if (!cases[i].name) {
+			if (ok)
+				fail_msg("`%s` should be refused", cases[i].s);
+			continue;
+		}
+		if (!ok)
+			fail_msg("`%s` should be accepted", cases[i].s);
+		assert_string_equal(name, cases[i].name);
+		if (cases[i].scheme)
+			assert_string_equal(scheme, cases[i].scheme);
+		else
+			assert_null(scheme);
+		free(name);
+		free(scheme);
+	}
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -174,13 +276,13 @@ static void test_memory_and_nearest(void **state)
 
 static bool is_leaf(const struct sc_key *k)
 {
-	return k->kind != SC_KEY_TABLE && k->kind != SC_KEY_SERVICES && k->kind != SC_KEY_MOUNTS;
+	return k->kind != SC_KEY_TABLE && k->kind != SC_KEY_SERVICES && k->kind != SC_KEY_ITEMS;
 }
 
 static bool is_list(const struct sc_key *k)
 {
 	return k->kind == SC_KEY_LIST || k->kind == SC_KEY_COMMAND || k->kind == SC_KEY_FILES ||
-	       k->kind == SC_KEY_MOUNTS;
+	       k->kind == SC_KEY_ITEMS;
 }
 
 /* Every key of `keys` is in the defaults tree `t`, and every list key can be
@@ -293,6 +395,13 @@ static const struct {
     {"services.env", "services:\n  claude:\n    env+: [K]\n", "pass the host variable `K` to"},
     {"services.args", "services:\n  claude:\n    args: [--a]\n", "give `claude` the argument"},
     {"services.domains", "services:\n  claude:\n    domains: [d.com]\n", "reach `d.com`"},
+    {"services.credentials",
+     "services:\n  claude:\n    credentials+:\n      - {env: K, header: x-k, upstream: "
+     "https://k.test}\n",
+     "send the value of the host variable `K` to `https://k.test`"},
+    {"credentials.mode", "credentials:\n  mode: env\n", "set `credentials.mode` to `env`"},
+    {"credentials.ca_file", "credentials:\n  ca_file: /etc/passwd\n",
+     "set `credentials.ca_file` to `/etc/passwd`"},
     {"network.mode", "network:\n  mode: open\n", "open network access"},
     {"network.allow", "network:\n  allow: [a.com]\n", "allow network access to `a.com`"},
     {"ssh.enabled", "ssh:\n  enabled: true\n", "SSH for git"},
@@ -442,6 +551,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_env_names),
 	    cmocka_unit_test(test_domains),
+	    cmocka_unit_test(test_upstreams),
+	    cmocka_unit_test(test_credential_headers),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_paths),
 	    cmocka_unit_test(test_memory_and_nearest),

@@ -1,10 +1,12 @@
 # The upstream server of the network tests: `openssl s_server -www` answers
 # HTTPS on ports 443 and 8443 with a status page, under a self-signed
-# certificate for the names the tests give it (network aliases).
+# certificate for the names the tests give it (network aliases). python3 runs
+# the fake model API of the credential tests (../data/fake-upstream.py, mounted
+# in); python3-minimal lacks json and http.server.
 ARG BASE=sandcage-test/base:bookworm
 FROM ${BASE}
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openssl \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openssl python3 \
  && rm -rf /var/lib/apt/lists/*
 RUN openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=allowed.test \
       -addext "subjectAltName=DNS:allowed.test,DNS:other.test" \
