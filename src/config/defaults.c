@@ -145,4 +145,3 @@ struct sc_value *sc_config_defaults(void)
 	put_keys(root, sc_schema_root, -1);
 	return root;
 }
-

@@ -64,8 +64,8 @@ struct sc_network_plan {
 	/* Without a way out (network.mode allowlist and none): the sidecar is
 	 * the only thing reachable. `open` keeps the engine's way out. */
 	bool internal;
-	bool allowlist; /* the sidecar runs squid */
-	bool cred;      /* the sidecar runs the credential proxy */
+	bool allowlist;    /* the sidecar runs squid */
+	bool cred;         /* the sidecar runs the credential proxy */
 	char *proxy;       /* the sidecar's container name: "sandcage-proxy-KEY-HASH" */
 	char *proxy_url;   /* "http://NAME:3128" */
 	char *conf;        /* squid.conf, or "" without an allowlist */

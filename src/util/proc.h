@@ -17,8 +17,8 @@ int proc_run_capture(char *const argv[], char **out, char **errout, int *status,
 
 /* As proc_run_capture, with `in` (in_len bytes) written to the program's
  * stdin: for data that must not be on a command line (a secret). */
-int proc_run_input(char *const argv[], const void *in, size_t in_len, char **out,
-                   char **errout, int *status, struct sc_error **err);
+int proc_run_input(char *const argv[], const void *in, size_t in_len, char **out, char **errout,
+                   int *status, struct sc_error **err);
 
 /* The exit status of a waitpid() status as a shell reports it: the code,
  * or 128+N for signal N. */

@@ -304,7 +304,7 @@ YAML
 	cat >.sandcage.yml <<'YAML'
 services:
   api:
-    credentials+:
+    credentials:
       - {env: NOT_SET_ANYWHERE, header: x-other, upstream: "https://upstream.test"}
 YAML
 	"$SANDCAGE" -q trust --yes >/dev/null
