@@ -8,12 +8,13 @@
 #pragma once
 
 #include "../engine/engine.h"
+#include "../plan/home.h"
 #include "../util/error.h"
 #include "registry.h"
 #include "store.h"
 
-/* Under the container user's HOME. */
-#define SC_ACP_DIR ".sandcage-acp"
+/* Under the container user's HOME: the ACP volume (home.h). */
+#define SC_ACP_DIR SC_HOME_ACP_DIR
 
 /* How to run the containers that install and uninstall. */
 struct sc_acp_runner {

@@ -74,6 +74,12 @@ enum sc_network_mode {
 	SC_NETWORK_ALLOWLIST,
 };
 
+/* Whose home a session mounts (docs/security.md, "What projects share"). */
+enum sc_home_scope {
+	SC_HOME_PROJECT, /* a volume per project; logins shared through a store */
+	SC_HOME_SHARED,  /* one volume for every project (before 0.x: the only way) */
+};
+
 enum sc_engine_kind {
 	SC_ENGINE_AUTO,
 	SC_ENGINE_DOCKER,
@@ -118,6 +124,11 @@ struct sc_config {
 	} ssh;
 	struct {
 		struct sc_cfg_str volume;
+		/* Global layer and flags only (src/plan/security.c). */
+		struct {
+			enum sc_home_scope value;
+			struct sc_origin origin;
+		} scope;
 	} home;
 	struct {
 		enum sc_engine_kind value;
@@ -166,6 +177,7 @@ char **sc_cfg_list_strv(const struct sc_cfg_list *list);
 char *sc_cfg_format_number(double x);
 
 const char *sc_network_mode_name(enum sc_network_mode mode);
+const char *sc_home_scope_name(enum sc_home_scope scope);
 /* "" for auto. */
 const char *sc_engine_name(enum sc_engine_kind engine);
 

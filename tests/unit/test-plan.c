@@ -170,14 +170,20 @@ static void test_container_spec(void **state)
 	assert_false(strv_contains(spec.env.v, "TERM=xterm"));       /* no TTY */
 	assert_string_equal(spec.command.v[0], "claude");
 	assert_string_equal(spec.command.v[spec.command.len - 1], "--resume");
-	/* project, the worktree's common git dir, the home volume */
-	assert_int_equal(spec.mounts.len, 3);
+	/* project, the worktree's common git dir, the home volume, the ACP
+	 * agents' (no global directory here: no login store) */
+	assert_int_equal(spec.mounts.len, 4);
 	const struct sc_spec_mount *m1 = spec.mounts.items[1];
 	assert_string_equal(m1->source, "/src/main/.git");
 	const struct sc_spec_mount *m2 = spec.mounts.items[2];
 	assert_true(m2->volume);
-	assert_string_equal(m2->source, "sandcage-home");
+	/* home.scope: project, the default: the project's own volume. */
+	assert_true(str_has_prefix(m2->source, "sandcage-home-"));
 	assert_string_equal(m2->target, "/home/sandcage");
+	const struct sc_spec_mount *m3 = spec.mounts.items[3];
+	assert_true(m3->volume && m3->readonly);
+	assert_string_equal(m3->source, "sandcage-home-acp");
+	assert_string_equal(m3->target, "/home/sandcage/.sandcage-acp");
 }
 
 /* The agents' own sandboxes are off inside the container, unless the user

@@ -18,7 +18,7 @@ RUN set -eu; \
         useradd -u 1000 -g 1000 -d /home/sandcage -M -s /bin/bash dev 2>/dev/null \
         || useradd -u 1000 -g 1000 -d /home/sandcage -M -s /bin/bash sandcage; \
     fi; \
-    mkdir -p /home/sandcage && chown 1000:1000 /home/sandcage && chmod 0755 /home/sandcage
+    mkdir -p /home/sandcage/.sandcage-acp && chown 1000:1000 /home/sandcage /home/sandcage/.sandcage-acp && chmod 0755 /home/sandcage
 
 # step: toolchain node 22
 RUN apt-get update -qq \
@@ -59,4 +59,4 @@ RUN printf 'PATH="%s"\nexport PATH\n' "$PATH" > /etc/profile.d/sandcage-path.sh
 USER 1000:1000
 ENV HOME=/home/sandcage
 WORKDIR /home/sandcage
-LABEL io.sandcage.hash=720a6a5d5cdd46023cfd367bab812da30ce6257a90bf309c29f4c247af4903fe
+LABEL io.sandcage.hash=bd09e3b099e4b4f36e5fe3c954571a14a4d501a273664b0c752b048d4d56c42d

@@ -27,7 +27,7 @@ RUN set -eu; \
         useradd -u 1000 -g 1000 -d /home/sandcage -M -s /bin/bash dev 2>/dev/null \
         || useradd -u 1000 -g 1000 -d /home/sandcage -M -s /bin/bash sandcage; \
     fi; \
-    mkdir -p /home/sandcage && chown 1000:1000 /home/sandcage && chmod 0755 /home/sandcage
+    mkdir -p /home/sandcage/.sandcage-acp && chown 1000:1000 /home/sandcage /home/sandcage/.sandcage-acp && chmod 0755 /home/sandcage
 
 # step: toolchain node 20
 RUN apt-get update -qq \
@@ -74,4 +74,4 @@ RUN printf 'PATH="%s"\nexport PATH\n' "$PATH" > /etc/profile.d/sandcage-path.sh
 USER 1000:1000
 ENV HOME=/home/sandcage
 WORKDIR /home/sandcage
-LABEL io.sandcage.hash=b4d6d296e3cd165cc9d09d8653375216e6347f23dc68409ac8e9a75a574588a1
+LABEL io.sandcage.hash=630f1c4917803093c5b8cd264f61d827434267a7ca057cc81f4962bf6624956d
