@@ -315,10 +315,7 @@ int sc_image_plan(const struct sc_image_input *in, struct sc_image_plan **out,
 
 	/* The container user has the host user's UID and GID, a passwd entry
 	 * and a HOME. A UID or GID the base image already has is reused (its
-	 * entry gets the home), since renaming it could break the image.
-	 * The ACP agents' volume is mounted at HOME/.sandcage-acp (home.h):
-	 * a new volume takes the owner of the directory it is first mounted
-	 * on, which must be the user's for `acp install` to write it. */
+	 * entry gets the home), since renaming it could break the image. */
 	_cleanup_free_ char *user_run = xasprintf(
 	    "set -eu; \\\n"
 	    "    if ! getent group %u >/dev/null; then groupadd -g %u %s 2>/dev/null || "
@@ -331,11 +328,10 @@ int sc_image_plan(const struct sc_image_input *in, struct sc_image_plan **out,
 	    "        useradd -u %u -g %u -d %s -M -s /bin/bash %s 2>/dev/null \\\n"
 	    "        || useradd -u %u -g %u -d %s -M -s /bin/bash sandcage; \\\n"
 	    "    fi; \\\n"
-	    "    mkdir -p %s/%s && chown %u:%u %s %s/%s && chmod 0755 %s",
+	    "    mkdir -p %s && chown %u:%u %s && chmod 0755 %s",
 	    in->gid, in->gid, user, in->gid, in->uid, in->uid, in->gid, SC_IMAGE_HOME, in->uid,
-	    in->gid, SC_IMAGE_HOME, user, in->uid, in->gid, SC_IMAGE_HOME, SC_IMAGE_HOME,
-	    SC_HOME_ACP_DIR, in->uid, in->gid, SC_IMAGE_HOME, SC_IMAGE_HOME, SC_HOME_ACP_DIR,
-	    SC_IMAGE_HOME);
+	    in->gid, SC_IMAGE_HOME, user, in->uid, in->gid, SC_IMAGE_HOME, SC_IMAGE_HOME, in->uid,
+	    in->gid, SC_IMAGE_HOME, SC_IMAGE_HOME);
 	step(&b, "user", user_run);
 
 	/* A custom Dockerfile replaces everything generated but the user. */
@@ -346,6 +342,12 @@ int sc_image_plan(const struct sc_image_input *in, struct sc_image_plan **out,
 	 * profile.d puts back the image's, with the agents and toolchains. */
 	strbuf_adds(&df, "\nRUN printf 'PATH=\"%s\"\\nexport PATH\\n' \"$PATH\" "
 	                 "> /etc/profile.d/sandcage-path.sh\n");
+	/* The ACP agents' volume is mounted at HOME/.sandcage-acp (home.h): a
+	 * new volume takes the owner of the directory it is first mounted on,
+	 * which must be the user's for `acp install` to write it. Last, so
+	 * that the layers before stay cached. */
+	strbuf_addf(&df, "\nRUN mkdir -p %s/%s && chown %u:%u %s/%s\n", SC_IMAGE_HOME,
+	            SC_HOME_ACP_DIR, in->uid, in->gid, SC_IMAGE_HOME, SC_HOME_ACP_DIR);
 	strbuf_addf(&df, "\nUSER %u:%u\nENV HOME=%s\nWORKDIR %s\n", in->uid, in->gid, SC_IMAGE_HOME,
 	            SC_IMAGE_HOME);
 

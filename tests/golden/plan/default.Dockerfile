@@ -18,7 +18,7 @@ RUN set -eu; \
         useradd -u 1000 -g 1000 -d /home/sandcage -M -s /bin/bash dev 2>/dev/null \
         || useradd -u 1000 -g 1000 -d /home/sandcage -M -s /bin/bash sandcage; \
     fi; \
-    mkdir -p /home/sandcage/.sandcage-acp && chown 1000:1000 /home/sandcage /home/sandcage/.sandcage-acp && chmod 0755 /home/sandcage
+    mkdir -p /home/sandcage && chown 1000:1000 /home/sandcage && chmod 0755 /home/sandcage
 
 # step: toolchain node 22
 RUN apt-get update -qq \
@@ -56,7 +56,9 @@ ENV PATH=/opt/sandcage/agents/claude/bin:/opt/sandcage/agents/codex/bin:/opt/san
 
 RUN printf 'PATH="%s"\nexport PATH\n' "$PATH" > /etc/profile.d/sandcage-path.sh
 
+RUN mkdir -p /home/sandcage/.sandcage-acp && chown 1000:1000 /home/sandcage/.sandcage-acp
+
 USER 1000:1000
 ENV HOME=/home/sandcage
 WORKDIR /home/sandcage
-LABEL io.sandcage.hash=bd09e3b099e4b4f36e5fe3c954571a14a4d501a273664b0c752b048d4d56c42d
+LABEL io.sandcage.hash=2d2f60eddf9f031269b729f2a015f92d2852bf963e4342966614bc146396e9a7

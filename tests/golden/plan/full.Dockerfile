@@ -27,7 +27,7 @@ RUN set -eu; \
         useradd -u 1000 -g 1000 -d /home/sandcage -M -s /bin/bash dev 2>/dev/null \
         || useradd -u 1000 -g 1000 -d /home/sandcage -M -s /bin/bash sandcage; \
     fi; \
-    mkdir -p /home/sandcage/.sandcage-acp && chown 1000:1000 /home/sandcage /home/sandcage/.sandcage-acp && chmod 0755 /home/sandcage
+    mkdir -p /home/sandcage && chown 1000:1000 /home/sandcage && chmod 0755 /home/sandcage
 
 # step: toolchain node 20
 RUN apt-get update -qq \
@@ -71,7 +71,9 @@ RUN (pip install aider-chat)
 
 RUN printf 'PATH="%s"\nexport PATH\n' "$PATH" > /etc/profile.d/sandcage-path.sh
 
+RUN mkdir -p /home/sandcage/.sandcage-acp && chown 1000:1000 /home/sandcage/.sandcage-acp
+
 USER 1000:1000
 ENV HOME=/home/sandcage
 WORKDIR /home/sandcage
-LABEL io.sandcage.hash=630f1c4917803093c5b8cd264f61d827434267a7ca057cc81f4962bf6624956d
+LABEL io.sandcage.hash=7f31ea933898a98d730b2095fba28cbadafbe7aba6d77328ee3635cc204a394f
