@@ -35,6 +35,10 @@ int sc_launch_logins(struct sc_launch *l, const struct sc_launch_request *req, c
 	_cleanup_free_ char *marker = path_join(dir, SC_LOGINS_MARKER);
 	if (lstat(marker, &st) == 0 || errno != ENOENT)
 		return 0;
+	/* A role (doctor's probes) looks, and changes nothing: the next
+	 * session of an agent or a shell migrates. */
+	if (req->role)
+		return 0;
 	const char *old = l->cfg->home.volume.value;
 	bool exists = false;
 	if (!l->engine || !l->engine->ops->volume_exists)

@@ -127,6 +127,25 @@ static int open_parent(int root, const char *rel, bool create, const char **name
 	return cur;
 }
 
+/* The identity of `rel` below `root`, no link followed; false when there
+ * is no regular file. */
+static bool stat_at(int root, const char *rel, struct stat *st)
+{
+	const char *name;
+	int dir = open_parent(root, rel, false, &name);
+	if (dir < 0)
+		return false;
+	int r = fstatat(dir, name, st, AT_SYMLINK_NOFOLLOW);
+	close(dir);
+	return r == 0 && S_ISREG(st->st_mode);
+}
+
+static bool same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
 /* 1: read into `b`; 0: there is none; -1: bad, *err is why (an errno, or
  * EFTYPE-like values below). */
 enum { BAD_TYPE = -1, BAD_SIZE = -2 };
@@ -266,7 +285,8 @@ static bool same(const struct blob *a, const struct blob *b)
 
 /* ---- whole files ---- */
 
-static void file_copy(const struct ctx *c, int from, const char *fromname, const char *from_rel,
+/* True when `to` has `from`'s content afterwards. */
+static bool file_copy(const struct ctx *c, int from, const char *fromname, const char *from_rel,
                       int to, const char *toname, const char *to_rel, bool only_if_missing)
 {
 	struct blob src, dst = {0};
@@ -275,15 +295,17 @@ static void file_copy(const struct ctx *c, int from, const char *fromname, const
 	if (rs < 0)
 		say(c, "skipped %s/%s: %s", fromname, from_rel, bad_why(err));
 	if (rs <= 0)
-		return;
+		return false;
 	int rd = read_at(to, to_rel, MC_LOGIN_MAX, &dst, &err);
 	/* A bad copy at the destination (a link, a FIFO) is replaced. */
 	bool write = rd < 0 || rd == 0 ||
 	             (!only_if_missing && newer(src.mtime, dst.mtime) && !same(&src, &dst));
+	bool in_step = rd == 1 && same(&src, &dst);
 	if (write)
-		write_at(c, to, toname, to_rel, src.data, src.len, &src.mtime);
+		in_step = write_at(c, to, toname, to_rel, src.data, src.len, &src.mtime) == 0;
 	free(src.data);
 	free(dst.data);
+	return in_step;
 }
 
 /* ---- the shared keys of a JSON object ---- */
@@ -385,12 +407,13 @@ static json_t *store_keys(const struct ctx *c, const struct mc_login *it, bool *
 	return obj;
 }
 
-static void json_in(const struct ctx *c, const struct mc_login *it)
+/* True when HOME's keys are the store's afterwards. */
+static bool json_in(const struct ctx *c, const struct mc_login *it)
 {
-	bool bad;
+	bool bad, in_step = false;
 	json_t *s = store_keys(c, it, &bad);
 	if (!s)
-		return;
+		return false;
 	json_t *shared = pick(s, it->keys);
 	json_decref(s);
 	struct blob b;
@@ -415,11 +438,15 @@ static void json_in(const struct ctx *c, const struct mc_login *it)
 				changed = true;
 			}
 		}
-		if (changed)
-			write_json(c, c->home, c->l->home, it->home, home);
+		json_t *now = pick(home, it->keys);
+		in_step = json_equal(now, shared);
+		json_decref(now);
+		if (changed && write_json(c, c->home, c->l->home, it->home, home) < 0)
+			in_step = false;
 	}
 	json_decref(home);
 	json_decref(shared);
+	return in_step;
 }
 
 /* Only keys HOME has are written back: a file that lost them all (removed,
@@ -505,11 +532,12 @@ void mc_logins_in(const struct mc_logins *l, mc_report_fn report, void *data)
 		}
 		for (size_t i = 0; i < l->n; i++) {
 			const struct mc_login *it = &l->items[i];
-			if (it->keys)
-				json_in(&c, it);
-			else
-				file_copy(&c, c.store, l->store, it->store, c.home, l->home,
-				          it->home, false);
+			bool in_step = it->keys ? json_in(&c, it)
+			                        : file_copy(&c, c.store, l->store, it->store,
+			                                    c.home, l->home, it->home, false);
+			if (l->state)
+				l->state[i].in_step =
+				    in_step && stat_at(c.home, it->home, &l->state[i].st);
 		}
 	}
 	close_ctx(&c);
@@ -521,6 +549,12 @@ void mc_logins_out(const struct mc_logins *l, mc_report_fn report, void *data)
 	if (open_ctx(&c, l, report, data, false)) {
 		for (size_t i = 0; i < l->n; i++) {
 			const struct mc_login *it = &l->items[i];
+			/* In step at the start and untouched since: nothing to
+			 * read. */
+			struct stat st;
+			if (l->state && l->state[i].in_step && stat_at(c.home, it->home, &st) &&
+			    same_stat(&st, &l->state[i].st))
+				continue;
 			if (it->keys)
 				json_out(&c, it);
 			else

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 /* The largest credential file copied. */
 #define MC_LOGIN_MAX (1u << 20)
@@ -35,12 +36,20 @@ struct mc_login {
 	const char *keys;
 };
 
+/* What mc_logins_in() left in HOME, for mc_logins_out() to skip a file the
+ * session did not touch without reading it (~/.claude.json can be large). */
+struct mc_login_state {
+	bool in_step; /* HOME's copy had the store's content when the agent started */
+	struct stat st;
+};
+
 struct mc_logins {
 	const char *home;    /* the container user's HOME */
 	const char *store;   /* where the login store is mounted */
 	const char *migrate; /* the old shared home volume (read-only), or NULL */
 	const struct mc_login *items;
 	size_t n;
+	struct mc_login_state *state; /* n entries (zeroed), or NULL */
 };
 
 /* Parses the value of --login=HOME:STORE or (json) --login-json=HOME:STORE:KEYS

@@ -279,8 +279,10 @@ int main(int argc, char **argv)
 	free(text);
 	free(expect);
 
-	if (logins.store)
+	if (logins.store) {
+		logins.state = calloc(logins.n ? logins.n : 1, sizeof(*logins.state));
 		return run_with_logins(&logins, &argv[cmd]);
+	}
 	free(items);
 	/* Nothing to do after the command: it replaces this program. */
 	exec_command(&argv[cmd]);

@@ -297,6 +297,33 @@ static void test_migration(void **state)
 	assert_string_equal(reported, "");
 }
 
+/* With the state of the start, a file the session did not touch is not
+ * read again; one it changed still goes back. */
+static void test_state(void **state)
+{
+	(void)state;
+	put(store, "codex-auth.json", "{\"t\":1}", 1000);
+	put(store, "claude-account.json", "{\"userID\":\"u\"}", 1000);
+	struct mc_login_state st[3] = {0};
+	struct mc_logins l = logins(false);
+	l.state = st;
+	mc_logins_in(&l, collect, NULL);
+	assert_true(st[0].in_step);
+	assert_false(st[1].in_step); /* the store has none */
+	assert_true(st[2].in_step);
+	/* Another project's session writes the store meanwhile: this one,
+	 * untouched, does not go back over it. */
+	put(store, "codex-auth.json", "{\"t\":2}", 900);
+	mc_logins_out(&l, collect, NULL);
+	assert_string_equal(get(store, "codex-auth.json", NULL), "{\"t\":2}");
+	/* Changed in the session: back. */
+	mc_logins_in(&l, collect, NULL);
+	put(home, ".claude.json", "{\"userID\":\"v\",\"theme\":1}", 0);
+	mc_logins_out(&l, collect, NULL);
+	assert_non_null(strstr(get(store, "claude-account.json", NULL), "\"v\""));
+	assert_string_equal(reported, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +333,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fifo_and_size, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_claude_json, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
