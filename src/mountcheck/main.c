@@ -184,7 +184,10 @@ static const int forwarded[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUS
 /* Job control from the terminal: the child is in the foreground process
  * group and gets these itself; this process must not stop, nor be stopped
  * for writing to the terminal after a shell took the foreground. */
-static const int ignored[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+static const int ignored[] = {SIGTSTP, SIGTTIN, SIGTTOU,
+                              /* a line on a closed stderr must not lose the
+                                 command's exit status */
+                              SIGPIPE};
 
 static void exec_command(char **argv)
 {
