@@ -74,16 +74,16 @@ enum sc_network_mode {
 	SC_NETWORK_ALLOWLIST,
 };
 
-/* Whose home a session mounts (docs/security.md, "What projects share"). */
-enum sc_home_scope {
-	SC_HOME_PROJECT, /* a volume per project; logins shared through a store */
-	SC_HOME_SHARED,  /* one volume for every project (before 0.x: the only way) */
-};
-
 enum sc_engine_kind {
 	SC_ENGINE_AUTO,
 	SC_ENGINE_DOCKER,
 	SC_ENGINE_PODMAN,
+};
+
+/* Whose home a session mounts (docs/security.md, "What projects share"). */
+enum sc_home_scope {
+	SC_HOME_PROJECT, /* a volume per project; logins shared through a store */
+	SC_HOME_SHARED,  /* one volume for every project (what earlier versions did) */
 };
 
 struct sc_config {
@@ -177,9 +177,9 @@ char **sc_cfg_list_strv(const struct sc_cfg_list *list);
 char *sc_cfg_format_number(double x);
 
 const char *sc_network_mode_name(enum sc_network_mode mode);
-const char *sc_home_scope_name(enum sc_home_scope scope);
 /* "" for auto. */
 const char *sc_engine_name(enum sc_engine_kind engine);
+const char *sc_home_scope_name(enum sc_home_scope scope);
 
 /* Command names a service may not take (they would shadow `sandcage NAME`). */
 extern const char *const sc_reserved_names[];

@@ -18,8 +18,8 @@ const char *const sc_reserved_names[] = {
 
 const char *const sc_builtin_services[] = {"claude", "codex", "gemini", NULL};
 static const char *const known_toolchains[] = {"node", "python", "rust", "go", NULL};
-static const char *const network_modes[] = {"open", "none", "allowlist", NULL};
 static const char *const home_scopes[] = {"project", "shared", NULL};
+static const char *const network_modes[] = {"open", "none", "allowlist", NULL};
 static const char *const engines[] = {"", "docker", "podman", NULL};
 
 /* ---- the checks, with their messages ---- */
@@ -475,9 +475,9 @@ enum sc_key_store sc_key_store(const struct sc_key *key)
 }
 
 /* Every enum key's field is an int-sized enum. */
+_Static_assert(sizeof(enum sc_home_scope) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sc_network_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sc_engine_kind) == sizeof(int), "enum size");
-_Static_assert(sizeof(enum sc_home_scope) == sizeof(int), "enum size");
 
 int sc_key_enum_get(const void *base, const struct sc_key *key, struct sc_origin *origin)
 {
@@ -682,16 +682,16 @@ const char *sc_network_mode_name(enum sc_network_mode mode)
 	return "open";
 }
 
-const char *sc_home_scope_name(enum sc_home_scope scope)
-{
-	if ((unsigned)scope < N_ELEMENTS(home_scopes) - 1)
-		return home_scopes[scope];
-	return "project";
-}
-
 const char *sc_engine_name(enum sc_engine_kind engine)
 {
 	if ((unsigned)engine < N_ELEMENTS(engines) - 1)
 		return engines[engine];
 	return "";
+}
+
+const char *sc_home_scope_name(enum sc_home_scope scope)
+{
+	if ((unsigned)scope < N_ELEMENTS(home_scopes) - 1)
+		return home_scopes[scope];
+	return "project";
 }

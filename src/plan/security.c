@@ -423,24 +423,36 @@ static void check_mounts(struct check *c)
 
 /* ---- security.* ---- */
 
-/* One setting (a scalar, an enum, or where a list was set) that only the
- * user's own layers may set; true when it was reported. */
-static bool check_global_only_origin(struct check *c, struct sc_origin o, const char *key)
-{
-	if (user_layer(o.layer))
-		return false;
-	report(c, o, key,
-	       "only your global configuration (%s) may set this: a %s file cannot change "
-	       "what is protected; move the setting there",
-	       c->global_file, sc_layer_name(o.layer));
-	return true;
-}
-
 static void check_global_only(struct check *c, const struct sc_cfg_list *l, const char *key)
 {
-	bool reported = check_global_only_origin(c, l->origin, key);
-	for (size_t i = 0; i < l->len && !reported; i++)
-		reported = check_global_only_origin(c, l->items[i].origin, key);
+	bool reported = false;
+	if (!user_layer(l->origin.layer)) {
+		report(c, l->origin, key,
+		       "only your global configuration (%s) may set this: a %s file cannot change "
+		       "what is protected; move the setting there",
+		       c->global_file, sc_layer_name(l->origin.layer));
+		reported = true;
+	}
+	for (size_t i = 0; i < l->len && !reported; i++) {
+		if (user_layer(l->items[i].origin.layer))
+			continue;
+		report(c, l->items[i].origin, key,
+		       "only your global configuration (%s) may set this: a %s file cannot change "
+		       "what is protected; move the setting there",
+		       c->global_file, sc_layer_name(l->items[i].origin.layer));
+		reported = true;
+	}
+}
+
+/* One setting of the global layer only; `why` ends the message. */
+static void check_global_origin(struct check *c, struct sc_origin o, const char *key,
+                                const char *why)
+{
+	if (!user_layer(o.layer))
+		report(c, o, key,
+		       "only your global configuration (%s) may set this: a %s file cannot %s; "
+		       "move the setting there",
+		       c->global_file, sc_layer_name(o.layer), why);
 }
 
 int sc_security_check(const struct sc_config *cfg, const struct sc_security_host *host,
@@ -451,7 +463,8 @@ int sc_security_check(const struct sc_config *cfg, const struct sc_security_host
 	struct check c = {cfg, host, ws, global_file, STRBUF_INIT, 0};
 	check_global_only(&c, &cfg->security.protected_paths, "security.protected_paths");
 	check_global_only(&c, &cfg->security.masked_files, "security.masked_files");
-	check_global_only_origin(&c, cfg->home.scope.origin, "home.scope");
+	check_global_origin(&c, cfg->home.scope.origin, "home.scope",
+	                    "give every project one home, and what an agent plants in it");
 	check_mounts(&c);
 	check_env(&c);
 	check_names(&c);
