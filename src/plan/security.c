@@ -463,11 +463,11 @@ int sc_security_check(const struct sc_config *cfg, const struct sc_security_host
 	struct check c = {cfg, host, ws, global_file, STRBUF_INIT, 0};
 	check_global_only(&c, &cfg->security.protected_paths, "security.protected_paths");
 	check_global_only(&c, &cfg->security.masked_files, "security.masked_files");
-	check_global_origin(&c, cfg->home.scope.origin, "home.scope",
-	                    "give every project one home, and what an agent plants in it");
 	check_mounts(&c);
 	check_env(&c);
 	check_names(&c);
+	check_global_origin(&c, cfg->home.scope.origin, "home.scope",
+	                    "give every project one home, and what an agent plants in it");
 	if (!c.n) {
 		strbuf_release(&c.errs);
 		return 0;
