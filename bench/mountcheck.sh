@@ -33,7 +33,7 @@ for a in "${ARGV[@]}"; do
 	case $seps:$a in
 	0:--entrypoint=*|0:*target=/.sandcage-mountcheck*) ;;
 	0:*) plain+=("$a") ;;
-	1:--bind=*|1:--volume=*) ;;
+	1:--bind=*|1:--volume=*|1:--home=*|1:--logins=*|1:--migrate=*|1:--login=*|1:--login-json=*) ;;
 	*) plain+=("$a") ;;
 	esac
 done

@@ -12,7 +12,9 @@
 #include "registry.h"
 #include "store.h"
 
-/* Under the container user's HOME. */
+/* Under the container user's HOME: the ACP volume. The plan mounts it there
+ * (SC_HOME_ACP_DIR, plan/home.h, a layer acp may not use); test-plan.c
+ * checks that the two agree. */
 #define SC_ACP_DIR ".sandcage-acp"
 
 /* How to run the containers that install and uninstall. */

@@ -6,6 +6,7 @@
 #include "../acp/store.h"
 #include "../config/config.h"
 #include "../launch/launch.h"
+#include "../plan/home.h"
 #include "../session/session.h"
 #include "../util/fs.h"
 #include "../util/log.h"
@@ -240,10 +241,10 @@ static const char *image_option(const struct acp_options *o)
 	return o->image ? o->image : getenv("SANDCAGE_IMAGE");
 }
 
-/* What install and uninstall run: a container that sees the home volume and
- * nothing of the project (an install script from the registry has no
- * business there). Opened here: the configuration read, no container yet.
- * Returns SC_EXIT_OK or the exit code to end with. */
+/* What install and uninstall run: a container that sees the ACP agents'
+ * volume (src/plan/home.h) and nothing of the project or of any home (an install script from the
+ * registry has no business there). Opened here: the configuration read, no container yet. Returns
+ * SC_EXIT_OK or the exit code to end with. */
 static int installer_open(const struct acp_options *o, struct sc_cmd_launch_ui *ui,
                           struct sc_launch_request *req, struct sc_launch **l)
 {
@@ -262,7 +263,7 @@ static int installer_open(const struct acp_options *o, struct sc_cmd_launch_ui *
 }
 
 /* Plans the next installer container. */
-static int runner_init(struct sc_launch *l, const struct sc_launch_request *req,
+static int runner_init(struct sc_launch *l, const struct sc_launch_request *req, const char *volume,
                        struct sc_acp_runner *run, struct sc_error **err)
 {
 	if (sc_launch_plan(l, req, err) < 0)
@@ -271,7 +272,7 @@ static int runner_init(struct sc_launch *l, const struct sc_launch_request *req,
 	    .engine = l->engine,
 	    .spec = &l->spec,
 	    .home = SC_IMAGE_HOME,
-	    .volume = l->cfg->home.volume.value,
+	    .volume = volume,
 	    .global_dir = l->global_dir,
 	    .registry_url = l->cfg->acp.registry_url.value,
 	    .platform = sc_acp_container_platform(),
@@ -305,7 +306,7 @@ static int acp_install(const char *cmd_name, void *opts, const struct sc_cmd_ope
 		return sc_cmd_report(err);
 
 	/* Everything asked for must exist before anything is installed. */
-	const char *volume = l->cfg->home.volume.value;
+	_cleanup_free_ char *volume = sc_home_acp_volume(l->cfg);
 	_cleanup_vec_ struct vec todo = VEC_INIT(NULL);
 	for (int i = 0; i < argc; i++) {
 		const char *id = argv[i];
@@ -346,7 +347,7 @@ static int acp_install(const char *cmd_name, void *opts, const struct sc_cmd_ope
 	for (size_t i = 0; i < todo.len; i++) {
 		const struct sc_acp_agent *a = todo.items[i];
 		struct sc_acp_runner run;
-		if (runner_init(l, &req, &run, &err) < 0)
+		if (runner_init(l, &req, volume, &run, &err) < 0)
 			return sc_cmd_report(err);
 		sc_log_notice("installing %s %s into volume %s", a->id, a->version, volume);
 		_cleanup_acp_installed_ struct sc_acp_installed *rec = NULL;
@@ -376,7 +377,7 @@ static int acp_uninstall(const char *cmd_name, void *opts, const struct sc_cmd_o
 	if (code != SC_EXIT_OK)
 		return code;
 	_cleanup_error_ struct sc_error *err = NULL;
-	const char *volume = l->cfg->home.volume.value;
+	_cleanup_free_ char *volume = sc_home_acp_volume(l->cfg);
 	for (int i = 0; i < argc; i++) {
 		_cleanup_acp_installed_ struct sc_acp_installed *have = NULL;
 		if (sc_acp_store_find(l->global_dir, argv[i], volume, &have, &err) < 0)
@@ -392,7 +393,7 @@ static int acp_uninstall(const char *cmd_name, void *opts, const struct sc_cmd_o
 		return sc_cmd_report(err);
 	for (int i = 0; i < argc; i++) {
 		struct sc_acp_runner run;
-		if (runner_init(l, &req, &run, &err) < 0)
+		if (runner_init(l, &req, volume, &run, &err) < 0)
 			return sc_cmd_report(err);
 		if (sc_acp_uninstall(&run, argv[i], &err) < 0) {
 			sc_error_prefix(&err, "uninstall %s", argv[i]);

@@ -7,6 +7,7 @@
 #include "../config/config.h"
 #include "../engine/versions.h"
 #include "../launch/launch.h"
+#include "../plan/home.h"
 #include "../session/session.h"
 #include "../util/fs.h"
 #include "../util/log.h"
@@ -311,15 +312,37 @@ static void run_probes(struct vec *checks, const char *project, const char *imag
 
 /* Where each agent's credential lives (doctor_creds.c). */
 static void check_credentials(struct vec *checks, const struct sc_config *cfg,
-                              char *const *host_env, const char *probe_out)
+                              char *const *host_env, const char *probe_out, const char *global_dir)
 {
 	_cleanup_vec_ struct vec findings = VEC_INIT(doctor_finding_free);
-	doctor_credentials(&findings, cfg, host_env, probe_out);
+	_cleanup_free_ char *logins = sc_home_logins_dir(global_dir);
+	doctor_credentials(&findings, cfg, host_env, probe_out, logins);
 	for (size_t i = 0; i < findings.len; i++) {
 		const struct doctor_finding *f = findings.items[i];
 		add(checks, "credentials", f->name, f->level == DOCTOR_WARN ? ST_WARN : ST_INFO,
 		    "%s", f->reason);
 	}
+}
+
+/* Whose home the sessions mount, and where logins live (src/plan/home.h). */
+static void check_home(struct vec *checks, const struct sc_config *cfg,
+                       const struct sc_workspace *ws, const char *global_dir)
+{
+	_cleanup_free_ char *volume = sc_home_volume(cfg, ws);
+	_cleanup_free_ char *acp = sc_home_acp_volume(cfg);
+	if (cfg->home.scope.value == SC_HOME_SHARED) {
+		add(checks, "host", "home", ST_INFO,
+		    "home.scope shared: every project's sessions mount the home volume `%s`, "
+		    "logins included (what one project's agent writes there, a shell rc or a "
+		    "hook, runs in the others'); ACP agents in `%s`",
+		    volume, acp);
+		return;
+	}
+	_cleanup_free_ char *logins = sc_home_logins_dir(global_dir);
+	add(checks, "host", "home", ST_INFO,
+	    "home.scope project: this project's home is the volume `%s`; logins are shared "
+	    "through `%s`; ACP agents in `%s` (read-only in sessions)",
+	    volume, logins, acp);
 }
 
 /* ---- the report ---- */
@@ -538,8 +561,10 @@ int sc_doctor_run(const char *name, void *opts, const struct sc_cmd_operands *ar
 		    : !config_ok ? "the configuration is refused or not trusted"
 		                 : "no image to run");
 
+	if (cfg && ws)
+		check_home(&checks, cfg, ws, host.global_dir);
 	if (cfg)
-		check_credentials(&checks, cfg, host.env, probe_out);
+		check_credentials(&checks, cfg, host.env, probe_out, host.global_dir);
 
 	int code = print_report(&checks, ws ? ws->root : NULL, image, json);
 	vec_release(&checks);

@@ -36,5 +36,7 @@ void doctor_login_args(struct strv *command);
  * probe found in the home volume (`probe_out`, the probe's output; NULL
  * when it did not run), or that none was found; then env_passthrough's
  * variables with a secret's name. */
+/* `logins_dir`: the login store of `home.scope: project` (GLOBAL/logins),
+ * where the report says the login files live. */
 void doctor_credentials(struct vec *findings, const struct sc_config *cfg, char *const *host_env,
-                        const char *probe_out);
+                        const char *probe_out, const char *logins_dir);

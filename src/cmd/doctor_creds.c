@@ -1,7 +1,8 @@
 /* sandcage doctor's report on where each agent's credential lives: a key the
  * credential proxy keeps on the host; a variable passed from the host, which
- * reaches the container in plain text (a warning); a login file in the home
- * volume; or none. No value and no file's content is ever read into the
+ * reaches the container in plain text (a warning); a login file in the login
+ * store (home.scope: project) or the home volume every project shares
+ * (shared); or none. No value and no file's content is ever read into the
  * report. */
 #include "../util/strbuf.h"
 #include "doctor.h"
@@ -131,7 +132,7 @@ static size_t service_keys(struct vec *findings, const struct sc_config *cfg,
 }
 
 static void service_credentials(struct vec *findings, const struct sc_config *cfg,
-                                const struct sc_service *svc, const char *volume,
+                                const struct sc_service *svc, const char *where,
                                 char *const *host_env, const char *probe_out)
 {
 	_cleanup_strvec_ struct strv reported = STRV_INIT;
@@ -148,19 +149,17 @@ static void service_credentials(struct vec *findings, const struct sc_config *cf
 			            (int)strcspn(logins[i].arg, ":"), logins[i].arg);
 	}
 	if (files.len) {
-		add(findings, svc->name, DOCTOR_INFO,
-		    "logged in, credentials in the home volume `%s` (shared by every "
-		    "project that uses it): %s",
-		    volume, strbuf_str(&files));
+		add(findings, svc->name, DOCTOR_INFO, "logged in, credentials in %s: %s", where,
+		    strbuf_str(&files));
 		return;
 	}
 	if (vars)
 		return;
 	if (known && !probe_out) {
 		add(findings, svc->name, DOCTOR_INFO,
-		    "no credential variable set; the home volume `%s` was not looked at "
-		    "(the probes did not run)",
-		    volume);
+		    "no credential variable set; %s was not looked at (the probes did not "
+		    "run)",
+		    where);
 		return;
 	}
 	const char *hint = NULL;
@@ -181,15 +180,21 @@ static void service_credentials(struct vec *findings, const struct sc_config *cf
 }
 
 void doctor_credentials(struct vec *findings, const struct sc_config *cfg, char *const *host_env,
-                        const char *probe_out)
+                        const char *probe_out, const char *logins_dir)
 {
+	_cleanup_free_ char *where =
+	    cfg->home.scope.value == SC_HOME_SHARED
+	        ? xasprintf("the home volume `%s` (shared by every project that uses it)",
+	                    cfg->home.volume.value)
+	        : xasprintf("the login store `%s` (shared by every project; copied into "
+	                    "each project's home)",
+	                    logins_dir);
 	_cleanup_strvec_ struct strv reported = STRV_INIT;
 	for (size_t s = 0; s < cfg->services.len; s++) {
 		const struct sc_service *svc = &cfg->services.items[s];
 		if (!svc->enabled.value)
 			continue;
-		service_credentials(findings, cfg, svc, cfg->home.volume.value, host_env,
-		                    probe_out);
+		service_credentials(findings, cfg, svc, where, host_env, probe_out);
 		for (size_t i = 0; i < svc->env.len; i++)
 			if (!strv_contains(reported.v, svc->env.items[i].value))
 				strv_push(&reported, svc->env.items[i].value);

@@ -110,6 +110,12 @@ enum sc_engine_kind {
 	SC_ENGINE_PODMAN,
 };
 
+/* Whose home a session mounts (docs/security.md, "What projects share"). */
+enum sc_home_scope {
+	SC_HOME_PROJECT, /* a volume per project; logins shared through a store */
+	SC_HOME_SHARED,  /* one volume for every project (what earlier versions did) */
+};
+
 struct sc_config {
 	struct {
 		struct sc_cfg_str base;
@@ -144,6 +150,11 @@ struct sc_config {
 	} ssh;
 	struct {
 		struct sc_cfg_str volume;
+		/* Global layer and flags only (src/plan/security.c). */
+		struct {
+			enum sc_home_scope value;
+			struct sc_origin origin;
+		} scope;
 	} home;
 	/* Read from the global layer only (src/plan/security.c rejects them elsewhere). */
 	struct {
@@ -208,6 +219,7 @@ const char *sc_network_mode_name(enum sc_network_mode mode);
 const char *sc_credentials_mode_name(enum sc_credentials_mode mode);
 /* "" for auto. */
 const char *sc_engine_name(enum sc_engine_kind engine);
+const char *sc_home_scope_name(enum sc_home_scope scope);
 
 /* Command names a service may not take (they would shadow `sandcage NAME`). */
 extern const char *const sc_reserved_names[];

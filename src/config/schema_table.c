@@ -19,6 +19,7 @@ const char *const sc_reserved_names[] = {
 
 const char *const sc_builtin_services[] = {"claude", "codex", "gemini", NULL};
 static const char *const known_toolchains[] = {"node", "python", "rust", "go", NULL};
+static const char *const home_scopes[] = {"project", "shared", NULL};
 static const char *const network_modes[] = {"open", "none", "allowlist", NULL};
 static const char *const engines[] = {"", "docker", "podman", NULL};
 static const char *const credentials_modes[] = {"proxy", "env", NULL};
@@ -255,6 +256,17 @@ static const struct sc_key home_keys[] = {
      .offset = CFG(home.volume),
      .def.str = "sandcage-home",
      .check = check_docker_name,
+     .grant_rank = 16},
+    /* Global only (src/plan/security.c): a project that chose `shared`
+     * would reach every other project's home. */
+    {.name = "scope",
+     .trust = SC_KEY_GRANT,
+     .kind = SC_KEY_ENUM,
+     .offset = CFG(home.scope.value),
+     .aux = CFG(home.scope.origin),
+     .def.str = "project",
+     .names = home_scopes,
+     .allowed = "project, shared",
      .grant_rank = 16},
     {0},
 };
@@ -533,6 +545,7 @@ enum sc_key_store sc_key_store(const struct sc_key *key)
 }
 
 /* Every enum key's field is an int-sized enum. */
+_Static_assert(sizeof(enum sc_home_scope) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sc_network_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sc_engine_kind) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum sc_credentials_mode) == sizeof(int), "enum size");
@@ -676,4 +689,11 @@ const char *sc_engine_name(enum sc_engine_kind engine)
 	if ((unsigned)engine < N_ELEMENTS(engines) - 1)
 		return engines[engine];
 	return "";
+}
+
+const char *sc_home_scope_name(enum sc_home_scope scope)
+{
+	if ((unsigned)scope < N_ELEMENTS(home_scopes) - 1)
+		return home_scopes[scope];
+	return "project";
 }

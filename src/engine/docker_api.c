@@ -96,6 +96,20 @@ int sc_docker_api_image_exists(const char *socket_path, const char *image)
 	return -1;
 }
 
+int sc_docker_api_volume_exists(const char *socket_path, const char *name)
+{
+	if (!socket_path)
+		return -1;
+	_cleanup_free_ char *escaped = sc_http_escape(name);
+	_cleanup_free_ char *target = xasprintf("/volumes/%s", escaped);
+	int code = sc_http_unix_get(socket_path, target, SC_HTTP_TIMEOUT_MS, NULL);
+	if (code == 200)
+		return 1;
+	if (code == 404)
+		return 0;
+	return -1;
+}
+
 int sc_docker_api_image_entrypoint(const char *socket_path, const char *image, struct strv *out)
 {
 	_cleanup_strbuf_ struct strbuf body = STRBUF_INIT;

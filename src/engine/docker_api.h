@@ -20,6 +20,9 @@ char *sc_docker_config_context(const char *json);
 /* 1: the image exists, 0: it does not, <0: ask the CLI instead. */
 int sc_docker_api_image_exists(const char *socket_path, const char *image);
 
+/* 1: the volume exists, 0: it does not, <0: ask the CLI instead. */
+int sc_docker_api_volume_exists(const char *socket_path, const char *name);
+
 /* The image's entrypoint appended to `out`: 0, or <0: ask the CLI instead. */
 int sc_docker_api_image_entrypoint(const char *socket_path, const char *image, struct strv *out);
 

@@ -206,6 +206,30 @@ static int docker_image_exists(const struct sc_engine *e, const char *image, boo
 	return sc_error_setx(err, 0, "%s image inspect %s: %s", e->kind, image, errout);
 }
 
+static int docker_volume_exists(const struct sc_engine *e, const char *name, bool *exists,
+                                struct sc_error **err)
+{
+	if (streq(e->kind, "docker")) {
+		_cleanup_free_ char *sock = sc_docker_api_socket();
+		int r = sc_docker_api_volume_exists(sock, name);
+		if (r >= 0) {
+			*exists = r == 1;
+			return 0;
+		}
+	}
+	char *const args[] = {"volume", "inspect", "--format={{.Name}}", NULL};
+	char *const operands[] = {(char *)name, NULL};
+	_cleanup_free_ char *out = NULL, *errout = NULL;
+	int status;
+	if (cli_run(e, args, operands, NULL, &out, &errout, &status, err) < 0)
+		return -1;
+	*exists = status == 0;
+	if (status == 0 || strcasestr(errout, "no such volume"))
+		return 0;
+	errout[strcspn(errout, "\n")] = '\0';
+	return sc_error_setx(err, 0, "%s volume inspect %s: %s", e->kind, name, errout);
+}
+
 static int docker_image_entrypoint(const struct sc_engine *e, const char *image, struct strv *out,
                                    struct sc_error **err)
 {
@@ -524,6 +548,7 @@ const struct sc_engine_ops sc_docker_cli_ops = {
     .run_argv = docker_run_argv,
     .image_exists = docker_image_exists,
     .image_entrypoint = docker_image_entrypoint,
+    .volume_exists = docker_volume_exists,
     .remove = docker_remove,
     .network_create = docker_network_create,
     .network_remove = docker_network_remove,

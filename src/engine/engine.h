@@ -100,6 +100,10 @@ struct sc_engine_ops {
 	/* The image's entrypoint (empty when it has none) appended to `out`. */
 	int (*image_entrypoint)(const struct sc_engine *e, const char *image, struct strv *out,
 	                        struct sc_error **err);
+	/* Whether a volume of that name exists (the old shared home, whose
+	 * logins move to the login store: src/plan/home.h). */
+	int (*volume_exists)(const struct sc_engine *e, const char *name, bool *exists,
+	                     struct sc_error **err);
 	/* Builds an image; *status is the build's exit status (0 on success). */
 	int (*build)(const struct sc_engine *e, const struct sc_build_options *opts, int *status,
 	             struct sc_error **err);

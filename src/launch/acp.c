@@ -1,6 +1,7 @@
 /* Which agent `sandcage acp run NAME` starts. */
 #include "../acp/registry.h"
 #include "../acp/store.h"
+#include "../plan/home.h"
 #include "internal.h"
 
 /* The built-in agents speak ACP through these registry agents. */
@@ -20,7 +21,7 @@ const char *sc_launch_acp_alias(const char *name)
 
 int sc_launch_resolve_acp(struct sc_launch *l, const char *name, struct sc_error **err)
 {
-	const char *volume = l->cfg->home.volume.value;
+	_cleanup_free_ char *volume = sc_home_acp_volume(l->cfg);
 	/* An installed registry agent; a built-in's adapter; a service of the
 	 * configuration whose command speaks ACP. */
 	_cleanup_acp_installed_ struct sc_acp_installed *rec = NULL;

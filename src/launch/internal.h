@@ -28,3 +28,9 @@ int sc_launch_resolve_acp(struct sc_launch *l, const char *name, struct sc_error
  * program sandcage-mountcheck, which compares the mounts with them before
  * it runs the command (pin.c). */
 int sc_launch_pin(struct sc_launch *l, const struct sc_launch_request *req, struct sc_error **err);
+
+/* With `home.scope: project`: makes the login store (GLOBAL/logins, 0700)
+ * and, until it holds the migration's marker, sets *migrate to the old
+ * shared home volume when it exists (src/plan/home.h). */
+int sc_launch_logins(struct sc_launch *l, const struct sc_launch_request *req, char **migrate,
+                     struct sc_error **err);

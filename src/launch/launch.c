@@ -352,6 +352,9 @@ int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, str
 	} else {
 		strv_extend(&command, req->command);
 	}
+	_cleanup_free_ char *migrate = NULL;
+	if (!req->home_only && sc_launch_logins(l, req, &migrate, err) < 0)
+		return -1;
 	_cleanup_strvec_ struct strv env = STRV_INIT;
 	strv_extend(&env, l->acp_env.v);
 	strv_extend(&env, req->extra_env);
@@ -367,6 +370,7 @@ int sc_launch_plan(struct sc_launch *l, const struct sc_launch_request *req, str
 	    .tty = req->tty,
 	    .no_stdin = req->no_stdin,
 	    .home_only = req->home_only,
+	    .migrate_volume = migrate,
 	    .extra_env = strv_array(&env),
 	    .host_env = l->host.env,
 	    .global_dir = l->global_dir,

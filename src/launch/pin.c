@@ -13,6 +13,7 @@
  * directory), compares each mount with it and looks for mounts nobody
  * asked for before it runs the command. A difference stops the container
  * before anything of the session runs (exit 125). */
+#include "../plan/home.h"
 #include "../util/fs.h"
 #include "../util/log.h"
 #include "../util/path.h"
@@ -110,6 +111,7 @@ int sc_launch_pin(struct sc_launch *l, const struct sc_launch_request *req, stru
 			return -1;
 		strv_push_take(&args, sc_mountcheck_bind_arg(&st, m->target));
 	}
+	sc_home_entry_args(spec, &args);
 	strv_push(&args, "--");
 	/* The image's own entrypoint still runs, after the check. */
 	if (l->engine && l->engine->ops->image_entrypoint &&

@@ -4,6 +4,7 @@
  * privileges, limits on processes, memory and CPU. */
 #include "container.h"
 #include "../util/path.h"
+#include "home.h"
 #include "image.h"
 #include "sc-config.h"
 #include "ssh.h"
@@ -109,7 +110,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 		    !(common_outside && path_is_within(ws->git_dir, ws->common_dir)))
 			sc_container_spec_add_mount(spec, ws->git_dir, ws->git_dir, false, false);
 	}
-	sc_container_spec_add_mount(spec, cfg->home.volume.value, SC_IMAGE_HOME, false, true);
+	sc_home_mounts(in, spec);
 	for (size_t i = 0; i < cfg->mounts.len && !in->home_only; i++) {
 		const struct sc_cfg_mount *m = sc_cfg_mount_at(cfg, i);
 		sc_container_spec_add_mount(spec, m->source.value, m->target.value,

@@ -24,9 +24,13 @@ struct sc_container_input {
 	/* Arguments after `--` for the agent. */
 	char *const *args;
 	bool tty;
-	bool no_stdin;          /* the container's standard input is not kept open */
-	bool home_only;         /* the home volume and nothing else: no project, no git
-	                           directory, no configured mount, no SSH key */
+	bool no_stdin;  /* the container's standard input is not kept open */
+	bool home_only; /* the ACP installer: the ACP agents' volume and nothing
+	                   else: no home, no project, no git directory, no
+	                   configured mount, no SSH key (home.h) */
+	/* The old shared home volume whose logins go into the login store
+	 * (home.h), or NULL. */
+	const char *migrate_volume;
 	char *const *extra_env; /* "NAME=value", set after the planned ones */
 	char *const *host_env;  /* "NAME=value", NULL-terminated (environ) */
 	const char *global_dir; /* sandcage's global directory on the host (GLOBAL/ssh) */

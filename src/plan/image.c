@@ -5,6 +5,7 @@
 #include "../util/hash.h"
 #include "../util/strbuf.h"
 #include "../util/vec.h"
+#include "home.h"
 #include "sc-config.h"
 
 void sc_image_plan_free(struct sc_image_plan *plan)
@@ -341,6 +342,12 @@ int sc_image_plan(const struct sc_image_input *in, struct sc_image_plan **out,
 	 * profile.d puts back the image's, with the agents and toolchains. */
 	strbuf_adds(&df, "\nRUN printf 'PATH=\"%s\"\\nexport PATH\\n' \"$PATH\" "
 	                 "> /etc/profile.d/sandcage-path.sh\n");
+	/* The ACP agents' volume is mounted at HOME/.sandcage-acp (home.h): a
+	 * new volume takes the owner of the directory it is first mounted on,
+	 * which must be the user's for `acp install` to write it. Last, so
+	 * that the layers before stay cached. */
+	strbuf_addf(&df, "\nRUN mkdir -p %s/%s && chown %u:%u %s/%s\n", SC_IMAGE_HOME,
+	            SC_HOME_ACP_DIR, in->uid, in->gid, SC_IMAGE_HOME, SC_HOME_ACP_DIR);
 	strbuf_addf(&df, "\nUSER %u:%u\nENV HOME=%s\nWORKDIR %s\n", in->uid, in->gid, SC_IMAGE_HOME,
 	            SC_IMAGE_HOME);
 

@@ -470,6 +470,8 @@ int sc_security_check(const struct sc_config *cfg, const struct sc_security_host
 	check_mounts(&c);
 	check_env(&c);
 	check_names(&c);
+	check_global_origin(&c, cfg->home.scope.origin, "home.scope",
+	                    "give every project one home, and what an agent plants in it");
 	if (!c.n) {
 		strbuf_release(&c.errs);
 		return 0;

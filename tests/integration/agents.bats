@@ -94,12 +94,16 @@ YAML
 }
 
 @test "the home volume keeps files between sessions and belongs to the user" {
+	# home.scope: project (the default): the project's own volume.
+	local vol
+	vol=$(project_home_volume "$REPO")
 	run "$SANDCAGE" -q shell -- sh -c 'echo kept > ~/.sandcage-test-marker; mkdir -p ~/.claude; stat -c "%u:%g" ~'
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(id -u):$(id -g)" ]
 	run "$SANDCAGE" -q shell -- cat /home/sandcage/.sandcage-test-marker
 	[ "$output" = kept ]
-	run docker volume inspect sandcage-test-home
+	run docker volume inspect "$vol"
+	docker volume rm "$vol" >/dev/null
 	[ "$status" -eq 0 ]
 }
 

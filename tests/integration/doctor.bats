@@ -24,7 +24,8 @@ teardown() {
 		ids=$(containers_of "$REPO")
 		[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
 	fi
-	[ -z "${HOME_VOLUME:-}" ] || docker volume rm -f "$HOME_VOLUME" >/dev/null 2>&1 || true
+	[ -z "${HOME_VOLUME:-}" ] || docker volume rm -f "$HOME_VOLUME" \
+		"$HOME_VOLUME-acp" "$(project_home_volume "$REPO" "$HOME_VOLUME")" >/dev/null 2>&1 || true
 	[ -z "${WORK:-}" ] || rm -rf "$WORK"
 }
 
@@ -155,14 +156,14 @@ PLAIN='reaches the container as a plain variable (the agent, and anything it run
 	[[ "$output" != *"canary-789"* ]]
 }
 
-@test "doctor reports an agent logged in, with its credentials in the home volume" {
+@test "doctor reports an agent logged in, with its credentials in the login store" {
 	own_home
 	cd "$REPO"
 	"$SANDCAGE" -q shell -- sh -c 'mkdir -p ~/.codex && echo {} >~/.codex/auth.json' </dev/null
 	run "$SANDCAGE" doctor
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"info  codex              logged in, credentials in the home volume \`$HOME_VOLUME\` (shared by every project that uses it): ~/.codex/auth.json"* ]]
+	[[ "$output" == *"info  codex              logged in, credentials in the login store \`$SANDCAGE_HOME/logins\` (shared by every project; copied into each project's home): ~/.codex/auth.json"* ]]
 	[[ "$output" == *"info  claude             no credential found"* ]]
 	# ~/.claude.json is a login only with an oauthAccount, and its content
 	# is never shown.
@@ -174,7 +175,7 @@ PLAIN='reaches the container as a plain variable (the agent, and anything it run
 	run "$SANDCAGE" doctor
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"info  claude             logged in, credentials in the home volume \`$HOME_VOLUME\` (shared by every project that uses it): ~/.claude.json"* ]]
+	[[ "$output" == *"info  claude             logged in, credentials in the login store \`$SANDCAGE_HOME/logins\` (shared by every project; copied into each project's home): ~/.claude.json"* ]]
 	[[ "$output" != *"example.invalid"* ]]
 }
 

@@ -85,6 +85,16 @@ TOML
 	unset SANDCAGE_IMAGE
 }
 
+# The home volume of project $1 under `home.scope: project` (src/plan/home.c):
+# "<home.volume>-<name>-<8 hex digits of the sha256 of LEN:ROOT>".
+project_home_volume() {
+	local root base=${2:-sandcage-test-home} key name
+	root=$(cd "$1" && pwd -P)
+	key=$(printf '%s:%s' "${#root}" "$root" | sha256sum | cut -c1-8)
+	name=$(basename "$root" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9_.-]/-/g' | cut -c1-32 | sed 's/^[_.-]*//')
+	echo "$base-${name:+$name-}$key"
+}
+
 # The ACP test client (tests/integration/acp/client.mjs, written with the
 # official SDK) and its dependencies, installed once with the host's npm
 # into CLIENT_DIR.

@@ -25,11 +25,15 @@ setup() {
 
 teardown() {
 	local p ids
-	for p in "${REPO:-}" "${PROJECT:-}"; do
+	for p in "${REPO:-}" "${PROJECT:-}" "${PROJECT_B:-}"; do
 		[ -n "$p" ] || continue
 		ids=$(containers_of "$p")
 		[ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+		# Its own home volume (home.scope: project, the default).
+		[ -d "$p" ] && docker volume rm "$(project_home_volume "$p" "${H10:-sandcage-home}")" \
+			>/dev/null 2>&1 || true
 	done
+	[ -z "${H10:-}" ] || docker volume rm "$H10" "$H10-acp" >/dev/null 2>&1 || true
 	[ -z "${WORK:-}" ] || rm -rf "$WORK"
 }
 
@@ -1551,3 +1555,163 @@ YAML
 	[[ "$output" != *"?key="* ]]
 	cred_teardown
 }
+
+# ---- 10. Another project's home ---------------------------------------------------
+#
+# With home.scope: project (the default) each project has a home volume of its
+# own: what one project's agent writes in its home (shell rc files, an agent's
+# hooks, tool configuration, a program early on PATH) never runs in another
+# project's session. Only the agents' login files travel, through the login
+# store (GLOBAL/logins), and never through a link.
+
+# A home volume of the test's own, and project B next to the test's REPO (A).
+two_projects() {
+	H10=sandcage-test-h10-$$-$BATS_TEST_NUMBER
+	printf '[home]\nvolume = "%s"\n%s\n[services.fake]\ncommand = ["bash", "-lc", "echo agent-ran; cat ~/.claude/settings.json 2>/dev/null; true"]\n' \
+		"$H10" "${1:-}" >"$SANDCAGE_HOME/config.toml"
+	PROJECT_B=$WORK/b
+	make_repo "$PROJECT_B"
+	MARK=$PROJECT_B/.markers
+	mkdir -p "$MARK"
+	cd "$REPO"
+}
+
+# What project A's agent plants in its home: each would leave a marker in
+# project B (which B's sessions can write) if it ran there.
+plant_in_a() {
+	cd "$REPO"
+	agent "mkdir -p ~/.claude ~/.local/bin ~/.codex
+echo 'touch $MARK/bashrc' >>~/.bashrc
+echo 'touch $MARK/profile' >>~/.profile
+echo 'touch $MARK/bash_profile; . ~/.bashrc' >>~/.bash_profile
+printf '{\"hooks\":{\"SessionStart\":[{\"hooks\":[{\"type\":\"command\",\"command\":\"touch $MARK/hook\"}]}]}}' >~/.claude/settings.json
+printf 'registry=http://127.0.0.1:9/\nonload-script=$MARK/npm\n' >~/.npmrc
+printf '[alias]\n\tst = !touch $MARK/gitalias\n[core]\n\tpager = touch $MARK/gitpager\n' >~/.gitconfig
+printf '#!/bin/sh\ntouch $MARK/localbin\n' >~/.local/bin/git && chmod +x ~/.local/bin/git
+cp ~/.local/bin/git ~/.local/bin/ls
+echo '{\"token\":\"from-a\"}' >~/.codex/auth.json
+echo '{\"oauthAccount\":{\"emailAddress\":\"a@example.invalid\"},\"mcpServers\":{\"evil\":{\"command\":\"touch\",\"args\":[\"$MARK/mcp\"]}}}' >~/.claude.json"
+}
+
+# B's sessions: a login shell, an interactive one, git and ls with ~/.local/bin
+# first on PATH, and the agent command.
+sessions_in_b() {
+	cd "$PROJECT_B"
+	run "$SANDCAGE" -q shell -- bash -lic 'PATH=$HOME/.local/bin:$PATH; git st; git log -1 --format=%s; ls >/dev/null; echo shell-ran; test -e ~/.npmrc && echo HAS-NPMRC; test -e ~/.gitconfig && echo HAS-GITCONFIG; true'
+	echo "B's shell: $status: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *shell-ran* ]]
+	B_SHELL=$output
+	run "$SANDCAGE" -q fake
+	echo "B's agent: $status: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *agent-ran* ]]
+	B_AGENT=$output
+}
+
+@test "hostile/10: nothing project A's agent writes in its home runs in project B's sessions" {
+	two_projects
+	plant_in_a
+	sessions_in_b
+	[ -z "$(ls -A "$MARK")" ] || { ls -A "$MARK"; false; }
+	[[ "$B_SHELL" != *HAS-NPMRC* ]]
+	[[ "$B_SHELL" != *HAS-GITCONFIG* ]]
+	[[ "$B_AGENT" != *SessionStart* ]]
+	# A's next session does see its own home (the planted files are A's).
+	cd "$REPO"
+	run "$SANDCAGE" -q shell -- cat /home/sandcage/.npmrc
+	[[ "$output" == *onload-script* ]]
+}
+
+@test "hostile/10: a login made in project A is seen in project B; nothing else of ~/.claude.json" {
+	two_projects
+	plant_in_a
+	# The store is the user's alone.
+	[ "$(stat -c %a "$SANDCAGE_HOME/logins")" = 700 ]
+	[ -f "$SANDCAGE_HOME/logins/codex-auth.json" ]
+	cd "$PROJECT_B"
+	run "$SANDCAGE" -q shell -- sh -c 'cat ~/.codex/auth.json; cat ~/.claude.json; stat -c %a ~/.codex/auth.json'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'{"token":"from-a"}'* ]]
+	[[ "$output" == *a@example.invalid* ]]
+	[[ "$output" != *mcpServers* ]]
+	[[ "$output" != *evil* ]]
+	[ "${lines[${#lines[@]} - 1]}" = 600 ]
+	# A token refreshed in B goes back for A.
+	run "$SANDCAGE" -q shell -- sh -c 'echo "{\"token\":\"refreshed-in-b\"}" >~/.codex/auth.json'
+	cd "$REPO"
+	run "$SANDCAGE" -q shell -- cat /home/sandcage/.codex/auth.json
+	[ "$output" = '{"token":"refreshed-in-b"}' ]
+}
+
+@test "hostile/10: a credential file planted as a link is never followed, out or in" {
+	two_projects
+	echo project-secret-canary >"$REPO/secret"
+	agent "mkdir -p ~/.claude && ln -sf $REPO/secret ~/.claude/.credentials.json"
+	[[ "$output" == *"skipped /home/sandcage/.claude/.credentials.json: it is a symbolic link"* ]]
+	! grep -rq project-secret-canary "$SANDCAGE_HOME/logins" || false
+	cd "$PROJECT_B"
+	run "$SANDCAGE" -q shell -- sh -c 'cat ~/.claude/.credentials.json 2>&1; ls -la /.sandcage-logins'
+	echo "$output"
+	[[ "$output" != *project-secret-canary* ]]
+	# A link into the store, by an agent that writes it directly: not read.
+	run "$SANDCAGE" -q shell -- sh -c "ln -sf $PROJECT_B/.markers /.sandcage-logins/codex-auth.json"
+	cd "$REPO"
+	run "$SANDCAGE" -q shell -- sh -c 'cat ~/.codex/auth.json 2>&1; true'
+	echo "$output"
+	[[ "$output" == *"codex-auth.json: it is a symbolic link"* ]]
+	[[ "$output" == *"No such file"* ]]
+}
+
+@test "hostile/10: the old shared home gives its logins to the store once, and nothing else" {
+	two_projects
+	docker run --rm -v "$H10:/h" --entrypoint sh "$TOOLS_IMAGE" -c \
+		"mkdir -p /h/.codex /h/.claude && echo '{\"token\":\"old\"}' >/h/.codex/auth.json &&
+		 echo 'touch $MARK/old-bashrc' >/h/.bashrc &&
+		 echo '{\"hooks\":{}}' >/h/.claude/settings.json &&
+		 echo '{\"oauthAccount\":{\"emailAddress\":\"old@example.invalid\"},\"mcpServers\":{\"x\":{}}}' >/h/.claude.json"
+	cd "$PROJECT_B"
+	run "$SANDCAGE" shell -- bash -ic 'cat ~/.codex/auth.json; cat ~/.claude.json; ls -a ~; true'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"copying the logins of the shared home volume $H10"* ]]
+	[[ "$output" == *'{"token":"old"}'* ]]
+	[[ "$output" == *old@example.invalid* ]]
+	[[ "$output" != *mcpServers* ]]
+	[[ "$output" != *.bashrc* ]]
+	[[ "$output" != *settings.json* ]]
+	[ -z "$(ls -A "$MARK")" ]
+	[ -e "$SANDCAGE_HOME/logins/.migrated" ]
+	[ ! -e "$SANDCAGE_HOME/logins/.bashrc" ]
+	# Once: the next session does not mount the old volume.
+	run "$SANDCAGE" shell -- sh -c 'test -e /.sandcage-migrate && echo MOUNTED; true'
+	[[ "$output" != *MOUNTED* ]]
+	[[ "$output" != *"copying the logins"* ]]
+}
+
+@test "hostile/10: home.scope shared keeps one home for every project, as before" {
+	two_projects 'scope = "shared"'
+	plant_in_a
+	cd "$PROJECT_B"
+	run "$SANDCAGE" -q shell -- bash -ic 'cat ~/.codex/auth.json; test -e /.sandcage-logins && echo HAS-STORE; true'
+	echo "$output"
+	[ -e "$MARK/bashrc" ]
+	[[ "$output" == *from-a* ]]
+	[[ "$output" != *HAS-STORE* ]]
+	[ ! -e "$SANDCAGE_HOME/logins" ]
+	docker volume inspect "$H10" >/dev/null
+}
+
+@test "hostile/10: home.scope in a project file is refused, naming the file and line" {
+	cd "$REPO"
+	printf 'packages: [jq]\nhome:\n  scope: shared\n' >.sandcage.local.yml
+	run timeout 60 "$SANDCAGE" shell -- true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$REPO/.sandcage.local.yml:3:"*'`home.scope`: only your global configuration'* ]]
+	[[ "$output" == *"move the setting there"* ]]
+	[ -z "$(containers_of "$REPO")" ]
+}
+
+# ---- end of 10 ------------------------------------------------------------------

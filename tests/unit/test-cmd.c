@@ -460,7 +460,7 @@ static void test_doctor_login_args(void **state)
 static char *creds_text(const struct sc_config *cfg, char *const *env, const char *probe_out)
 {
 	struct vec findings = VEC_INIT(doctor_finding_free);
-	doctor_credentials(&findings, cfg, env, probe_out);
+	doctor_credentials(&findings, cfg, env, probe_out, "/g/logins");
 	_cleanup_strbuf_ struct strbuf sb = STRBUF_INIT;
 	for (size_t i = 0; i < findings.len; i++) {
 		const struct doctor_finding *f = findings.items[i];
@@ -486,7 +486,7 @@ static void test_doctor_credentials(void **state)
 	_cleanup_config_ struct sc_config *cfg =
 	    unit_load_project_yaml("env_passthrough: [GITHUB_TOKEN, EDITOR, ANTHROPIC_API_KEY]\n"
 	                           "services:\n  gemini:\n    enabled: false\n"
-	                           "home:\n  volume: vol-a\n");
+	                           "home:\n  volume: vol-a\n  scope: shared\n");
 	char *env[] = {"ANTHROPIC_API_KEY=sk-test-canary-123",
 	               "GITHUB_TOKEN=ghp-canary-456",
 	               "EDITOR=vi",
@@ -516,13 +516,15 @@ static void test_doctor_credentials_logins(void **state)
 	                                       "login\tfound\t.claude.json:oauthAccount\n"
 	                                       "login\tfound\t.gemini/google_accounts.json");
 	assert_string_equal(text, "info claude: CLAUDE_CODE_OAUTH_TOKEN " KEPT "\n"
-	                          "info claude: logged in, credentials in the home volume "
-	                          "`sandcage-home` (shared by every project that uses it): "
+	                          "info claude: logged in, credentials in the login store "
+	                          "`/g/logins` (shared by every project; copied into each "
+	                          "project's home): "
 	                          "~/.claude/.credentials.json, ~/.claude.json\n"
 	                          "info codex: no credential found (set OPENAI_API_KEY or log in "
 	                          "with `sandcage codex`)\n"
-	                          "info gemini: logged in, credentials in the home volume "
-	                          "`sandcage-home` (shared by every project that uses it): "
+	                          "info gemini: logged in, credentials in the login store "
+	                          "`/g/logins` (shared by every project; copied into each "
+	                          "project's home): "
 	                          "~/.gemini/google_accounts.json\n");
 }
 
@@ -538,11 +540,12 @@ static void test_doctor_credentials_none(void **state)
 	                         "with `sandcage gemini`)\n"
 	                         "info aider: no credential variable set (OPENROUTER_API_KEY is "
 	                         "not set); doctor does not know where aider keeps a login\n");
-	/* Without the probe the home volume is unknown. */
+	/* Without the probe the login store is unknown. */
 	_cleanup_free_ char *not_run = creds_text(cfg, env, NULL);
 	assert_string_equal(not_run,
-	                    "info gemini: no credential variable set; the home volume "
-	                    "`sandcage-home` was not looked at (the probes did not run)\n"
+	                    "info gemini: no credential variable set; the login store "
+	                    "`/g/logins` (shared by every project; copied into each project's "
+	                    "home) was not looked at (the probes did not run)\n"
 	                    "info aider: no credential variable set (OPENROUTER_API_KEY is "
 	                    "not set); doctor does not know where aider keeps a login\n");
 }

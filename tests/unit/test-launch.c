@@ -401,7 +401,7 @@ static void test_acp_service_and_installed_agent(void **state)
 	    .name = "Claude Code",
 	    .version = "1.0.0",
 	    .kind = "npx",
-	    .volume = "sandcage-home",
+	    .volume = "sandcage-home-acp", /* the ACP agents' volume */
 	    .source = "https://registry.invalid/",
 	    .installed_at = "2026-01-01T00:00:00Z",
 	};
@@ -616,11 +616,27 @@ static void test_mounts_pinned(void **state)
 	assert_true(strv_contains(a->v, pin));
 	_cleanup_free_ char *home = xasprintf("--volume=%s", SC_IMAGE_HOME);
 	assert_true(strv_contains(a->v, home));
+	_cleanup_free_ char *acp = xasprintf("--volume=%s/.sandcage-acp", SC_IMAGE_HOME);
+	assert_true(strv_contains(a->v, acp));
+	/* The login store (home.scope: project): a directory of the global
+	 * one, nobody else's, and the login options of the mount check. */
+	const struct sc_spec_mount *store = unit_mount_at(&l->spec, "/.sandcage-logins");
+	assert_non_null(store);
+	assert_false(store->volume || store->readonly);
+	_cleanup_free_ char *store_dir = path_join(fx->global, "logins");
+	assert_string_equal(store->source, store_dir);
+	assert_int_equal(stat(store_dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_true(strv_contains(a->v, "--logins=/.sandcage-logins"));
+	assert_true(strv_contains(a->v, "--home=/home/sandcage"));
+	assert_true(strv_contains(a->v, "--login=.codex/auth.json:codex-auth.json"));
+	assert_null(unit_mount_at(&l->spec, "/.sandcage-migrate"));
 	size_t binds = 0;
 	for (size_t i = 0; i < l->spec.mounts.len; i++)
 		binds += !((const struct sc_spec_mount *)l->spec.mounts.items[i])->volume;
-	/* binds, one volume, `--`, the image's entrypoint. */
-	assert_int_equal(a->len, binds + 3);
+	/* binds, two volumes (home, ACP agents), --home, --logins, five
+	 * logins, `--`, the image's entrypoint. */
+	assert_int_equal(a->len, binds + 11);
 	assert_string_equal(a->v[a->len - 2], "--");
 	assert_string_equal(a->v[a->len - 1], "/docker-entrypoint.sh");
 	/* The command stays the command. */
@@ -652,9 +668,14 @@ static void test_home_only(void **state)
 	_cleanup_error_ struct sc_error *err = NULL;
 	_cleanup_launch_ struct sc_launch *l = NULL;
 	assert_int_equal(sc_launch_prepare(&req, &l, &err), 0);
-	/* The home volume, and the mount check's program. */
+	/* The ACP agents' volume (writable), and the mount check's program:
+	 * no home, no login store. */
 	assert_int_equal(l->spec.mounts.len, 2);
-	assert_non_null(unit_mount_at(&l->spec, SC_IMAGE_HOME));
+	const struct sc_spec_mount *acp = unit_mount_at(&l->spec, SC_IMAGE_HOME "/.sandcage-acp");
+	assert_non_null(acp);
+	assert_true(acp->volume && !acp->readonly);
+	assert_string_equal(acp->source, "sandcage-home-acp");
+	assert_null(unit_mount_at(&l->spec, SC_IMAGE_HOME));
 	assert_false(has_env(&l->spec, "ANTHROPIC_API_KEY=sk-test"));
 	assert_true(str_has_prefix(l->spec.name, "sandcage-proj-acp-install-"));
 	/* But another home volume or registry from the project needs trust. */

@@ -10,9 +10,12 @@
 
 #include "support.h"
 
+#include "acp/install.h"
 #include "config/config.h"
 #include "plan/container.h"
+#include "plan/home.h"
 #include "plan/image.h"
+#include "plan/network.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "workspace/workspace.h"
@@ -170,14 +173,20 @@ static void test_container_spec(void **state)
 	assert_false(strv_contains(spec.env.v, "TERM=xterm"));       /* no TTY */
 	assert_string_equal(spec.command.v[0], "claude");
 	assert_string_equal(spec.command.v[spec.command.len - 1], "--resume");
-	/* project, the worktree's common git dir, the home volume */
-	assert_int_equal(spec.mounts.len, 3);
+	/* project, the worktree's common git dir, the home volume, the ACP
+	 * agents' (no global directory here: no login store) */
+	assert_int_equal(spec.mounts.len, 4);
 	const struct sc_spec_mount *m1 = spec.mounts.items[1];
 	assert_string_equal(m1->source, "/src/main/.git");
 	const struct sc_spec_mount *m2 = spec.mounts.items[2];
 	assert_true(m2->volume);
-	assert_string_equal(m2->source, "sandcage-home");
+	/* home.scope: project, the default: the project's own volume. */
+	assert_true(str_has_prefix(m2->source, "sandcage-home-"));
 	assert_string_equal(m2->target, "/home/sandcage");
+	const struct sc_spec_mount *m3 = spec.mounts.items[3];
+	assert_true(m3->volume && m3->readonly);
+	assert_string_equal(m3->source, "sandcage-home-acp");
+	assert_string_equal(m3->target, "/home/sandcage/.sandcage-acp");
 }
 
 /* The agents' own sandboxes are off inside the container, unless the user
@@ -248,6 +257,89 @@ static void test_docker_argv(void **state)
 	assert_string_equal(argv.v[argv.len - 1], "--not-an-option");
 }
 
+/* home.scope: project names a volume per project (name and path key);
+ * shared is home.volume itself. */
+static void test_home_volume_names(void **state)
+{
+	(void)state;
+	struct sc_workspace ws = {.root = "/src/My Proj!", .name = "My Proj!"};
+	_cleanup_free_ char *key = sc_network_project_key(ws.root);
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml("{}\n");
+	_cleanup_free_ char *v = sc_home_volume(cfg, &ws);
+	_cleanup_free_ char *want = xasprintf("sandcage-home-my-proj--%s", key);
+	assert_string_equal(v, want);
+	/* Another path of the same name: another volume. */
+	struct sc_workspace ws2 = {.root = "/other/My Proj!", .name = "My Proj!"};
+	_cleanup_free_ char *v2 = sc_home_volume(cfg, &ws2);
+	assert_string_not_equal(v, v2);
+	/* A name of nothing usable: the key alone. */
+	struct sc_workspace ws3 = {.root = "/src/...", .name = "..."};
+	_cleanup_free_ char *key3 = sc_network_project_key(ws3.root);
+	_cleanup_free_ char *v3 = sc_home_volume(cfg, &ws3);
+	_cleanup_free_ char *want3 = xasprintf("sandcage-home-%s", key3);
+	assert_string_equal(v3, want3);
+	_cleanup_free_ char *acp = sc_home_acp_volume(cfg);
+	assert_string_equal(acp, "sandcage-home-acp");
+	cfg->home.scope.value = SC_HOME_SHARED;
+	_cleanup_free_ char *shared = sc_home_volume(cfg, &ws);
+	assert_string_equal(shared, "sandcage-home");
+}
+
+/* The mount check's login options follow the mounts planned. */
+static void test_home_entry_args(void **state)
+{
+	(void)state;
+	_cleanup_config_ struct sc_config *cfg = unit_load_project_yaml("{}\n");
+	struct sc_workspace ws = {.root = "/src/p", .name = "p"};
+	struct sc_container_input in = {
+	    .cfg = cfg, .ws = &ws, .global_dir = "/g", .migrate_volume = "sandcage-home"};
+	struct sc_container_spec spec;
+	sc_container_spec_init(&spec);
+	sc_home_mounts(&in, &spec);
+	_cleanup_strvec_ struct strv args = STRV_INIT;
+	sc_home_entry_args(&spec, &args);
+	assert_true(strv_contains(args.v, "--home=/home/sandcage"));
+	assert_true(strv_contains(args.v, "--logins=/.sandcage-logins"));
+	assert_true(strv_contains(args.v, "--migrate=/.sandcage-migrate"));
+	assert_true(
+	    strv_contains(args.v, "--login=.claude/.credentials.json:claude-credentials.json"));
+	assert_true(
+	    strv_contains(args.v, "--login=.gemini/oauth_creds.json:gemini-oauth_creds.json"));
+	assert_true(strv_contains(
+	    args.v,
+	    "--login-json=.claude.json:claude-account.json:oauthAccount,primaryApiKey,userID,"
+	    "hasCompletedOnboarding,lastOnboardingVersion,customApiKeyResponses"));
+	assert_int_equal(args.len, 8);
+	/* The old volume read-only, the store a bind of GLOBAL/logins. */
+	bool saw_migrate = false, saw_store = false;
+	for (size_t i = 0; i < spec.mounts.len; i++) {
+		const struct sc_spec_mount *m = spec.mounts.items[i];
+		if (streq(m->target, "/.sandcage-migrate"))
+			saw_migrate = m->volume && m->readonly && streq(m->source, "sandcage-home");
+		if (streq(m->target, "/.sandcage-logins"))
+			saw_store = !m->volume && !m->readonly && streq(m->source, "/g/logins");
+	}
+	assert_true(saw_migrate && saw_store);
+	sc_container_spec_release(&spec);
+
+	/* shared: today's mounts, no login options. */
+	cfg->home.scope.value = SC_HOME_SHARED;
+	sc_container_spec_init(&spec);
+	sc_home_mounts(&in, &spec);
+	strv_release(&args);
+	sc_home_entry_args(&spec, &args);
+	assert_int_equal(args.len, 0);
+	assert_int_equal(spec.mounts.len, 2); /* the home, the ACP agents */
+	sc_container_spec_release(&spec);
+}
+
+/* The installer writes where the plan mounts the ACP volume. */
+static void test_acp_dir_agrees(void **state)
+{
+	(void)state;
+	assert_string_equal(SC_ACP_DIR, SC_HOME_ACP_DIR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +349,9 @@ int main(void)
 	    cmocka_unit_test(test_hash_is_stable_and_sensitive),
 	    cmocka_unit_test(test_unavailable_python),
 	    cmocka_unit_test(test_container_spec),
+	    cmocka_unit_test(test_home_volume_names),
+	    cmocka_unit_test(test_home_entry_args),
+	    cmocka_unit_test(test_acp_dir_agrees),
 	    cmocka_unit_test(test_inner_sandboxes_off),
 	    cmocka_unit_test(test_docker_argv),
 	};

@@ -382,6 +382,7 @@ static const struct {
     {"engine", "engine: podman\n", "set `engine` to `podman`"},
     {"image.base", "image:\n  base: debian:trixie\n", "set `image.base` to `debian:trixie`"},
     {"home.volume", "home:\n  volume: other\n", "set `home.volume` to `other`"},
+    {"home.scope", "home:\n  scope: shared\n", "set `home.scope` to `shared`"},
     {"acp.registry_url", "acp:\n  registry_url: https://x.test/r.json\n",
      "set `acp.registry_url` to `https://x.test/r.json`"},
     {"acp.strip_terminal", "acp:\n  strip_terminal: false\n", "unfiltered"},

@@ -56,7 +56,9 @@ ENV PATH=/opt/sandcage/agents/claude/bin:/opt/sandcage/agents/codex/bin:/opt/san
 
 RUN printf 'PATH="%s"\nexport PATH\n' "$PATH" > /etc/profile.d/sandcage-path.sh
 
+RUN mkdir -p /home/sandcage/.sandcage-acp && chown 1000:1000 /home/sandcage/.sandcage-acp
+
 USER 1000:1000
 ENV HOME=/home/sandcage
 WORKDIR /home/sandcage
-LABEL io.sandcage.hash=720a6a5d5cdd46023cfd367bab812da30ce6257a90bf309c29f4c247af4903fe
+LABEL io.sandcage.hash=2d2f60eddf9f031269b729f2a015f92d2852bf963e4342966614bc146396e9a7

@@ -71,7 +71,9 @@ RUN (pip install aider-chat)
 
 RUN printf 'PATH="%s"\nexport PATH\n' "$PATH" > /etc/profile.d/sandcage-path.sh
 
+RUN mkdir -p /home/sandcage/.sandcage-acp && chown 1000:1000 /home/sandcage/.sandcage-acp
+
 USER 1000:1000
 ENV HOME=/home/sandcage
 WORKDIR /home/sandcage
-LABEL io.sandcage.hash=b4d6d296e3cd165cc9d09d8653375216e6347f23dc68409ac8e9a75a574588a1
+LABEL io.sandcage.hash=7f31ea933898a98d730b2095fba28cbadafbe7aba6d77328ee3635cc204a394f
