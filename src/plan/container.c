@@ -11,11 +11,11 @@
 
 const char *const sc_terminal_env[] = {"TERM", "COLORTERM", "LANG", "LC_ALL", NULL};
 
-char *sc_container_name(const char *project, const char *agent, const char *suffix)
+char *sc_docker_name_part(const char *s)
 {
 	char clean[33];
 	size_t n = 0;
-	for (const char *p = project; *p && n < sizeof(clean) - 1; p++) {
+	for (const char *p = s; *p && n < sizeof(clean) - 1; p++) {
 		char c = *p;
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
@@ -25,7 +25,12 @@ char *sc_container_name(const char *project, const char *agent, const char *suff
 	}
 	clean[n] = '\0';
 	/* A name must start with a letter or digit. */
-	const char *start = clean + strspn(clean, "_.-");
+	return xstrdup(clean + strspn(clean, "_.-"));
+}
+
+char *sc_container_name(const char *project, const char *agent, const char *suffix)
+{
+	_cleanup_free_ char *start = sc_docker_name_part(project);
 	return xasprintf("sandcage-%s%s%s-%s", start, *start ? "-" : "", agent, suffix);
 }
 

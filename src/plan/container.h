@@ -46,3 +46,7 @@ void sc_container_plan(const struct sc_container_input *in, struct sc_container_
 
 /* "sandcage-PROJECT-AGENT-SUFFIX" with the characters a name may have. */
 char *sc_container_name(const char *project, const char *agent, const char *suffix);
+/* `s` as part of a Docker name: lowercase letters, digits, `_`, `.` and `-`
+ * (anything else becomes `-`), starting with a letter or digit, at most 32
+ * characters; may be empty. */
+char *sc_docker_name_part(const char *s);

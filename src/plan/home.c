@@ -1,6 +1,7 @@
 /* The home of a session's container (home.h). */
 #include "home.h"
 #include "../util/path.h"
+#include "container.h"
 #include "image.h"
 #include "network.h"
 
@@ -30,30 +31,12 @@ static const struct {
 	"oauthAccount,primaryApiKey,userID,hasCompletedOnboarding,lastOnboardingVersion,"          \
 	"customApiKeyResponses"
 
-/* Letters, digits, `_`, `.` and `-` as Docker names have them, lowercase,
- * starting with a letter or digit, at most 32 characters. */
-static char *clean_name(const char *s)
-{
-	char clean[33];
-	size_t n = 0;
-	for (const char *p = s; *p && n < sizeof(clean) - 1; p++) {
-		char c = *p;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-		          c == '.' || c == '-';
-		clean[n++] = ok ? c : '-';
-	}
-	clean[n] = '\0';
-	return xstrdup(clean + strspn(clean, "_.-"));
-}
-
 char *sc_home_volume(const struct sc_config *cfg, const struct sc_workspace *ws)
 {
 	const char *base = cfg->home.volume.value;
 	if (cfg->home.scope.value == SC_HOME_SHARED)
 		return xstrdup(base);
-	_cleanup_free_ char *name = clean_name(ws->name ? ws->name : "");
+	_cleanup_free_ char *name = sc_docker_name_part(ws->name ? ws->name : "");
 	/* The key tells two projects of the same name apart. */
 	_cleanup_free_ char *key = sc_network_project_key(ws->root);
 	return xasprintf("%s-%s%s%s", base, name, *name ? "-" : "", key);
