@@ -346,25 +346,17 @@ void sc_cred_apply(const struct sc_cred_plan *plan, const struct sc_config *cfg,
 	 * for this session become placeholders, the others are dropped (a
 	 * codex session does not get claude's key in plain text). */
 	if (cfg->credentials.mode.value == SC_CREDENTIALS_PROXY) {
-		struct strv drop = STRV_INIT;
+		struct strv keep = STRV_INIT;
 		for (size_t i = 0; i < spec->env.len; i++) {
 			_cleanup_free_ char *name =
 			    xstrndup(spec->env.v[i], strcspn(spec->env.v[i], "="));
 			if (sc_cred_is_variable(cfg, NULL, name) && !have_use(plan, name))
-				strv_push(&drop, name);
+				unpass(spec, name);
+			else
+				strv_push(&keep, spec->env.v[i]);
 		}
-		for (size_t i = 0; i < drop.len; i++) {
-			struct strv keep = STRV_INIT;
-			size_t n = strlen(drop.v[i]);
-			for (size_t k = 0; k < spec->env.len; k++)
-				if (strncmp(spec->env.v[k], drop.v[i], n) != 0 ||
-				    spec->env.v[k][n] != '=')
-					strv_push(&keep, spec->env.v[k]);
-			strv_release(&spec->env);
-			spec->env = keep;
-			unpass(spec, drop.v[i]);
-		}
-		strv_release(&drop);
+		strv_release(&spec->env);
+		spec->env = keep;
 	}
 	for (size_t u = 0; u < plan->n_uses; u++) {
 		const struct sc_cred_use *use = &plan->uses[u];
