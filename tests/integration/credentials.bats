@@ -181,12 +181,7 @@ proxy_of() {
 	write_config false
 	TEST_KEY=$KEY "$SANDCAGE" -q shell -- sleep 60 3>&- &
 	pid=$!
-	for _ in $(seq 1 200); do
-		ids=$(docker ps -q --filter "label=io.sandcage.project=$REPO" --filter label=io.sandcage.agent=shell)
-		[ -n "$ids" ] && break
-		sleep 0.2
-	done
-	[ -n "$ids" ]
+	ids=$(running_agent "$REPO" shell)
 	run docker inspect $ids $(proxy_of "$REPO")
 	[ "$status" -eq 0 ]
 	[[ "$output" == *sandcage-placeholder-TEST_KEY* ]]
@@ -218,12 +213,7 @@ proxy_of() {
 	# upstream sees nothing more.
 	TEST_KEY=$KEY "$SANDCAGE" -q shell -- sleep 60 3>&- &
 	pid=$!
-	for _ in $(seq 1 200); do
-		agent=$(docker ps -q --filter "label=io.sandcage.project=$REPO" --filter label=io.sandcage.agent=shell)
-		[ -n "$agent" ] && break
-		sleep 0.2
-	done
-	[ -n "$agent" ]
+	agent=$(running_agent "$REPO" shell)
 	proxy=$(proxy_of "$REPO")
 	before=$(requests | wc -l)
 	ip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$UPNET\").IPAddress}}" "$proxy")

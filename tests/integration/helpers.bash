@@ -67,6 +67,21 @@ wait_running() {
 	return 1
 }
 
+# running_agent PROJECT AGENT [LIMIT]: waits up to LIMIT seconds (40) until
+# the session container of AGENT ("shell", "claude", ...) runs and prints its
+# ID; fails when none does. Unlike wait_running, a proxy sidecar of the
+# project, which starts first, does not count.
+running_agent() {
+	local project=$1 agent=$2 limit=${3:-40} i id
+	for ((i = 0; i < limit * 5; i++)); do
+		id=$(docker ps -q --filter "label=io.sandcage.project=$project" \
+			--filter "label=io.sandcage.agent=$agent")
+		[ -n "$id" ] && { echo "$id"; return 0; }
+		sleep 0.2
+	done
+	return 1
+}
+
 # A global sandcage directory for the test, whose config.toml points the image
 # at the local base image and gives the build this machine's CA bundle (npm in
 # a container needs it here, as behind a TLS-inspecting proxy). Every test

@@ -1511,12 +1511,7 @@ YAML
 	cred_setup
 	"$SANDCAGE" -q shell -- sleep 60 3>&- &
 	pid=$!
-	for _ in $(seq 1 200); do
-		agent=$(docker ps -q --filter "label=io.sandcage.project=$REPO" --filter label=io.sandcage.agent=shell)
-		[ -n "$agent" ] && break
-		sleep 0.2
-	done
-	[ -n "$agent" ]
+	agent=$(running_agent "$REPO" shell)
 	proxy=$(docker ps --format '{{.Names}}' --filter "label=io.sandcage.project=$REPO" --filter label=io.sandcage.role=proxy)
 	[ -n "$proxy" ]
 	ips=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$proxy")
