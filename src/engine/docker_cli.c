@@ -226,8 +226,7 @@ static int docker_volume_exists(const struct sc_engine *e, const char *name, boo
 	*exists = status == 0;
 	if (status == 0 || strcasestr(errout, "no such volume"))
 		return 0;
-	errout[strcspn(errout, "\n")] = '\0';
-	return sc_error_setx(err, 0, "%s volume inspect %s: %s", e->kind, name, errout);
+	return sc_error_setx(err, 0, "%s volume inspect %s: %s", e->kind, name, first_line(errout));
 }
 
 static int docker_image_entrypoint(const struct sc_engine *e, const char *image, struct strv *out,

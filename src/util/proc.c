@@ -58,20 +58,15 @@ static void cleanup_actions(posix_spawn_file_actions_t *fa)
 
 /* The child's stdin is /dev/null, its stdout and stderr go to `out` and
  * `errout` (-1: stay). */
-static void actions_init(posix_spawn_file_actions_t *fa, int out, int errout)
+/* stdin from `in`, or /dev/null when it is -1; stdout and stderr to `out`
+ * and `errout` when they are not -1. */
+static void actions_init(posix_spawn_file_actions_t *fa, int in, int out, int errout)
 {
 	posix_spawn_file_actions_init(fa);
-	posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (out >= 0)
-		posix_spawn_file_actions_adddup2(fa, out, STDOUT_FILENO);
-	if (errout >= 0)
-		posix_spawn_file_actions_adddup2(fa, errout, STDERR_FILENO);
-}
-
-static void actions_init_input(posix_spawn_file_actions_t *fa, int in, int out, int errout)
-{
-	posix_spawn_file_actions_init(fa);
-	posix_spawn_file_actions_adddup2(fa, in, STDIN_FILENO);
+	if (in >= 0)
+		posix_spawn_file_actions_adddup2(fa, in, STDIN_FILENO);
+	else
+		posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	if (out >= 0)
 		posix_spawn_file_actions_adddup2(fa, out, STDOUT_FILENO);
 	if (errout >= 0)
@@ -117,10 +112,7 @@ static int run_capture(char *const argv[], const void *in, size_t in_len, char *
 	_cleanup_close_ int ewrite = epipe[1];
 
 	_cleanup_(cleanup_actions) posix_spawn_file_actions_t fa;
-	if (in)
-		actions_init_input(&fa, iread, owrite, ewrite);
-	else
-		actions_init(&fa, owrite, ewrite);
+	actions_init(&fa, iread, owrite, ewrite);
 
 	pid_t pid;
 	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
@@ -219,7 +211,7 @@ int proc_run_lines(char *const argv[], char *const env_add[],
 	_cleanup_close_ int rd = p[0];
 	_cleanup_close_ int wr = p[1];
 	_cleanup_(cleanup_actions) posix_spawn_file_actions_t fa;
-	actions_init(&fa, wr, wr);
+	actions_init(&fa, -1, wr, wr);
 	_cleanup_strv_ char **env = env_with(env_add);
 	pid_t pid;
 	int r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
